@@ -1,0 +1,66 @@
+// The HTTP transport interface. A 4xx/5xx response is data (a Response), not a failure; only
+// faults where no complete response arrived (refused, DNS, timeout, reset) are errors.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agents/core/status.hpp"
+
+namespace agents::http {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+using Headers = std::vector<Header>;
+
+/// Case-insensitive lookup; nullptr when absent.
+const std::string* find_header(const Headers& headers, std::string_view name) noexcept;
+
+struct Request {
+  std::string method = "GET";
+  std::string url;  ///< absolute: scheme://host[:port]/path[?query]
+  Headers headers;
+  std::string body;
+  /// Overrides the client's whole-request timeout; zero means none (e.g. a long poll).
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+struct Response {
+  int status = 0;
+  Headers headers;
+  std::string body;
+  const std::string* header(std::string_view name) const noexcept { return find_header(headers, name); }
+};
+
+/// Sends one request. Implementations are thread-safe: one client is shared by all threads.
+/// Errors: kConnectionFailed (refused, DNS, reset, TLS) and kTimeout, each naming the endpoint;
+/// `details().outcome_unknown` is set when the request may have reached the server.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  virtual StatusOr<Response> send(const Request& request) = 0;
+};
+
+/// Options of the libcurl client; durations carry their units.
+struct CurlHttpClientOptions {
+  std::chrono::milliseconds connect_timeout{2000};
+  /// Whole request, from connect to the last body byte.
+  std::chrono::milliseconds request_timeout{10000};
+  /// Idle keep-alive connections kept for reuse (one libcurl handle each).
+  std::size_t max_idle_connections = 64;
+  std::string user_agent = "agents-sdk-cpp/0.1";
+  bool verify_tls = true;
+};
+
+/// The production client: libcurl, HTTP/1.1, keep-alive connection pool shared across threads,
+/// TCP_NODELAY, never `Expect: 100-continue`, no transparent decompression (so checksums of
+/// the bytes as sent can be verified).
+std::shared_ptr<HttpClient> make_curl_http_client(CurlHttpClientOptions options = {});
+
+}  // namespace agents::http

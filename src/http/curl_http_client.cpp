@@ -1,0 +1,221 @@
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <charconv>
+#include <mutex>
+#include <utility>
+
+#include "agents/http/http_client.hpp"
+#include "http/socket_options.hpp"
+
+namespace agents::http {
+
+const std::string* find_header(const Headers& headers, std::string_view name) noexcept {
+  for (const auto& h : headers) {
+    if (h.name.size() == name.size() && strncasecmp(h.name.data(), name.data(), name.size()) == 0)
+      return &h.value;
+  }
+  return nullptr;
+}
+
+namespace detail {
+
+int set_low_latency_socket_options(int fd) noexcept {
+  // Nagle's algorithm plus the server's delayed ACK stalls a request whose last segment is small
+  // by up to 40 ms; requests here are latency bound, so send every segment at once.
+  int one = 1;
+  return ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+}  // namespace detail
+
+namespace {
+
+void init_curl_once() {
+  static std::once_flag flag;
+  std::call_once(flag, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// scheme://host:port/path without query, for error messages (queries may carry parameters).
+std::string endpoint_of(const std::string& url) {
+  auto q = url.find('?');
+  return q == std::string::npos ? url : url.substr(0, q);
+}
+
+struct Exchange {
+  Response response;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* ex = static_cast<Exchange*>(user);
+  ex->response.body.append(data, size * count);
+  return size * count;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* ex = static_cast<Exchange*>(user);
+  std::string_view line(data, size * count);
+  if (line.starts_with("HTTP/")) {  // a new response (after 100 Continue or a redirect)
+    ex->response.headers.clear();
+    return line.size();
+  }
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos) return line.size();
+  auto name = line.substr(0, colon);
+  auto value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
+  if (name.size() == 14 && strncasecmp(name.data(), "Content-Length", 14) == 0) {
+    std::size_t n = 0;
+    std::from_chars(value.data(), value.data() + value.size(), n);
+    if (n > 0 && n < (std::size_t{1} << 31)) ex->response.body.reserve(n);
+  }
+  ex->response.headers.push_back({std::string(name), std::string(value)});
+  return line.size();
+}
+
+int on_socket_created(void*, curl_socket_t fd, curlsocktype purpose) {
+  if (purpose == CURLSOCKTYPE_IPCXN) detail::set_low_latency_socket_options(fd);
+  return CURL_SOCKOPT_OK;
+}
+
+class CurlHttpClient final : public HttpClient {
+ public:
+  explicit CurlHttpClient(CurlHttpClientOptions options) : options_(std::move(options)) { init_curl_once(); }
+
+  ~CurlHttpClient() override {
+    for (CURL* h : idle_) curl_easy_cleanup(h);
+  }
+
+  StatusOr<Response> send(const Request& request) override {
+    CURL* handle = acquire();
+    if (handle == nullptr)
+      return Status(ErrorCode::kConnectionFailed, "http: could not create a libcurl handle");
+
+    curl_slist* header_list = nullptr;
+    for (const auto& h : request.headers) {
+      std::string line;
+      line.reserve(h.name.size() + h.value.size() + 2);
+      line.append(h.name).append(h.value.empty() ? ";" : ": ").append(h.value);
+      header_list = curl_slist_append(header_list, line.c_str());
+    }
+    // libcurl adds `Expect: 100-continue` to larger bodies: one wasted round trip per call.
+    header_list = curl_slist_append(header_list, "Expect:");
+    if (!request.body.empty() && !find_header(request.headers, "Content-Type")) {
+      header_list = curl_slist_append(header_list, "Content-Type:");  // no form-encoded default
+    }
+
+    Exchange ex;
+    curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list);
+    curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(handle, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, on_socket_created);
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+    auto timeout = request.timeout.value_or(options_.request_timeout);
+    curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    curl_easy_setopt(handle, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &ex);
+    curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(handle, CURLOPT_HEADERDATA, &ex);
+    set_method_and_body(handle, request);
+
+    CURLcode rc = curl_easy_perform(handle);
+    curl_slist_free_all(header_list);
+    if (rc != CURLE_OK) {
+      // A handle whose transfer failed may hold a broken connection: do not pool it.
+      curl_easy_cleanup(handle);
+      return transport_error(rc, request);
+    }
+    long status = 0;
+    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+    ex.response.status = static_cast<int>(status);
+    release(handle);
+    return std::move(ex.response);
+  }
+
+ private:
+  static void set_method_and_body(CURL* handle, const Request& request) {
+    const std::string& m = request.method;
+    if (m == "GET") {
+      curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+    } else if (m == "HEAD") {
+      curl_easy_setopt(handle, CURLOPT_NOBODY, 1L);
+    } else {
+      // POSTFIELDS sends the body without copying it; CUSTOMREQUEST renames the method.
+      curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
+      if (m != "POST") curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, m.c_str());
+    }
+  }
+
+  static Status transport_error(CURLcode rc, const Request& request) {
+    std::string where = request.method + " " + endpoint_of(request.url);
+    ErrorDetails details;
+    details.transient = true;
+    switch (rc) {
+      case CURLE_OPERATION_TIMEDOUT:
+        details.outcome_unknown = true;
+        return Status(ErrorCode::kTimeout, "http: " + where + ": timed out (" + curl_easy_strerror(rc) + ")",
+                      details);
+      case CURLE_COULDNT_RESOLVE_HOST:
+      case CURLE_COULDNT_RESOLVE_PROXY:
+        return Status(ErrorCode::kConnectionFailed,
+                      "http: " + where + ": DNS lookup failed; check the endpoint's host name", details);
+      case CURLE_COULDNT_CONNECT:
+        return Status(
+            ErrorCode::kConnectionFailed,
+            "http: " + where + ": connection refused; is the server running and the endpoint right?",
+            details);
+      default:
+        details.outcome_unknown = true;  // reset/partial: the server may have acted on it
+        return Status(ErrorCode::kConnectionFailed,
+                      "http: " + where + ": connection failed (" + curl_easy_strerror(rc) + ")", details);
+    }
+  }
+
+  CURL* acquire() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        CURL* h = idle_.back();
+        idle_.pop_back();
+        // reset clears options but keeps the live connection and DNS cache.
+        curl_easy_reset(h);
+        return h;
+      }
+    }
+    return curl_easy_init();
+  }
+
+  void release(CURL* handle) {
+    {
+      std::lock_guard lock(mu_);
+      if (idle_.size() < options_.max_idle_connections) {
+        idle_.push_back(handle);
+        return;
+      }
+    }
+    curl_easy_cleanup(handle);
+  }
+
+  CurlHttpClientOptions options_;
+  std::mutex mu_;
+  std::vector<CURL*> idle_;
+};
+
+}  // namespace
+
+std::shared_ptr<HttpClient> make_curl_http_client(CurlHttpClientOptions options) {
+  return std::make_shared<CurlHttpClient>(std::move(options));
+}
+
+}  // namespace agents::http

@@ -1,0 +1,214 @@
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <set>
+#include <thread>
+
+#include "agents/http/http_client.hpp"
+#include "http/socket_options.hpp"
+#include "support/loopback_server.hpp"
+#include "support/raw_tcp_server.hpp"
+
+namespace agents::http {
+namespace {
+
+using agents::testing::LoopbackServer;
+using agents::testing::RawTcpServer;
+using namespace std::chrono_literals;
+
+TEST(FindHeader, IsCaseInsensitive) {
+  Headers h{{"X-Amz-Crc32", "1"}, {"content-type", "a"}};
+  ASSERT_NE(find_header(h, "x-amz-crc32"), nullptr);
+  EXPECT_EQ(*find_header(h, "Content-Type"), "a");
+  EXPECT_EQ(find_header(h, "missing"), nullptr);
+}
+
+TEST(CurlHttpClient, ReturnsErrorStatusesAsResponses) {
+  LoopbackServer srv;
+  srv.server().Get(R"(/status/(\d+))", [](const httplib::Request& req, httplib::Response& res) {
+    res.status = std::stoi(req.matches[1]);
+    res.set_header("X-Test", "yes");
+    res.set_content("body-" + req.matches[1].str(), "text/plain");
+  });
+  srv.start();
+  auto client = make_curl_http_client();
+  for (int code : {200, 400, 404, 500, 503}) {
+    auto r = client->send({.method = "GET", .url = srv.url("/status/" + std::to_string(code))});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->status, code);
+    EXPECT_EQ(r->body, "body-" + std::to_string(code));
+    ASSERT_NE(r->header("x-test"), nullptr);
+    EXPECT_EQ(*r->header("x-test"), "yes");
+  }
+}
+
+TEST(CurlHttpClient, SendsLargeBodiesWithoutExpectContinueAndReceivesLargeBodies) {
+  LoopbackServer srv;
+  std::string seen_expect = "unset", seen_type = "unset";
+  std::size_t seen_size = 0;
+  srv.server().Post("/echo", [&](const httplib::Request& req, httplib::Response& res) {
+    seen_expect = req.get_header_value("Expect");
+    seen_type = req.get_header_value("Content-Type");
+    seen_size = req.body.size();
+    res.set_content(req.body + req.body, "application/octet-stream");
+  });
+  srv.start();
+  auto client = make_curl_http_client();
+  std::string body(3 * 1024 * 1024, 'x');
+  for (std::size_t i = 0; i < body.size(); i += 997) body[i] = static_cast<char>('a' + i % 26);
+  auto r = client->send({.method = "POST", .url = srv.url("/echo"), .body = body});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(seen_expect, "");  // libcurl would send "100-continue" for a body this size
+  EXPECT_EQ(seen_type, "");    // and a form-encoded Content-Type nobody asked for
+  EXPECT_EQ(seen_size, body.size());
+  EXPECT_EQ(r->body, body + body);
+}
+
+TEST(CurlHttpClient, SendsMethodHeadersAndBodyAsGiven) {
+  LoopbackServer srv;
+  srv.server().Put("/put", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(req.method + "|" + req.get_header_value("X-Amz-Target") + "|" +
+                        req.get_header_value("Content-Type") + "|" + req.body,
+                    "text/plain");
+  });
+  srv.start();
+  auto client = make_curl_http_client();
+  auto r = client->send({.method = "PUT",
+                         .url = srv.url("/put"),
+                         .headers = {{"X-Amz-Target", "DynamoDB_20120810.GetItem"},
+                                     {"Content-Type", "application/x-amz-json-1.0"}},
+                         .body = "{\"a\":1}"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body, "PUT|DynamoDB_20120810.GetItem|application/x-amz-json-1.0|{\"a\":1}");
+}
+
+TEST(CurlHttpClient, SlowResponseIsATimeoutNamingTheEndpoint) {
+  LoopbackServer srv;
+  srv.server().Get("/slow", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(1500ms);
+    res.set_content("late", "text/plain");
+  });
+  srv.start();
+  auto client = make_curl_http_client({.request_timeout = 200ms});
+  auto r = client->send({.method = "GET", .url = srv.url("/slow")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kTimeout);
+  EXPECT_NE(r.status().message().find(srv.url("/slow")), std::string::npos) << r.status().message();
+  EXPECT_TRUE(r.status().details().transient);
+  EXPECT_TRUE(r.status().details().outcome_unknown);
+}
+
+TEST(CurlHttpClient, ReusesOneKeepAliveConnection) {
+  LoopbackServer srv;
+  srv.server().set_keep_alive_max_count(100);  // cpp-httplib closes after 5 by default
+  std::set<int> client_ports;
+  std::mutex mu;
+  srv.server().Get("/", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard lock(mu);
+    client_ports.insert(req.remote_port);
+    res.set_content("ok", "text/plain");
+  });
+  srv.start();
+  auto client = make_curl_http_client();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(client->send({.url = srv.url()}).ok());
+  EXPECT_EQ(client_ports.size(), 1u);
+}
+
+TEST(CurlHttpClient, ReconnectsWhenTheServerClosesTheConnection) {
+  LoopbackServer srv;
+  srv.server().set_keep_alive_max_count(1);  // server closes after every response
+  std::set<int> client_ports;
+  srv.server().Get("/", [&](const httplib::Request& req, httplib::Response& res) {
+    client_ports.insert(req.remote_port);
+    res.set_content("ok", "text/plain");
+  });
+  srv.start();
+  auto client = make_curl_http_client();
+  for (int i = 0; i < 5; ++i) {
+    auto r = client->send({.url = srv.url()});
+    ASSERT_TRUE(r.ok()) << "request " << i << ": " << r.status().message();
+    EXPECT_EQ(r->body, "ok");
+  }
+  EXPECT_EQ(client_ports.size(), 5u);
+}
+
+TEST(CurlHttpClient, EightThreadsShareOneClient) {
+  LoopbackServer srv;
+  srv.server().Post("/echo", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(req.body, "text/plain");
+  });
+  srv.start();
+  auto client = make_curl_http_client();
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        std::string body = "thread " + std::to_string(t) + " request " + std::to_string(i);
+        auto r = client->send({.method = "POST", .url = srv.url("/echo"), .body = body});
+        if (r.ok() && r->status == 200 && r->body == body) ++good;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(good.load(), 400);
+}
+
+TEST(CurlHttpClient, ConnectionRefusedIsATypedErrorNamingTheEndpoint) {
+  int port;
+  {
+    RawTcpServer probe([](int) {});
+    port = probe.port();
+  }  // closed: nothing listens there now
+  auto client = make_curl_http_client();
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  auto r = client->send({.method = "POST", .url = url, .body = "{}"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kConnectionFailed);
+  EXPECT_NE(r.status().message().find("127.0.0.1:" + std::to_string(port)), std::string::npos);
+  EXPECT_NE(r.status().message().find("refused"), std::string::npos) << r.status().message();
+  EXPECT_FALSE(r.status().details().outcome_unknown);  // nothing was sent
+}
+
+TEST(CurlHttpClient, UnresolvableHostIsATypedDnsError) {
+  auto client = make_curl_http_client({.connect_timeout = 3000ms});
+  auto r = client->send({.url = "http://no-such-host.invalid/"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kConnectionFailed);
+  EXPECT_NE(r.status().message().find("DNS"), std::string::npos) << r.status().message();
+}
+
+TEST(CurlHttpClient, ResetMidResponseIsATypedErrorWithUnknownOutcome) {
+  RawTcpServer srv([](int fd) {
+    RawTcpServer::read_request_head(fd);
+    std::string partial = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nonly-a-few-bytes";
+    ::send(fd, partial.data(), partial.size(), 0);
+  });
+  auto client = make_curl_http_client();
+  auto r = client->send({.url = srv.url("/x")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kConnectionFailed);
+  EXPECT_TRUE(r.status().details().outcome_unknown);
+  EXPECT_TRUE(r.status().details().transient);
+}
+
+TEST(CurlHttpClient, ClientSocketsHaveNagleDisabled) {
+  // The same function the client installs as libcurl's socket callback, applied to a real socket.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  int before = -1;
+  socklen_t len = sizeof before;
+  ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &before, &len);
+  EXPECT_EQ(before, 0);
+  EXPECT_EQ(detail::set_low_latency_socket_options(fd), 0);
+  int after = 0;
+  ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &after, &len);
+  EXPECT_NE(after, 0);
+  ::close(fd);
+}
+
+}  // namespace
+}  // namespace agents::http
