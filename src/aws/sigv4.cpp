@@ -46,9 +46,18 @@ std::string percent_decode(std::string_view text) {
 
 // Header names that must not be signed (botocore's SIGNED_HEADERS_BLACKLIST plus aws-c-auth's list).
 bool is_unsigned_header(std::string_view lower_name) {
-  static constexpr std::string_view kSkipped[] = {
-      "authorization", "connection", "expect",  "keep-alive", "proxy-authenticate", "proxy-authorization",
-      "te",            "trailer",    "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id"};
+  static constexpr std::string_view kSkipped[] = {"authorization",
+                                                  "connection",
+                                                  "expect",
+                                                  "keep-alive",
+                                                  "proxy-authenticate",
+                                                  "proxy-authorization",
+                                                  "te",
+                                                  "trailer",
+                                                  "transfer-encoding",
+                                                  "upgrade",
+                                                  "user-agent",
+                                                  "x-amzn-trace-id"};
   for (auto s : kSkipped) {
     if (lower_name == s) return true;
   }
@@ -122,8 +131,8 @@ std::string sha256_hex(std::string_view data) { return hex(sha256(data)); }
 Digest hmac_sha256(std::string_view key, std::string_view data) {
   Digest d;
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), d.data(), &len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data(), &len);
   return d;
 }
 
@@ -131,7 +140,9 @@ Digest derive_signing_key(std::string_view secret, std::string_view date, std::s
                           std::string_view service) {
   std::string k = "AWS4";
   k.append(secret);
-  auto as_view = [](const Digest& d) { return std::string_view(reinterpret_cast<const char*>(d.data()), d.size()); };
+  auto as_view = [](const Digest& d) {
+    return std::string_view(reinterpret_cast<const char*>(d.data()), d.size());
+  };
   Digest k_date = hmac_sha256(k, date);
   Digest k_region = hmac_sha256(as_view(k_date), region);
   Digest k_service = hmac_sha256(as_view(k_region), service);
@@ -156,10 +167,8 @@ std::string uri_encode(std::string_view text, bool encode_slash) {
 std::string canonical_uri(std::string_view raw_path, bool normalize, bool double_encode) {
   if (raw_path.empty()) return "/";
   std::string path = normalize ? remove_dot_segments(raw_path) : std::string(raw_path);
-  // The wire form encodes each segment once (decoding first so that an already-encoded path is
-  // not encoded twice on the wire); non-S3 services then encode the wire form again.
-  std::string wire = uri_encode(percent_decode(path), /*encode_slash=*/false);
-  return double_encode ? uri_encode(wire, false) : wire;
+  // `path` is the request path as sent; non-S3 services encode it once more.
+  return double_encode ? uri_encode(path, /*encode_slash=*/false) : path;
 }
 
 std::string canonical_query(std::string_view raw_query) {
@@ -196,7 +205,8 @@ CanonicalHeaders canonicalize_headers(const http::Headers& headers) {
     if (is_unsigned_header(name)) continue;
     lowered.emplace_back(std::move(name), fold_header_value(h.value));
   }
-  std::stable_sort(lowered.begin(), lowered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(lowered.begin(), lowered.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   CanonicalHeaders out;
   for (std::size_t i = 0; i < lowered.size(); ++i) {
     if (i > 0 && lowered[i].first == lowered[i - 1].first) {
@@ -214,7 +224,8 @@ CanonicalHeaders canonicalize_headers(const http::Headers& headers) {
 std::string canonical_request(std::string_view method, std::string_view uri, std::string_view query,
                               const CanonicalHeaders& headers, std::string_view payload_hash) {
   std::string out;
-  out.reserve(method.size() + uri.size() + query.size() + headers.block.size() + headers.signed_headers.size() + 72);
+  out.reserve(method.size() + uri.size() + query.size() + headers.block.size() +
+              headers.signed_headers.size() + 72);
   out.append(method).append("\n").append(uri).append("\n").append(query).append("\n");
   out.append(headers.block).append("\n").append(headers.signed_headers).append("\n").append(payload_hash);
   return out;
@@ -251,11 +262,13 @@ UrlParts split_url(std::string_view url) {
   }
   auto path_start = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, path_start);
-  std::string_view path_query = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
+  std::string_view path_query =
+      path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
   auto at = authority.rfind('@');
   if (at != std::string_view::npos) authority = authority.substr(at + 1);
   // Drop the scheme's default port: HTTP stacks send Host without it.
-  if ((parts.scheme == "http" && authority.ends_with(":80")) || (parts.scheme == "https" && authority.ends_with(":443"))) {
+  if ((parts.scheme == "http" && authority.ends_with(":80")) ||
+      (parts.scheme == "https" && authority.ends_with(":443"))) {
     authority = authority.substr(0, authority.rfind(':'));
   }
   parts.host_header = std::string(authority);
@@ -286,16 +299,18 @@ void RequestSigner::sign(http::Request& request, const Credentials& credentials,
   std::string amz_date = format_amz_date(now);
   std::string_view date = std::string_view(amz_date).substr(0, 8);
   request.headers.push_back({"X-Amz-Date", amz_date});
-  if (!credentials.session_token.empty()) request.headers.push_back({"X-Amz-Security-Token", credentials.session_token});
+  if (!credentials.session_token.empty())
+    request.headers.push_back({"X-Amz-Security-Token", credentials.session_token});
 
   CanonicalHeaders headers = canonicalize_headers(request.headers);
   std::string body_hash = payload_hash.empty() ? sha256_hex(request.body) : std::string(payload_hash);
-  std::string canonical =
-      canonical_request(request.method, canonical_uri(url.path), canonical_query(url.query), headers, body_hash);
+  std::string canonical = canonical_request(request.method, canonical_uri(url.path),
+                                            canonical_query(url.query), headers, body_hash);
   std::string scope = credential_scope(date, region_, service_);
   std::string to_sign = string_to_sign(amz_date, scope, canonical);
   Digest key = signing_key(credentials, date);
-  Digest signature = hmac_sha256(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), to_sign);
+  Digest signature =
+      hmac_sha256(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), to_sign);
 
   std::string authorization = "AWS4-HMAC-SHA256 Credential=";
   authorization.append(credentials.access_key_id).append("/").append(scope);

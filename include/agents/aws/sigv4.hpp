@@ -29,7 +29,7 @@ Digest derive_signing_key(std::string_view secret, std::string_view date, std::s
 std::string uri_encode(std::string_view text, bool encode_slash);
 
 /// The path as canonicalised for non-S3 services: dot segments removed and `//` collapsed when
-/// `normalize`, each segment encoded once (as on the wire) and again when `double_encode`.
+/// `normalize`, then the path as sent is URI-encoded again when `double_encode`.
 std::string canonical_uri(std::string_view raw_path, bool normalize = true, bool double_encode = true);
 
 /// Names and values decoded, re-encoded, sorted by name then value; "" for no query.
@@ -49,7 +49,8 @@ std::string canonical_request(std::string_view method, std::string_view canonica
 
 std::string credential_scope(std::string_view date, std::string_view region, std::string_view service);
 
-std::string string_to_sign(std::string_view amz_date, std::string_view scope, std::string_view canonical_request);
+std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                           std::string_view canonical_request);
 
 /// "20150830T123600Z"
 std::string format_amz_date(Clock::time_point time);

@@ -1,0 +1,1 @@
+# Tests of credentials providers, profile files, region and endpoint resolution.
