@@ -72,7 +72,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   if (name.size() == 14 && strncasecmp(name.data(), "Content-Length", 14) == 0) {
     std::size_t n = 0;
     std::from_chars(value.data(), value.data() + value.size(), n);
-    if (n > 0 && n < (std::size_t{1} << 31)) ex->response.body.reserve(n);
+    // The spare bytes let simdjson parse the body in place (it needs 64 bytes of padding).
+    if (n > 0 && n < (std::size_t{1} << 31)) ex->response.body.reserve(n + 64);
   }
   ex->response.headers.push_back({std::string(name), std::string(value)});
   return line.size();

@@ -3,6 +3,7 @@
 //   endpoint: explicit > AWS_ENDPOINT_URL_DYNAMODB > AWS_ENDPOINT_URL > the region's public endpoint
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,6 +28,8 @@ struct RegionOptions {
   std::string profile;                     ///< overrides AWS_PROFILE for the profile lookup
   EnvironmentLookup env;                   ///< default: process_environment()
   std::shared_ptr<http::HttpClient> http;  ///< for instance metadata; none: IMDS is not asked
+  std::string home_directory;              ///< where ~/.aws lives; empty: $HOME, else the passwd entry
+  std::chrono::milliseconds imds_timeout{1000};
 };
 
 /// kInvalidArgument naming every place looked at when no region is configured anywhere.

@@ -1,0 +1,87 @@
+// Agent state in Amazon DynamoDB (SPEC sections 1, 4, 5): one item per thread in the Rust
+// crate's format, conditional saves, compressed and chunked states beyond 400 KB.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "agents/aws/credentials.hpp"
+#include "agents/aws/retry.hpp"
+#include "agents/checkpoint/checkpointer.hpp"
+
+namespace agents::http {
+class HttpClient;
+}
+namespace agents::dynamodb {
+class DynamoDbClient;
+struct CallEvent;
+}  // namespace agents::dynamodb
+
+namespace agents {
+
+/// When saves compress the state (zstd, in a binary `state_zstd` attribute).
+enum class Compression {
+  kAuto,    ///< only states that do not fit one plain item (the Rust crate reads the rest)
+  kAlways,  ///< every save: fewer write units, but the Rust crate cannot read such items
+};
+
+/// Thread safety: safe to share between threads once configured; configure (`with_*`) before
+/// the first call. No request is made until the first save or load (no DescribeTable at start).
+/// Performance: a plain state costs one consistent GetItem per load and one PutItem per save.
+class DynamoDbCheckpointer final : public Checkpointer {
+ public:
+  explicit DynamoDbCheckpointer(std::string table_name);
+  ~DynamoDbCheckpointer() override;
+
+  DynamoDbCheckpointer& with_region(std::string region);
+  DynamoDbCheckpointer& with_endpoint(std::string endpoint_url);
+  /// Threads expire this long after their last save (DynamoDB TTL on `ttl`); whole seconds.
+  template <typename Rep, typename Period>
+  DynamoDbCheckpointer& with_ttl(std::chrono::duration<Rep, Period> ttl) {
+    return with_ttl_seconds(std::chrono::duration_cast<std::chrono::seconds>(ttl));
+  }
+  DynamoDbCheckpointer& with_profile(std::string profile);
+  DynamoDbCheckpointer& with_credentials(std::shared_ptr<aws::CredentialsProvider> credentials);
+  DynamoDbCheckpointer& with_retry(aws::RetryOptions retry);
+  DynamoDbCheckpointer& with_http_client(std::shared_ptr<http::HttpClient> http);
+  /// Strict: a save without a precondition must create the thread (never blindly overwrite).
+  DynamoDbCheckpointer& with_strict_concurrency(bool strict);
+  DynamoDbCheckpointer& with_compression(Compression compression);
+  /// Largest state (uncompressed JSON bytes) a save accepts; larger ones fail before any write.
+  DynamoDbCheckpointer& with_max_state_bytes(std::size_t bytes);
+  /// Receives one event per DynamoDB call (operation, latency, bytes, capacity, retries).
+  DynamoDbCheckpointer& with_observer(std::function<void(const dynamodb::CallEvent&)> observer);
+  /// Uses an existing client (shares its connections, credentials and retry quota).
+  DynamoDbCheckpointer& with_client(std::shared_ptr<dynamodb::DynamoDbClient> client);
+
+  const std::string& table_name() const { return table_; }
+  /// The client, created on first use from the options above.
+  std::shared_ptr<dynamodb::DynamoDbClient> client();
+
+  /// Removes chunk items of `thread_id` that no save references (left by a crash mid-save).
+  /// Scans the table: an occasional maintenance call, not part of the common path.
+  std::size_t remove_orphaned_chunks(std::string_view thread_id);
+
+ protected:
+  std::int64_t do_save(const std::string& thread_id, const AgentStateSnapshot& state,
+                       SavePrecondition precondition) override;
+  std::optional<LoadedState> do_load(const std::string& thread_id) override;
+  bool do_delete(const std::string& thread_id) override;
+  std::vector<ThreadInfo> do_list() override;
+
+ private:
+  DynamoDbCheckpointer& with_ttl_seconds(std::chrono::seconds ttl);
+  struct Options;
+  struct Engine;
+  Engine& engine();
+
+  std::string table_;
+  std::unique_ptr<Options> options_;
+  std::once_flag engine_once_;
+  std::unique_ptr<Engine> engine_;
+};
+
+}  // namespace agents

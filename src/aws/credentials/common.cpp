@@ -1,0 +1,171 @@
+#include "aws/credentials/common.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "agents/http/http_client.hpp"
+
+namespace agents::aws::detail {
+
+EnvironmentLookup or_process_environment(EnvironmentLookup env) {
+  return env ? std::move(env) : process_environment();
+}
+
+std::string env_get(const EnvironmentLookup& env, std::string_view name) {
+  if (!env) return process_environment()(name).value_or("");
+  return env(name).value_or("");
+}
+
+bool env_true(const EnvironmentLookup& env, std::string_view name) {
+  return to_lower(trim(env_get(env, name))) == "true";
+}
+
+std::string home_directory(const std::string& configured, const EnvironmentLookup& env) {
+  if (!configured.empty()) return configured;
+  std::string home = env_get(env, "HOME");
+  if (!home.empty()) return home;
+  std::vector<char> buffer(16384);
+  passwd entry{};
+  passwd* found = nullptr;
+  if (getpwuid_r(getuid(), &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr &&
+      found->pw_dir != nullptr) {
+    return found->pw_dir;
+  }
+  return "";
+}
+
+std::shared_ptr<http::HttpClient> http_or_default(std::shared_ptr<http::HttpClient> http) {
+  return http ? std::move(http) : http::make_curl_http_client();
+}
+
+std::string trim(std::string_view text) {
+  auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  return std::string(text);
+}
+
+std::string to_lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::string trim_trailing_slashes(std::string_view url) {
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  return std::string(url);
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return out.str();
+}
+
+namespace {
+
+// Reads `count` digits at `pos`; -1 when they are not all digits.
+int digits(std::string_view text, std::size_t pos, std::size_t count) {
+  if (pos + count > text.size()) return -1;
+  int value = 0;
+  for (std::size_t i = pos; i < pos + count; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return -1;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
+std::optional<Clock::time_point> parse_iso8601(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  // YYYY-MM-DDTHH:MM:SS
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || text[13] != ':' || text[16] != ':')
+    return std::nullopt;
+  if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = digits(text, 0, 4) - 1900;
+  tm.tm_mon = digits(text, 5, 2) - 1;
+  tm.tm_mday = digits(text, 8, 2);
+  tm.tm_hour = digits(text, 11, 2);
+  tm.tm_min = digits(text, 14, 2);
+  tm.tm_sec = digits(text, 17, 2);
+  if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+      tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 ||
+      tm.tm_sec > 60) {
+    return std::nullopt;
+  }
+  std::size_t pos = 19;
+  if (pos < text.size() && text[pos] == '.') {  // fraction: ignored (credentials expire on seconds)
+    ++pos;
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) ++pos;
+  }
+  long offset_seconds = 0;
+  std::string_view zone = text.substr(pos);
+  if (zone != "Z" && zone != "z") {
+    // No zone is ambiguous: refuse rather than guess local time.
+    if (zone.empty() || (zone[0] != '+' && zone[0] != '-')) return std::nullopt;
+    int hours = digits(zone, 1, 2);
+    std::size_t minute_pos = zone.size() > 3 && zone[3] == ':' ? 4 : 3;
+    int minutes = digits(zone, minute_pos, 2);
+    if (hours < 0 || minutes < 0 || zone.size() != minute_pos + 2) return std::nullopt;
+    offset_seconds = (zone[0] == '+' ? 1 : -1) * (hours * 3600L + minutes * 60L);
+  }
+  std::time_t utc = timegm(&tm);
+  return Clock::from_time_t(utc - offset_seconds);
+}
+
+std::string format_iso8601(Clock::time_point time) {
+  std::time_t t = Clock::to_time_t(time);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+Status unavailable(std::string message) {
+  return Status(ErrorCode::kCredentialsUnavailable, std::move(message));
+}
+
+Status misconfigured(std::string message) { return Status(ErrorCode::kInvalidArgument, std::move(message)); }
+
+StatusOr<Credentials> credentials_from_json(std::string_view body, std::string_view token_key,
+                                            const std::string& label, std::string source) {
+  nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return misconfigured(label + ": not a JSON object");
+  auto text = [&](std::string_view key) -> std::string {
+    auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  Credentials credentials;
+  credentials.access_key_id = text("AccessKeyId");
+  credentials.secret_access_key = text("SecretAccessKey");
+  credentials.session_token = text(token_key);
+  credentials.source = std::move(source);
+  if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
+    return misconfigured(label + ": AccessKeyId or SecretAccessKey missing");
+  }
+  std::string expiration = text("Expiration");
+  if (!expiration.empty()) {
+    credentials.expiration = parse_iso8601(expiration);
+    if (!credentials.expiration) {
+      return misconfigured(label + ": Expiration \"" + expiration + "\" is not an ISO-8601 time");
+    }
+  }
+  return credentials;
+}
+
+}  // namespace agents::aws::detail

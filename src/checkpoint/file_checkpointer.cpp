@@ -1,0 +1,200 @@
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "agents/aws/sigv4.hpp"
+#include "agents/checkpoint/checkpointer.hpp"
+#include "checkpoint/conflict.hpp"
+#include "checkpoint/json_value.hpp"
+
+namespace agents {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kSuffix = ".thread.json";
+
+// Letters, digits, '-' and '_' stay; every other byte becomes %XX. Long names keep a readable
+// prefix and end in a hash, so any thread id maps to one short, safe file name.
+std::string file_name_for(const std::string& thread_id) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string name;
+  for (unsigned char c : thread_id) {
+    if (std::isalnum(c) || c == '-' || c == '_') {
+      name.push_back(static_cast<char>(c));
+    } else {
+      name.push_back('%');
+      name.push_back(kHex[c >> 4]);
+      name.push_back(kHex[c & 0xF]);
+    }
+  }
+  if (name.size() > 160) name = name.substr(0, 96) + "~" + aws::sigv4::sha256_hex(thread_id);
+  return name + std::string(kSuffix);
+}
+
+[[noreturn]] void throw_io(const std::string& what, const fs::path& path) {
+  throw Error(ErrorCode::kServiceError,
+              "file store: " + what + " " + path.string() + ": " + std::strerror(errno));
+}
+
+// An exclusive lock over the directory for the read-compare-write of a save or delete; flock
+// locks serialise threads and processes alike.
+class DirectoryLock {
+ public:
+  explicit DirectoryLock(const fs::path& dir) {
+    fd_ = ::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw_io("cannot open lock file", dir / ".lock");
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) throw_io("cannot lock", dir / ".lock");
+    }
+  }
+  ~DirectoryLock() { ::close(fd_); }  // closing releases the lock
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+struct StoredFile {
+  std::string thread_id;
+  LoadedState loaded;
+};
+
+std::optional<StoredFile> read_file(const fs::path& path, bool with_state) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  std::string_view thread_id, updated_at;
+  int64_t version;
+  simdjson::dom::element state;
+  if (parser.parse(text).get(doc) || doc["thread_id"].get_string().get(thread_id) ||
+      doc["version"].get_int64().get(version) || doc["updated_at"].get_string().get(updated_at) ||
+      doc["state"].get(state)) {
+    throw CorruptStateError(
+        "file store: " + path.string() + " is not a thread file (thread_id, version, updated_at, state)", "",
+        "file");
+  }
+  StoredFile out{std::string(thread_id), {{}, version, std::string(updated_at)}};
+  if (with_state) {
+    auto decoded = decode_state_json(simdjson::minify(state));
+    if (!decoded.ok()) {
+      throw CorruptStateError(
+          "thread '" + out.thread_id + "': " + decoded.status().message() + " in " + path.string(),
+          out.thread_id, "state");
+    }
+    out.loaded.state = std::move(*decoded);
+  }
+  return out;
+}
+
+void write_atomically(const fs::path& dir, const fs::path& target, const std::string& content) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  fs::path tmp = dir / (".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rng()));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw_io("cannot create", tmp);
+  const char* p = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw_io("cannot write", tmp);
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  // Data on disk before the rename makes it visible; then the rename itself is made durable.
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    throw_io("cannot flush", tmp);
+  }
+  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    throw_io("cannot replace", target);
+  }
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace
+
+FileCheckpointer::FileCheckpointer(std::string directory) : directory_(std::move(directory)) {
+  std::error_code ec;
+  fs::create_directories(directory_, ec);
+  if (ec)
+    throw Error(ErrorCode::kServiceError, "file store: cannot create " + directory_ + ": " + ec.message());
+}
+
+FileCheckpointer::~FileCheckpointer() = default;
+
+std::int64_t FileCheckpointer::do_save(const std::string& thread_id, const AgentStateSnapshot& state,
+                                       SavePrecondition precondition) {
+  fs::path dir(directory_);
+  fs::path path = dir / file_name_for(thread_id);
+  std::string state_json = encode_state_json(state);
+  DirectoryLock lock(dir);
+  auto existing = read_file(path, false);
+  std::int64_t current = existing ? existing->loaded.version : -1;
+  if (!detail::precondition_holds(precondition, current))
+    detail::throw_conflict(thread_id, precondition, current);
+  std::int64_t version = std::max<std::int64_t>(current, 0) + 1;
+  rapidjson::StringBuffer buffer(nullptr, state_json.size() + thread_id.size() + 128);
+  detail::JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("thread_id");
+  w.String(thread_id.data(), static_cast<rapidjson::SizeType>(thread_id.size()));
+  w.Key("version");
+  w.Int64(version);
+  w.Key("updated_at");
+  std::string now = rfc3339_now();
+  w.String(now.data(), static_cast<rapidjson::SizeType>(now.size()));
+  w.Key("state");
+  w.RawValue(state_json.data(), state_json.size(), rapidjson::kObjectType);
+  w.EndObject();
+  write_atomically(dir, path, std::string(buffer.GetString(), buffer.GetSize()));
+  return version;
+}
+
+std::optional<LoadedState> FileCheckpointer::do_load(const std::string& thread_id) {
+  auto file = read_file(fs::path(directory_) / file_name_for(thread_id), true);
+  if (!file) return std::nullopt;
+  return std::move(file->loaded);
+}
+
+bool FileCheckpointer::do_delete(const std::string& thread_id) {
+  fs::path dir(directory_);
+  DirectoryLock lock(dir);
+  std::error_code ec;
+  return fs::remove(dir / file_name_for(thread_id), ec);
+}
+
+std::vector<ThreadInfo> FileCheckpointer::do_list() {
+  std::vector<ThreadInfo> out;
+  for (const auto& entry : fs::directory_iterator(directory_)) {
+    std::string name = entry.path().filename().string();
+    if (!name.ends_with(kSuffix) || name.starts_with(".")) continue;
+    auto file = read_file(entry.path(), false);
+    if (file) out.push_back({file->thread_id, file->loaded.updated_at, file->loaded.version});
+  }
+  return out;
+}
+
+}  // namespace agents

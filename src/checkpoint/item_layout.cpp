@@ -1,0 +1,225 @@
+#include "checkpoint/item_layout.hpp"
+
+#include <simdjson.h>
+#include <zstd.h>
+
+#include <charconv>
+#include <random>
+
+#include "agents/core/error.hpp"
+
+namespace agents::detail {
+
+using dynamodb::AttributeValue;
+using dynamodb::Item;
+using V = AttributeValue;
+
+namespace {
+
+[[noreturn]] void corrupt(const std::string& thread_id, const std::string& attribute,
+                          const std::string& what) {
+  throw CorruptStateError("thread '" + thread_id + "': stored attribute '" + attribute + "' " + what +
+                              "; the item was not written by a compatible version (nothing was changed)",
+                          thread_id, attribute);
+}
+
+Item common_attributes(const SaveInput& in, const std::string& save_id) {
+  Item item;
+  item.emplace("thread_id", V::S(in.thread_id));
+  item.emplace("updated_at", V::S(in.updated_at));
+  item.emplace("version", V::N(in.version));
+  item.emplace("save_id", V::S(save_id));
+  if (in.ttl_epoch) item.emplace("ttl", V::N(*in.ttl_epoch));
+  return item;
+}
+
+std::int64_t parse_int(const std::string& thread_id, const std::string& attribute, const V& value) {
+  if (!value.is(V::Type::kN))
+    corrupt(thread_id, attribute, std::string("is of type ") + type_tag(value.type()) + ", not N");
+  std::int64_t n = 0;
+  const std::string& s = value.scalar();
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || ptr != s.data() + s.size())
+    corrupt(thread_id, attribute, "is not a whole number: " + s);
+  return n;
+}
+
+}  // namespace
+
+std::string new_save_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  std::uint64_t r = rng();
+  for (char& c : id) {
+    c = kHex[r & 0xF];
+    r >>= 4;
+  }
+  return id;
+}
+
+std::string chunk_key(const std::string& thread_id, const std::string& save_id, std::size_t index) {
+  return thread_id + "#chunk#" + save_id + "#" + std::to_string(index);
+}
+
+std::string zstd_compress(const std::string& data) {
+  ZSTD_CCtx* ctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(ctx, ZSTD_c_checksumFlag, 1);  // a damaged chunk fails loudly
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  std::size_t n = ZSTD_compress2(ctx, out.data(), out.size(), data.data(), data.size());
+  ZSTD_freeCCtx(ctx);
+  if (ZSTD_isError(n)) throw Error(ErrorCode::kServiceError, std::string("zstd: ") + ZSTD_getErrorName(n));
+  out.resize(n);
+  return out;
+}
+
+std::string zstd_decompress(const std::string& thread_id, const std::string& attribute,
+                            const std::string& data, std::size_t max_bytes) {
+  unsigned long long size = ZSTD_getFrameContentSize(data.data(), data.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR) corrupt(thread_id, attribute, "is not zstd data");
+  if (size == ZSTD_CONTENTSIZE_UNKNOWN || size > max_bytes) {
+    corrupt(thread_id, attribute,
+            "declares " + std::to_string(size) + " bytes, beyond the limit of " + std::to_string(max_bytes));
+  }
+  std::string out(static_cast<std::size_t>(size), '\0');
+  std::size_t n = ZSTD_decompress(out.data(), out.size(), data.data(), data.size());
+  if (ZSTD_isError(n) || n != size) {
+    corrupt(thread_id, attribute,
+            std::string("is damaged zstd data (") + (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short") + ")");
+  }
+  return out;
+}
+
+SaveItems build_save_items(const SaveInput& in) {
+  if (in.state_json.size() > in.max_state_bytes) {
+    throw StateTooLargeError("thread '" + in.thread_id + "': state is " +
+                                 std::to_string(in.state_json.size()) + " bytes; the limit is " +
+                                 std::to_string(in.max_state_bytes) +
+                                 " (with_max_state_bytes); nothing was written",
+                             in.state_json.size(), in.max_state_bytes);
+  }
+  // DynamoDB rejects strings that are not UTF-8; say so before any write, naming the thread.
+  if (!simdjson::validate_utf8(in.state_json.data(), in.state_json.size())) {
+    throw InvalidArgumentError(
+        "thread '" + in.thread_id +
+        "': the state holds text that is not valid UTF-8 (a file or message?); nothing was written");
+  }
+  SaveItems out;
+  out.save_id = new_save_id();
+  out.head = common_attributes(in, out.save_id);
+  const std::size_t base = dynamodb::item_size(out.head);
+
+  if (in.compression == Compression::kAuto && base + 5 + in.state_json.size() <= kMaxItemBytes) {
+    out.head.emplace("state", V::S(in.state_json));
+    return out;
+  }
+  std::string compressed = zstd_compress(in.state_json);
+  if (base + 10 + compressed.size() <= kMaxItemBytes) {
+    out.head.emplace("state_zstd", V::B(std::move(compressed)));
+    return out;
+  }
+  std::size_t count = (compressed.size() + kChunkPayloadBytes - 1) / kChunkPayloadBytes;
+  if (count > kMaxChunks) {
+    throw StateTooLargeError("thread '" + in.thread_id + "': state compresses to " +
+                                 std::to_string(compressed.size()) + " bytes, beyond the " +
+                                 std::to_string(kMaxChunks * kChunkPayloadBytes) + " bytes that " +
+                                 std::to_string(kMaxChunks) + " chunk items hold; nothing was written",
+                             compressed.size(), kMaxChunks * kChunkPayloadBytes);
+  }
+  out.head.emplace("chunk_count", V::N(static_cast<long long>(count)));
+  out.head.emplace("state_bytes", V::N(static_cast<long long>(compressed.size())));
+  for (std::size_t i = 0; i < count; ++i) {
+    Item chunk;
+    chunk.emplace("thread_id", V::S(chunk_key(in.thread_id, out.save_id, i)));
+    chunk.emplace("chunk_of", V::S(in.thread_id));
+    chunk.emplace("save_id", V::S(out.save_id));
+    chunk.emplace("chunk_index", V::N(static_cast<long long>(i)));
+    chunk.emplace("data", V::B(compressed.substr(i * kChunkPayloadBytes, kChunkPayloadBytes)));
+    if (in.ttl_epoch) chunk.emplace("ttl", V::N(*in.ttl_epoch));
+    out.chunks.push_back(std::move(chunk));
+  }
+  return out;
+}
+
+bool is_chunk_item(const Item& item) { return item.count("chunk_of") > 0; }
+
+StoredHead read_head(const std::string& thread_id, const Item& item) {
+  StoredHead head;
+  auto find = [&](const char* name) -> const V* {
+    auto it = item.find(name);
+    return it == item.end() ? nullptr : &it->second;
+  };
+  if (const V* v = find("version")) head.version = parse_int(thread_id, "version", *v);
+  if (head.version < 0) corrupt(thread_id, "version", "is negative");
+  if (const V* v = find("ttl")) head.ttl_epoch = parse_int(thread_id, "ttl", *v);
+  if (const V* v = find("updated_at")) {
+    if (!v->is(V::Type::kS)) corrupt(thread_id, "updated_at", "is not a string");
+    head.updated_at = v->scalar();
+  }
+  if (const V* v = find("save_id"); v && v->is(V::Type::kS)) head.save_id = v->scalar();
+  if (const V* v = find("state")) {
+    if (!v->is(V::Type::kS))
+      corrupt(thread_id, "state", std::string("is of type ") + type_tag(v->type()) + ", not S");
+    head.layout = StoredHead::Layout::kPlain;
+    head.plain_state = &v->scalar();
+  } else if (const V* z = find("state_zstd")) {
+    if (!z->is(V::Type::kB)) corrupt(thread_id, "state_zstd", "is not binary");
+    head.layout = StoredHead::Layout::kCompressed;
+    head.compressed = &z->scalar();
+  } else if (const V* c = find("chunk_count")) {
+    head.layout = StoredHead::Layout::kChunked;
+    std::int64_t count = parse_int(thread_id, "chunk_count", *c);
+    if (count < 1 || count > static_cast<std::int64_t>(kMaxChunks)) {
+      corrupt(thread_id, "chunk_count",
+              "is " + std::to_string(count) + ", outside 1.." + std::to_string(kMaxChunks));
+    }
+    head.chunk_count = static_cast<std::size_t>(count);
+    const V* bytes = find("state_bytes");
+    if (!bytes) corrupt(thread_id, "state_bytes", "is missing");
+    std::int64_t n = parse_int(thread_id, "state_bytes", *bytes);
+    if (n <= 0 || static_cast<std::size_t>(n) > head.chunk_count * kChunkPayloadBytes) {
+      corrupt(thread_id, "state_bytes", "does not match chunk_count");
+    }
+    head.state_bytes = static_cast<std::size_t>(n);
+    if (head.save_id.empty()) corrupt(thread_id, "save_id", "is missing from a chunked state");
+  } else {
+    corrupt(thread_id, "state", "is missing");
+  }
+  return head;
+}
+
+std::optional<std::string> assemble_chunks(const std::string& thread_id, const StoredHead& head,
+                                           const std::vector<Item>& chunks) {
+  std::vector<const std::string*> parts(head.chunk_count, nullptr);
+  for (const Item& chunk : chunks) {
+    auto save = chunk.find("save_id");
+    auto index = chunk.find("chunk_index");
+    auto data = chunk.find("data");
+    auto owner = chunk.find("chunk_of");
+    if (owner == chunk.end() || owner->second.scalar() != thread_id)
+      corrupt(thread_id, "chunk_of", "names another thread");
+    if (save == chunk.end() || save->second.scalar() != head.save_id)
+      corrupt(thread_id, "save_id", "of a chunk is from another save");
+    if (index == chunk.end()) corrupt(thread_id, "chunk_index", "is missing");
+    std::int64_t i = parse_int(thread_id, "chunk_index", index->second);
+    if (i < 0 || static_cast<std::size_t>(i) >= head.chunk_count)
+      corrupt(thread_id, "chunk_index", "is out of range");
+    if (data == chunk.end() || !data->second.is(V::Type::kB))
+      corrupt(thread_id, "data", "of a chunk is not binary");
+    parts[static_cast<std::size_t>(i)] = &data->second.scalar();
+  }
+  std::string out;
+  out.reserve(head.state_bytes);
+  for (const auto* part : parts) {
+    if (part == nullptr) return std::nullopt;  // missing: maybe a newer save replaced them
+    out += *part;
+  }
+  if (out.size() != head.state_bytes) {
+    corrupt(thread_id, "state_bytes",
+            "says " + std::to_string(head.state_bytes) + " bytes, chunks hold " + std::to_string(out.size()));
+  }
+  return out;
+}
+
+}  // namespace agents::detail

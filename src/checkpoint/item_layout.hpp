@@ -1,0 +1,75 @@
+// How a state maps onto DynamoDB items (docs/item-layout.md), as pure functions:
+//   plain       thread_id, state (S), updated_at, ttl?, version, save_id      (the Rust crate's)
+//   compressed  thread_id, state_zstd (B), updated_at, ttl?, version, save_id
+//   chunked     head: thread_id, updated_at, ttl?, version, save_id, chunk_count, state_bytes
+//               chunks: thread_id = "<thread>#chunk#<save_id>#<i>", chunk_of, save_id,
+//                       chunk_index, data (B), ttl?
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agents/checkpoint/dynamodb_checkpointer.hpp"
+#include "agents/dynamodb/attribute_value.hpp"
+
+namespace agents::detail {
+
+inline constexpr std::size_t kMaxItemBytes = 400 * 1024;
+/// Payload per chunk item, leaving room for its key (up to ~1.1 KB) and small attributes.
+inline constexpr std::size_t kChunkPayloadBytes = 396 * 1024;
+inline constexpr std::size_t kMaxChunks = 100;
+
+struct SaveItems {
+  dynamodb::Item head;
+  std::vector<dynamodb::Item> chunks;
+  std::string save_id;
+};
+
+struct SaveInput {
+  const std::string& thread_id;
+  const std::string& state_json;
+  std::int64_t version;
+  std::string updated_at;
+  std::optional<std::int64_t> ttl_epoch;
+  Compression compression;
+  std::size_t max_state_bytes;
+};
+
+/// Picks the smallest layout that fits: plain, then compressed, then chunked. Throws
+/// StateTooLargeError (size and limit) before anything is written.
+SaveItems build_save_items(const SaveInput& input);
+
+std::string chunk_key(const std::string& thread_id, const std::string& save_id, std::size_t index);
+std::string new_save_id();
+
+/// What a stored head says. Throws CorruptStateError naming the attribute for anything off.
+struct StoredHead {
+  std::int64_t version = 0;
+  std::string updated_at;
+  std::optional<std::int64_t> ttl_epoch;
+  std::string save_id;
+  enum class Layout { kPlain, kCompressed, kChunked } layout = Layout::kPlain;
+  const std::string* plain_state = nullptr;  ///< kPlain: points into the item
+  const std::string* compressed = nullptr;   ///< kCompressed
+  std::size_t chunk_count = 0;               ///< kChunked
+  std::size_t state_bytes = 0;               ///< kChunked: compressed size
+};
+StoredHead read_head(const std::string& thread_id, const dynamodb::Item& item);
+
+/// True for items that are chunks of some thread (never listed, never loaded as threads).
+bool is_chunk_item(const dynamodb::Item& item);
+
+/// Concatenates the chunks of `head` in order; throws CorruptStateError when one is missing,
+/// belongs to another save, or the total length is off. `missing` says whether only absence
+/// (not corruption) was the problem, so a caller can re-read a head that moved on.
+std::optional<std::string> assemble_chunks(const std::string& thread_id, const StoredHead& head,
+                                           const std::vector<dynamodb::Item>& chunks);
+
+std::string zstd_compress(const std::string& data);
+/// Throws CorruptStateError(attribute) for damaged data or content beyond `max_bytes`.
+std::string zstd_decompress(const std::string& thread_id, const std::string& attribute,
+                            const std::string& data, std::size_t max_bytes);
+
+}  // namespace agents::detail

@@ -1,0 +1,325 @@
+#include <simdjson.h>
+
+#include "agents/checkpoint/state.hpp"
+#include "checkpoint/json_value.hpp"
+
+namespace agents {
+
+std::string_view todo_status_name(TodoStatus status) noexcept {
+  switch (status) {
+    case TodoStatus::kPending:
+      return "pending";
+    case TodoStatus::kInProgress:
+      return "in_progress";
+    case TodoStatus::kCompleted:
+      return "completed";
+  }
+  return "pending";
+}
+
+namespace {
+
+using detail::JsonWriter;
+
+void key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
+void str(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void write_message(JsonWriter& w, const Message& m) {
+  w.StartObject();
+  key(w, "role");
+  str(w, m.role);
+  key(w, "content");
+  // An assistant turn that only calls tools has no text: OpenAI's wire form is null.
+  if (m.content.empty() && !m.tool_calls.empty()) {
+    w.Null();
+  } else {
+    str(w, m.content);
+  }
+  if (!m.tool_calls.empty()) {
+    key(w, "tool_calls");
+    w.StartArray();
+    for (const auto& call : m.tool_calls) {
+      w.StartObject();
+      key(w, "id");
+      str(w, call.id);
+      key(w, "type");
+      str(w, "function");
+      key(w, "function");
+      w.StartObject();
+      key(w, "name");
+      str(w, call.name);
+      key(w, "arguments");
+      str(w, call.arguments);
+      w.EndObject();
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (!m.tool_call_id.empty()) {
+    key(w, "tool_call_id");
+    str(w, m.tool_call_id);
+  }
+  if (!m.name.empty()) {
+    key(w, "name");
+    str(w, m.name);
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string encode_state_json(const AgentStateSnapshot& state) {
+  std::size_t estimate = 64;
+  for (const auto& m : state.messages) estimate += m.content.size() + 48;
+  for (const auto& [path, content] : state.files) estimate += path.size() + content.size() + 8;
+  rapidjson::StringBuffer buffer(nullptr, estimate + estimate / 16);
+  JsonWriter w(buffer);
+  w.StartObject();
+  key(w, "todos");
+  w.StartArray();
+  for (const auto& todo : state.todos) {
+    w.StartObject();
+    key(w, "content");
+    str(w, todo.content);
+    key(w, "status");
+    str(w, todo_status_name(todo.status));
+    w.EndObject();
+  }
+  w.EndArray();
+  key(w, "files");
+  w.StartObject();
+  for (const auto& [path, content] : state.files) {
+    key(w, path);
+    str(w, content);
+  }
+  w.EndObject();
+  key(w, "scratchpad");
+  w.StartObject();
+  for (const auto& [name, value] : state.scratchpad) {
+    key(w, name);
+    detail::write_json(w, value);
+  }
+  w.EndObject();
+  if (!state.messages.empty()) {
+    key(w, "messages");
+    w.StartArray();
+    for (const auto& m : state.messages) write_message(w, m);
+    w.EndArray();
+  }
+  if (!state.pending_interrupts.empty()) {
+    key(w, "pending_interrupts");
+    w.StartArray();
+    for (const auto& p : state.pending_interrupts) {
+      w.StartObject();
+      key(w, "type");
+      str(w, "human_in_loop");
+      key(w, "tool_name");
+      str(w, p.tool_name);
+      key(w, "tool_args");
+      detail::write_json(w, p.tool_args);
+      if (p.policy_note) {
+        key(w, "policy_note");
+        str(w, *p.policy_note);
+      }
+      key(w, "created_at");
+      str(w, p.created_at);
+      key(w, "call_id");
+      str(w, p.call_id);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+namespace {
+
+using simdjson::dom::element;
+
+// Decoding helpers: each returns false with `error` naming the field.
+struct Decoder {
+  std::string error;
+
+  bool fail(std::string what) {
+    error = std::move(what);
+    return false;
+  }
+
+  bool string_field(element object, const char* name, std::string& out, const std::string& where,
+                    bool required) {
+    element e;
+    if (object[name].get(e)) return required ? fail(where + "." + name + " is missing") : true;
+    if (e.is_null() && !required) return true;
+    std::string_view s;
+    if (e.get_string().get(s)) return fail(where + "." + name + " must be a string");
+    out.assign(s);
+    return true;
+  }
+
+  bool todos(element e, std::vector<TodoItem>& out) {
+    simdjson::dom::array array;
+    if (e.get_array().get(array)) return fail("todos must be an array");
+    std::size_t i = 0;
+    for (auto t : array) {
+      std::string where = "todos[" + std::to_string(i++) + "]";
+      TodoItem todo;
+      std::string status;
+      if (!string_field(t, "content", todo.content, where, true)) return false;
+      if (!string_field(t, "status", status, where, true)) return false;
+      if (status == "pending")
+        todo.status = TodoStatus::kPending;
+      else if (status == "in_progress")
+        todo.status = TodoStatus::kInProgress;
+      else if (status == "completed")
+        todo.status = TodoStatus::kCompleted;
+      else
+        return fail(where + ".status must be pending, in_progress or completed, not '" + status + "'");
+      out.push_back(std::move(todo));
+    }
+    return true;
+  }
+
+  bool files(element e, std::map<std::string, std::string>& out) {
+    simdjson::dom::object object;
+    if (e.get_object().get(object)) return fail("files must be an object of strings");
+    for (auto field : object) {
+      std::string_view s;
+      if (field.value.get_string().get(s))
+        return fail("files['" + std::string(field.key) + "'] must be a string");
+      out.insert_or_assign(std::string(field.key), std::string(s));
+    }
+    return true;
+  }
+
+  bool scratchpad(element e, std::map<std::string, Json>& out) {
+    simdjson::dom::object object;
+    if (e.get_object().get(object)) return fail("scratchpad must be an object");
+    for (auto field : object) {
+      Json value;
+      if (!detail::to_json(field.value, value, error))
+        return fail("scratchpad['" + std::string(field.key) + "']: " + error);
+      out.insert_or_assign(std::string(field.key), std::move(value));
+    }
+    return true;
+  }
+
+  // OpenAI allows content as a list of parts; their text is joined.
+  bool content(element m, std::string& out, const std::string& where) {
+    element e;
+    if (m["content"].get(e) || e.is_null()) return true;
+    std::string_view s;
+    if (!e.get_string().get(s)) {
+      out.assign(s);
+      return true;
+    }
+    simdjson::dom::array parts;
+    if (e.get_array().get(parts)) return fail(where + ".content must be a string, a list of parts or null");
+    for (auto part : parts) {
+      std::string_view text;
+      if (!part["text"].get_string().get(text)) out.append(text);
+    }
+    return true;
+  }
+
+  bool messages(element e, std::vector<Message>& out) {
+    simdjson::dom::array array;
+    if (e.get_array().get(array)) return fail("messages must be an array");
+    out.reserve(array.size());
+    std::size_t i = 0;
+    for (auto m : array) {
+      std::string where = "messages[" + std::to_string(i++) + "]";
+      Message msg;
+      if (!string_field(m, "role", msg.role, where, true)) return false;
+      if (!content(m, msg.content, where)) return false;
+      if (!string_field(m, "tool_call_id", msg.tool_call_id, where, false)) return false;
+      if (!string_field(m, "name", msg.name, where, false)) return false;
+      element calls;
+      if (!m["tool_calls"].get(calls) && !calls.is_null()) {
+        simdjson::dom::array list;
+        if (calls.get_array().get(list)) return fail(where + ".tool_calls must be an array");
+        for (auto c : list) {
+          ToolCall call;
+          if (!string_field(c, "id", call.id, where + ".tool_calls[]", true)) return false;
+          element fn;
+          if (c["function"].get(fn)) return fail(where + ".tool_calls[].function is missing");
+          if (!string_field(fn, "name", call.name, where + ".tool_calls[].function", true)) return false;
+          element args;
+          if (!fn["arguments"].get(args)) {
+            std::string_view s;
+            if (!args.get_string().get(s)) {
+              call.arguments.assign(s);
+            } else {
+              call.arguments = simdjson::minify(args);  // some servers send an object
+            }
+          }
+          msg.tool_calls.push_back(std::move(call));
+        }
+      }
+      out.push_back(std::move(msg));
+    }
+    return true;
+  }
+
+  bool interrupts(element e, std::vector<PendingInterrupt>& out) {
+    simdjson::dom::array array;
+    if (e.get_array().get(array)) return fail("pending_interrupts must be an array");
+    std::size_t i = 0;
+    for (auto p : array) {
+      std::string where = "pending_interrupts[" + std::to_string(i++) + "]";
+      std::string type;
+      if (!string_field(p, "type", type, where, true)) return false;
+      if (type != "human_in_loop") return fail(where + ".type '" + type + "' is not human_in_loop");
+      PendingInterrupt pi;
+      if (!string_field(p, "tool_name", pi.tool_name, where, true)) return false;
+      if (!string_field(p, "created_at", pi.created_at, where, true)) return false;
+      if (!string_field(p, "call_id", pi.call_id, where, true)) return false;
+      std::string note;
+      element n;
+      if (!p["policy_note"].get(n) && !n.is_null()) {
+        if (!string_field(p, "policy_note", note, where, true)) return false;
+        pi.policy_note = std::move(note);
+      }
+      element args;
+      if (!p["tool_args"].get(args) && !detail::to_json(args, pi.tool_args, error)) {
+        return fail(where + ".tool_args: " + error);
+      }
+      out.push_back(std::move(pi));
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+StatusOr<AgentStateSnapshot> decode_state_json(std::string_view json) {
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (auto err = parser.parse(json.data(), json.size()).get(root)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  std::string("state is not valid JSON: ") + simdjson::error_message(err));
+  }
+  if (!root.is_object()) return Status(ErrorCode::kInvalidArgument, "state must be a JSON object");
+  AgentStateSnapshot state;
+  Decoder d;
+  bool ok = true;
+  for (auto field : root.get_object()) {
+    std::string_view k = field.key;
+    if (k == "todos")
+      ok = d.todos(field.value, state.todos);
+    else if (k == "files")
+      ok = d.files(field.value, state.files);
+    else if (k == "scratchpad")
+      ok = d.scratchpad(field.value, state.scratchpad);
+    else if (k == "messages")
+      ok = field.value.is_null() || d.messages(field.value, state.messages);
+    else if (k == "pending_interrupts")
+      ok = field.value.is_null() || d.interrupts(field.value, state.pending_interrupts);
+    if (!ok) return Status(ErrorCode::kInvalidArgument, "state: " + d.error);
+  }
+  return state;
+}
+
+}  // namespace agents

@@ -1,0 +1,91 @@
+#include "dynamodb/errors.hpp"
+
+#include "dynamodb/json_codec.hpp"
+
+namespace agents::dynamodb::detail {
+
+bool is_throttling_code(std::string_view code) noexcept {
+  static constexpr std::string_view kCodes[] = {"Throttling",
+                                                "ThrottlingException",
+                                                "ThrottledException",
+                                                "RequestThrottledException",
+                                                "TooManyRequestsException",
+                                                "ProvisionedThroughputExceededException",
+                                                "TransactionInProgressException",
+                                                "RequestLimitExceeded",
+                                                "BandwidthLimitExceeded",
+                                                "LimitExceededException",
+                                                "RequestThrottled",
+                                                "SlowDown",
+                                                "PriorRequestNotComplete",
+                                                "EC2ThrottledException"};
+  for (auto c : kCodes) {
+    if (code == c) return true;
+  }
+  return false;
+}
+
+namespace {
+
+bool is_access_code(std::string_view code) {
+  return code == "AccessDeniedException" || code == "UnrecognizedClientException" ||
+         code == "MissingAuthenticationTokenException" || code == "InvalidSignatureException" ||
+         code == "ExpiredTokenException" || code == "ExpiredToken" || code == "InvalidToken" ||
+         code == "IncompleteSignatureException";
+}
+
+std::string hint_for(std::string_view code, std::string_view operation) {
+  if (code == "ResourceNotFoundException")
+    return " (does the table exist in this region? `agents table create` makes it)";
+  if (code == "UnknownOperationException") {
+    return " (this endpoint does not implement " + std::string(operation) +
+           "; dynalite lacks transactions and TTL)";
+  }
+  if (is_access_code(code))
+    return " (check the credentials and the IAM policy; `agents doctor` shows what is used)";
+  return "";
+}
+
+}  // namespace
+
+Status classify_error_response(std::string_view operation, std::string_view table,
+                               const http::Response& response) {
+  std::string code, message;
+  simdjson::dom::element doc;
+  if (!thread_parser().parse(response.body).get(doc)) {
+    std::string_view s;
+    if (!doc["__type"].get_string().get(s)) {
+      s = s.substr(0, s.find(':'));
+      auto hash = s.rfind('#');
+      code = std::string(hash == std::string_view::npos ? s : s.substr(hash + 1));
+    }
+    if (!doc["message"].get_string().get(s) || !doc["Message"].get_string().get(s)) message = std::string(s);
+  }
+  ErrorDetails details;
+  details.http_status = response.status;
+  details.service_code = code.empty() ? "HTTP" + std::to_string(response.status) : code;
+  if (const auto* id = response.header("x-amzn-RequestId")) details.request_id = *id;
+  details.throttling = is_throttling_code(code) || response.status == 429;
+  details.transient = details.throttling || response.status >= 500 || code == "InternalServerError" ||
+                      code == "ServiceUnavailable" || code == "RequestTimeout" ||
+                      code == "RequestTimeoutException";
+  // A 5xx on a write may still have been applied.
+  details.outcome_unknown = response.status >= 500;
+
+  ErrorCode error_code = ErrorCode::kServiceError;
+  if (is_access_code(code) || response.status == 403) error_code = ErrorCode::kAccessDenied;
+  if (code == "ResourceNotFoundException") error_code = ErrorCode::kNotFound;
+  if (code == "UnknownOperationException") error_code = ErrorCode::kUnsupported;
+
+  std::string text = "DynamoDB " + std::string(operation);
+  if (!table.empty()) text += " on table '" + std::string(table) + "'";
+  text += ": " + details.service_code;
+  if (!message.empty()) text += ": " + message;
+  text += hint_for(code, operation);
+  text += " (HTTP " + std::to_string(response.status);
+  if (!details.request_id.empty()) text += ", request id " + details.request_id;
+  text += ")";
+  return Status(error_code, std::move(text), std::move(details));
+}
+
+}  // namespace agents::dynamodb::detail

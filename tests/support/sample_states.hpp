@@ -1,0 +1,61 @@
+// States used across the checkpointer tests.
+#pragma once
+
+#include <random>
+#include <string>
+
+#include "agents/checkpoint/state.hpp"
+
+namespace agents::testing {
+
+inline AgentStateSnapshot rich_state() {
+  AgentStateSnapshot s;
+  s.todos = {{"Write the report", TodoStatus::kInProgress},
+             {"Send it", TodoStatus::kPending},
+             {"Collect limits", TodoStatus::kCompleted}};
+  s.files = {{"notes.md", "# Notes\nItem size: 400 KB\n"},
+             {"日本/ファイル.txt", "unicode ✓ \"quoted\" \\ back"}};
+  s.scratchpad = {{"user", Json{{"name", "Alice"}, {"tags", {"a", "b"}}, {"score", 1.5}}},
+                  {"count", 42},
+                  {"nothing", nullptr}};
+  s.messages = {
+      Message::system("You are helpful."),
+      Message::user("Remember that my favourite colour is teal 🎨"),
+      Message::assistant("", {{"call_1", "write_todos", R"({"todos":[{"content":"x","status":"pending"}]})"},
+                              {"call_2", "read_file", R"({"path":"notes.md"})"}}),
+      Message::tool("call_1", "Updated todo list"),
+      Message::tool("call_2", "# Notes"),
+      Message::assistant("Done. Your colour is teal.")};
+  s.pending_interrupts = {
+      {"send_email", Json{{"to", "alice@example.com"}}, "needs approval", "2024-01-01T12:00:00Z", "call_9"}};
+  return s;
+}
+
+/// A conversation of `turns` user/assistant pairs of roughly `bytes_per_turn` bytes.
+inline AgentStateSnapshot conversation(std::size_t turns, std::size_t bytes_per_turn, unsigned seed = 1) {
+  std::mt19937 rng(seed);
+  static const char* kWords[] = {"agent",   "state", "dynamo", "table",  "retry", "conflict",
+                                 "chunk",   "save",  "load",   "thread", "tool",  "model",
+                                 "réponse", "日本",  "turn",   "value"};
+  AgentStateSnapshot s;
+  for (std::size_t t = 0; t < turns; ++t) {
+    std::string text;
+    while (text.size() < bytes_per_turn / 2) text += std::string(kWords[rng() % 16]) + " ";
+    s.messages.push_back(Message::user("Q" + std::to_string(t) + ": " + text));
+    s.messages.push_back(Message::assistant("A" + std::to_string(t) + ": " + text));
+  }
+  return s;
+}
+
+/// Text that does not compress: random letters (about `bytes` bytes).
+inline std::string incompressible_text(std::size_t bytes, unsigned seed = 7) {
+  std::mt19937 rng(seed);
+  std::string out(bytes, 'a');
+  for (auto& c : out) c = static_cast<char>('!' + rng() % 90);
+  for (auto& c : out) {
+    if (c == '"' || c == '\\') c = 'x';
+  }
+  return out;
+}
+
+}  // namespace agents::testing

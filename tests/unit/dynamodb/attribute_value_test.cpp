@@ -1,0 +1,76 @@
+#include "agents/dynamodb/attribute_value.hpp"
+
+#include <gtest/gtest.h>
+
+#include "dynamodb/json_codec.hpp"
+
+namespace agents::dynamodb {
+namespace {
+
+using V = AttributeValue;
+
+TEST(ItemSize, CountsNamesAndValuesAsDynamoDbDoes) {
+  // The developer guide's example: {"shirt-color":"R","shirt-size":"M"} is 23 bytes.
+  EXPECT_EQ(item_size({{"shirt-color", V::S("R")}, {"shirt-size", V::S("M")}}), 23u);
+  EXPECT_EQ(item_size({{"s", V::S("日本")}}), 1u + 6u);  // UTF-8 bytes, not characters
+  EXPECT_EQ(attribute_size(V::Bool(true)), 1u);
+  EXPECT_EQ(attribute_size(V::Null()), 1u);
+  EXPECT_EQ(attribute_size(V::B(std::string(10, '\0'))), 10u);  // raw bytes, not base64
+  EXPECT_EQ(attribute_size(V::N("12345")), 4u);                 // 5 digits: 3 bytes + 1
+  EXPECT_EQ(attribute_size(V::L({V::S("ab"), V::S("c")})), 3u + (1 + 2) + (1 + 1));
+  EXPECT_EQ(attribute_size(V::M({{"k", V::S("v")}})), 3u + 1 + 1 + 1);
+}
+
+TEST(AttributeValue, CopiesAreDeepAndCompareByValue) {
+  V a = V::M({{"l", V::L({V::N(1), V::S("x")})}});
+  V b = a;
+  EXPECT_EQ(a, b);
+  b = V::M({{"l", V::L({V::N(2)})}});
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.map().at("l").list().size(), 2u);
+}
+
+TEST(Base64, RoundTripsAllPaddings) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+    std::string decoded;
+    ASSERT_TRUE(detail::base64_decode(detail::base64_encode(s), decoded));
+    EXPECT_EQ(decoded, s);
+  }
+  std::string out;
+  EXPECT_FALSE(detail::base64_decode("abc", out));
+}
+
+TEST(JsonCodec, WritesCompactRequestsAndParsesItemsBack) {
+  Item item{{"thread_id", V::S("t\"1\n")}, {"n", V::N("1.5")}, {"b", V::B("hi")}, {"ok", V::Bool(false)}};
+  std::string body = detail::encode_put_item(
+      {.table = "tbl",
+       .item = item,
+       .conditions = {.condition = "#v = :v", .attributes = {{{"#v", "version"}}, {{":v", V::N(3)}}}}});
+  EXPECT_EQ(
+      body,
+      R"({"TableName":"tbl","Item":{"b":{"B":"aGk="},"n":{"N":"1.5"},"ok":{"BOOL":false},"thread_id":{"S":"t\"1\n"}},)"
+      R"("ConditionExpression":"#v = :v","ExpressionAttributeNames":{"#v":"version"},)"
+      R"("ExpressionAttributeValues":{":v":{"N":"3"}}})");
+  simdjson::dom::element doc;
+  ASSERT_FALSE(detail::thread_parser().parse(body).get(doc));
+  Item parsed;
+  std::string error;
+  ASSERT_TRUE(detail::parse_item(doc["Item"].value(), parsed, error)) << error;
+  EXPECT_EQ(parsed, item);
+}
+
+TEST(JsonCodec, RejectsMalformedAttributeValuesWithAReason) {
+  for (const char* bad : {R"({"a":{"S":1}})", R"({"a":{"X":"1"}})", R"({"a":{"S":"x","N":"1"}})",
+                          R"({"a":{"B":"***"}})", R"({"a":{"SS":[1]}})", R"({"a":"plain"})"}) {
+    simdjson::dom::element doc;
+    ASSERT_FALSE(detail::thread_parser().parse(std::string(bad)).get(doc));
+    Item parsed;
+    std::string error;
+    EXPECT_FALSE(detail::parse_item(doc, parsed, error)) << bad;
+    EXPECT_NE(error.find("attribute 'a'"), std::string::npos) << error;
+  }
+}
+
+}  // namespace
+}  // namespace agents::dynamodb
