@@ -137,7 +137,8 @@ struct DynamoDbCheckpointer::Engine {
 
   std::int64_t save(const std::string& thread_id, const AgentStateSnapshot& state,
                     SavePrecondition precondition) {
-    std::string state_json = encode_state_json(state);
+    detail::PreparedState prepared = detail::prepare_state(thread_id, encode_state_json(state),
+                                                           options.compression, options.max_state_bytes);
     std::optional<std::int64_t> ttl;
     if (options.ttl) ttl = now_epoch() + options.ttl->count();
     if (precondition.kind == SavePrecondition::Kind::kNone && options.strict) {
@@ -158,13 +159,8 @@ struct DynamoDbCheckpointer::Engine {
       }
       std::int64_t new_version =
           precondition.kind == SavePrecondition::Kind::kVersion ? precondition.version + 1 : 1;
-      detail::SaveItems items = detail::build_save_items({.thread_id = thread_id,
-                                                          .state_json = state_json,
-                                                          .version = new_version,
-                                                          .updated_at = rfc3339_now(),
-                                                          .ttl_epoch = ttl,
-                                                          .compression = options.compression,
-                                                          .max_state_bytes = options.max_state_bytes});
+      detail::SaveItems items =
+          detail::build_save_items(thread_id, prepared, new_version, rfc3339_now(), ttl);
       // Chunks first, under a fresh save id: readers only find them once the head names them.
       write_chunks(items.chunks);
       std::string our_hint =
@@ -208,8 +204,9 @@ struct DynamoDbCheckpointer::Engine {
         if (!assembled) {
           // A newer save may have replaced the head and removed these chunks: read again.
           if (attempt < 3) continue;
-          throw CorruptStateError("thread '" + thread_id + "': a chunk of save " + head.save_id +
-                                      " is missing; the state cannot be assembled",
+          throw CorruptStateError("thread '" + thread_id + "': stored attribute 'chunk_count' names " +
+                                      std::to_string(head.chunk_count) + " chunks of save " + head.save_id +
+                                      ", but some are missing; the state cannot be assembled",
                                   thread_id, "chunk_count");
         }
         decompressed = detail::zstd_decompress(thread_id, "data", *assembled, options.max_state_bytes);

@@ -23,15 +23,8 @@ namespace {
                           thread_id, attribute);
 }
 
-Item common_attributes(const SaveInput& in, const std::string& save_id) {
-  Item item;
-  item.emplace("thread_id", V::S(in.thread_id));
-  item.emplace("updated_at", V::S(in.updated_at));
-  item.emplace("version", V::N(in.version));
-  item.emplace("save_id", V::S(save_id));
-  if (in.ttl_epoch) item.emplace("ttl", V::N(*in.ttl_epoch));
-  return item;
-}
+// Room the head's own attributes take (names, id, dates, numbers) beside the state.
+std::size_t head_overhead(const std::string& thread_id) { return thread_id.size() + 160; }
 
 std::int64_t parse_int(const std::string& thread_id, const std::string& attribute, const V& value) {
   if (!value.is(V::Type::kN))
@@ -91,53 +84,80 @@ std::string zstd_decompress(const std::string& thread_id, const std::string& att
   return out;
 }
 
-SaveItems build_save_items(const SaveInput& in) {
-  if (in.state_json.size() > in.max_state_bytes) {
-    throw StateTooLargeError("thread '" + in.thread_id + "': state is " +
-                                 std::to_string(in.state_json.size()) + " bytes; the limit is " +
-                                 std::to_string(in.max_state_bytes) +
+PreparedState prepare_state(const std::string& thread_id, std::string state_json, Compression compression,
+                            std::size_t max_state_bytes) {
+  if (state_json.size() > max_state_bytes) {
+    throw StateTooLargeError("thread '" + thread_id + "': state is " + std::to_string(state_json.size()) +
+                                 " bytes; the limit is " + std::to_string(max_state_bytes) +
                                  " (with_max_state_bytes); nothing was written",
-                             in.state_json.size(), in.max_state_bytes);
+                             state_json.size(), max_state_bytes);
   }
   // DynamoDB rejects strings that are not UTF-8; say so before any write, naming the thread.
-  if (!simdjson::validate_utf8(in.state_json.data(), in.state_json.size())) {
+  if (!simdjson::validate_utf8(state_json.data(), state_json.size())) {
     throw InvalidArgumentError(
-        "thread '" + in.thread_id +
+        "thread '" + thread_id +
         "': the state holds text that is not valid UTF-8 (a file or message?); nothing was written");
   }
-  SaveItems out;
-  out.save_id = new_save_id();
-  out.head = common_attributes(in, out.save_id);
-  const std::size_t base = dynamodb::item_size(out.head);
-
-  if (in.compression == Compression::kAuto && base + 5 + in.state_json.size() <= kMaxItemBytes) {
-    out.head.emplace("state", V::S(in.state_json));
+  PreparedState out;
+  const std::size_t overhead = head_overhead(thread_id);
+  if (compression == Compression::kAuto && overhead + state_json.size() <= kMaxItemBytes) {
+    out.payload = std::move(state_json);
     return out;
   }
-  std::string compressed = zstd_compress(in.state_json);
-  if (base + 10 + compressed.size() <= kMaxItemBytes) {
-    out.head.emplace("state_zstd", V::B(std::move(compressed)));
+  out.payload = zstd_compress(state_json);
+  if (overhead + out.payload.size() <= kMaxItemBytes) {
+    out.layout = PreparedState::Layout::kCompressed;
     return out;
   }
-  std::size_t count = (compressed.size() + kChunkPayloadBytes - 1) / kChunkPayloadBytes;
-  if (count > kMaxChunks) {
-    throw StateTooLargeError("thread '" + in.thread_id + "': state compresses to " +
-                                 std::to_string(compressed.size()) + " bytes, beyond the " +
+  out.layout = PreparedState::Layout::kChunked;
+  out.chunk_count = (out.payload.size() + kChunkPayloadBytes - 1) / kChunkPayloadBytes;
+  if (out.chunk_count > kMaxChunks) {
+    throw StateTooLargeError("thread '" + thread_id + "': state compresses to " +
+                                 std::to_string(out.payload.size()) + " bytes, beyond the " +
                                  std::to_string(kMaxChunks * kChunkPayloadBytes) + " bytes that " +
                                  std::to_string(kMaxChunks) + " chunk items hold; nothing was written",
-                             compressed.size(), kMaxChunks * kChunkPayloadBytes);
+                             out.payload.size(), kMaxChunks * kChunkPayloadBytes);
   }
-  out.head.emplace("chunk_count", V::N(static_cast<long long>(count)));
-  out.head.emplace("state_bytes", V::N(static_cast<long long>(compressed.size())));
-  for (std::size_t i = 0; i < count; ++i) {
-    Item chunk;
-    chunk.emplace("thread_id", V::S(chunk_key(in.thread_id, out.save_id, i)));
-    chunk.emplace("chunk_of", V::S(in.thread_id));
-    chunk.emplace("save_id", V::S(out.save_id));
-    chunk.emplace("chunk_index", V::N(static_cast<long long>(i)));
-    chunk.emplace("data", V::B(compressed.substr(i * kChunkPayloadBytes, kChunkPayloadBytes)));
-    if (in.ttl_epoch) chunk.emplace("ttl", V::N(*in.ttl_epoch));
-    out.chunks.push_back(std::move(chunk));
+  return out;
+}
+
+SaveItems build_save_items(const std::string& thread_id, const PreparedState& prepared, std::int64_t version,
+                           const std::string& updated_at, std::optional<std::int64_t> ttl_epoch) {
+  SaveItems out;
+  out.save_id = new_save_id();
+  Item& head = out.head;
+  head.emplace("thread_id", V::S(thread_id));
+  head.emplace("updated_at", V::S(updated_at));
+  head.emplace("version", V::N(version));
+  head.emplace("save_id", V::S(out.save_id));
+  if (ttl_epoch) head.emplace("ttl", V::N(*ttl_epoch));
+  switch (prepared.layout) {
+    case PreparedState::Layout::kPlain:
+      head.emplace("state", V::S(prepared.payload));
+      break;
+    case PreparedState::Layout::kCompressed:
+      head.emplace("state_zstd", V::B(prepared.payload));
+      break;
+    case PreparedState::Layout::kChunked:
+      head.emplace("chunk_count", V::N(static_cast<long long>(prepared.chunk_count)));
+      head.emplace("state_bytes", V::N(static_cast<long long>(prepared.payload.size())));
+      for (std::size_t i = 0; i < prepared.chunk_count; ++i) {
+        Item chunk;
+        chunk.emplace("thread_id", V::S(chunk_key(thread_id, out.save_id, i)));
+        chunk.emplace("chunk_of", V::S(thread_id));
+        chunk.emplace("save_id", V::S(out.save_id));
+        chunk.emplace("chunk_index", V::N(static_cast<long long>(i)));
+        chunk.emplace("data", V::B(prepared.payload.substr(i * kChunkPayloadBytes, kChunkPayloadBytes)));
+        if (ttl_epoch) chunk.emplace("ttl", V::N(*ttl_epoch));
+        out.chunks.push_back(std::move(chunk));
+      }
+      break;
+  }
+  // The estimate above must never let an item past DynamoDB's limit.
+  if (dynamodb::item_size(head) > kMaxItemBytes) {
+    throw StateTooLargeError("thread '" + thread_id + "': head item would be " +
+                                 std::to_string(dynamodb::item_size(head)) + " bytes",
+                             dynamodb::item_size(head), kMaxItemBytes);
   }
   return out;
 }

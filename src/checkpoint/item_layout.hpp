@@ -21,25 +21,27 @@ inline constexpr std::size_t kMaxItemBytes = 400 * 1024;
 inline constexpr std::size_t kChunkPayloadBytes = 396 * 1024;
 inline constexpr std::size_t kMaxChunks = 100;
 
+/// A state encoded for storage, before it is given a version: compressing happens once even
+/// when a blind save has to go round again.
+struct PreparedState {
+  enum class Layout { kPlain, kCompressed, kChunked } layout = Layout::kPlain;
+  std::string payload;  ///< the JSON text (plain) or its zstd compression
+  std::size_t chunk_count = 0;
+};
+
+/// Picks the smallest layout that fits: plain, then compressed, then chunked. Throws
+/// StateTooLargeError (size and limit) or InvalidArgumentError (not UTF-8) before any write.
+PreparedState prepare_state(const std::string& thread_id, std::string state_json, Compression compression,
+                            std::size_t max_state_bytes);
+
 struct SaveItems {
   dynamodb::Item head;
   std::vector<dynamodb::Item> chunks;
   std::string save_id;
 };
 
-struct SaveInput {
-  const std::string& thread_id;
-  const std::string& state_json;
-  std::int64_t version;
-  std::string updated_at;
-  std::optional<std::int64_t> ttl_epoch;
-  Compression compression;
-  std::size_t max_state_bytes;
-};
-
-/// Picks the smallest layout that fits: plain, then compressed, then chunked. Throws
-/// StateTooLargeError (size and limit) before anything is written.
-SaveItems build_save_items(const SaveInput& input);
+SaveItems build_save_items(const std::string& thread_id, const PreparedState& prepared, std::int64_t version,
+                           const std::string& updated_at, std::optional<std::int64_t> ttl_epoch);
 
 std::string chunk_key(const std::string& thread_id, const std::string& save_id, std::size_t index);
 std::string new_save_id();
