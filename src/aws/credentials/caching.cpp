@@ -29,8 +29,10 @@ class CachingProvider final : public CredentialsProvider {
       // Mandatory window, expired or empty: wait for the refresh under way.
       std::uint64_t generation = generation_;
       refreshed_.wait(lock, [&] { return generation_ != generation; });
-      if ((last_error_.ok() && cached_) || still_valid(now)) return *cached_;
-      return last_error_;
+      if (cached_ && (last_error_.ok() || still_valid(now))) return *cached_;
+      if (!last_error_.ok()) return last_error_;
+      return Status(ErrorCode::kCredentialsUnavailable,
+                    inner_->name() + ": credentials invalidated during refresh");
     }
     return refresh(lock, now);
   }
