@@ -1,6 +1,20 @@
 // Umbrella header: the whole public API.
 #pragma once
 
+#include "agents/agent/agent.hpp"
+#include "agents/agent/builtin_tools.hpp"
+#include "agents/agent/tool.hpp"
+#include "agents/aws/credentials.hpp"
+#include "agents/aws/region.hpp"
+#include "agents/aws/retry.hpp"
+#include "agents/checkpoint/checkpointer.hpp"
+#include "agents/checkpoint/dynamodb_checkpointer.hpp"
+#include "agents/checkpoint/state.hpp"
 #include "agents/core/error.hpp"
 #include "agents/core/status.hpp"
+#include "agents/dynamodb/attribute_value.hpp"
+#include "agents/dynamodb/client.hpp"
 #include "agents/http/http_client.hpp"
+#include "agents/model/chat_model.hpp"
+#include "agents/model/offline_chat_model.hpp"
+#include "agents/model/openai_chat_model.hpp"

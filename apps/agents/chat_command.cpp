@@ -1,0 +1,77 @@
+// `agents chat THREAD [--message TEXT]`: one turn, or a REPL, resuming the thread.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "agents/agent/agent.hpp"
+#include "agents/model/offline_chat_model.hpp"
+#include "agents/model/openai_chat_model.hpp"
+#include "cli_context.hpp"
+
+namespace agents::cli {
+
+namespace {
+
+// OPENAI_API_KEY (or OPENAI_BASE_URL, for servers that need no key) selects the real model;
+// otherwise the offline model answers, so the CLI works with no network.
+std::shared_ptr<ChatModel> choose_model(const std::string& model_name, std::string& description) {
+  const char* key = std::getenv("OPENAI_API_KEY");
+  const char* base = std::getenv("OPENAI_BASE_URL");
+  if ((key != nullptr && *key != '\0') || (base != nullptr && *base != '\0')) {
+    OpenAiConfig config = OpenAiConfig::from_environment(model_name.empty() ? "gpt-4o-mini" : model_name);
+    if (!model_name.empty()) config.model = model_name;
+    description = config.model + " at " + (config.chat_completions_url.empty() ? config.base_url : config.chat_completions_url);
+    return std::make_shared<OpenAiChatModel>(std::move(config));
+  }
+  description = "the offline model (set OPENAI_API_KEY for a real one)";
+  return std::make_shared<OfflineChatModel>();
+}
+
+void print_turn(Context& ctx, const std::string& thread_id, const TurnResult& turn, std::int64_t version) {
+  nlohmann::json pending = nlohmann::json::array();
+  for (const auto& p : turn.pending) pending.push_back({{"call_id", p.call_id}, {"tool_name", p.tool_name}});
+  ctx.print({{"thread_id", thread_id},
+             {"reply", turn.text},
+             {"awaiting_approval", turn.awaiting_approval},
+             {"pending", pending},
+             {"version", version}},
+            turn.text);
+}
+
+}  // namespace
+
+int run_chat(Context& ctx, const std::string& thread_id, const std::optional<std::string>& message,
+             const std::string& model_name) {
+  std::string description;
+  auto model = choose_model(model_name, description);
+  Agent agent = ConfigurableAgentBuilder("You are a helpful assistant. Keep answers short.")
+                    .with_model(model)
+                    .with_checkpointer(ctx.checkpointer())
+                    .build();
+  bool resumed = agent.load_state(thread_id);
+  if (message) {
+    TurnResult turn = agent.handle_message(*message);
+    std::int64_t version = agent.save_state(thread_id);
+    print_turn(ctx, thread_id, turn, version);
+    return kOk;
+  }
+
+  const bool tty = ::isatty(STDIN_FILENO) != 0;
+  std::cerr << (resumed ? "resuming thread " : "new thread ") << thread_id << " with " << description
+            << "; /exit or Ctrl-D ends\n";
+  std::string line;
+  while (true) {
+    if (tty) std::cout << "you> " << std::flush;
+    if (!std::getline(std::cin, line)) break;
+    if (line == "/exit" || line == "/quit") break;
+    if (line.empty()) continue;
+    TurnResult turn = agent.handle_message(line);
+    std::int64_t version = agent.save_state(thread_id);  // every turn survives a crash
+    if (tty && !ctx.options().json) std::cout << "agent> ";
+    print_turn(ctx, thread_id, turn, version);
+  }
+  return kOk;
+}
+
+}  // namespace agents::cli

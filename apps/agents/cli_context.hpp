@@ -1,0 +1,74 @@
+// What every `agents` command shares: the global options, the store they select, output in
+// text or JSON, and the mapping of errors to exit codes (SPEC section 7).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "agents/checkpoint/checkpointer.hpp"
+#include "agents/checkpoint/dynamodb_checkpointer.hpp"
+#include "agents/dynamodb/client.hpp"
+
+namespace agents::cli {
+
+enum ExitCode : int { kOk = 0, kError = 1, kUsage = 2, kThreadNotFound = 3, kConflict = 4 };
+
+struct GlobalOptions {
+  std::string table = "agent-checkpoints";
+  std::string region;
+  std::string endpoint;
+  std::string profile;
+  std::string ttl;    ///< "30d", "12h", ...
+  std::string store = "dynamodb";
+  bool json = false;
+  bool verbose = false;
+};
+
+/// A usage error (exit code 2) found after parsing, e.g. a bad --ttl.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// "30d", "12h", "90m", "45s" or plain seconds.
+std::chrono::seconds parse_duration(const std::string& text);
+
+class Context {
+ public:
+  explicit Context(GlobalOptions options) : options_(std::move(options)) {}
+  const GlobalOptions& options() const { return options_; }
+  bool uses_dynamodb() const { return options_.store == "dynamodb"; }
+
+  /// The store chosen by --store (DynamoDB or a file directory), created once.
+  std::shared_ptr<Checkpointer> checkpointer();
+  /// The DynamoDB client (throws UsageError for --store file:...).
+  std::shared_ptr<dynamodb::DynamoDbClient> client();
+
+  /// Prints a JSON document with --json, else the text.
+  void print(const nlohmann::json& json, const std::string& text) const;
+
+ private:
+  dynamodb::ClientOptions client_options() const;
+
+  GlobalOptions options_;
+  std::shared_ptr<Checkpointer> checkpointer_;
+  std::shared_ptr<dynamodb::DynamoDbClient> client_;
+};
+
+/// One line on stderr for an error, and its exit code.
+int report_error(const std::exception& error);
+
+int run_table_create(Context& ctx, const std::string& global_regions);
+int run_table_describe(Context& ctx);
+int run_state_save(Context& ctx, const std::string& thread_id);
+int run_state_load(Context& ctx, const std::string& thread_id);
+int run_state_delete(Context& ctx, const std::string& thread_id);
+int run_state_list(Context& ctx, std::size_t page_size, const std::string& sort, bool show_updated);
+int run_chat(Context& ctx, const std::string& thread_id, const std::optional<std::string>& message,
+             const std::string& model);
+int run_doctor(Context& ctx);
+
+}  // namespace agents::cli

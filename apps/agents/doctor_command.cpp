@@ -1,0 +1,124 @@
+// `agents doctor`: checks, in order, what the common path needs, and says how to fix each
+// failure. Changes no data: the permission probes use keys that do not exist and conditions
+// that cannot hold.
+#include <iostream>
+#include <random>
+
+#include "cli_context.hpp"
+
+namespace agents::cli {
+
+namespace {
+
+struct Check {
+  std::string name;
+  std::string status;  // ok, warn, FAIL
+  std::string detail;
+  std::string fix;
+};
+
+std::string probe_key() {
+  std::mt19937_64 rng{std::random_device{}()};
+  return "agents-doctor-probe-" + std::to_string(rng());
+}
+
+bool is_transport(const Status& s) {
+  return s.code() == ErrorCode::kConnectionFailed || s.code() == ErrorCode::kTimeout;
+}
+
+Check permission_check(const std::string& action, const Status& status, bool acceptable) {
+  if (acceptable) return {"permission " + action, "ok", "allowed", ""};
+  if (status.code() == ErrorCode::kAccessDenied) {
+    return {"permission " + action, "FAIL", status.message(),
+            "grant dynamodb:" + action + " on the table (see docs/iam-policy.md)"};
+  }
+  return {"permission " + action, "FAIL", status.message(), "see the message"};
+}
+
+}  // namespace
+
+int run_doctor(Context& ctx) {
+  std::vector<Check> checks;
+  auto client = ctx.client();
+  const std::string& table = ctx.options().table;
+
+  auto creds = client->describe_credentials();
+  if (creds.ok()) {
+    checks.push_back({"credentials", "ok", *creds, ""});
+  } else {
+    checks.push_back({"credentials", "FAIL", creds.status().message(),
+                      "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run with an IAM role"});
+  }
+  checks.push_back({"region", "ok", client->region(), ""});
+
+  auto described = client->describe_table(table);
+  if (!described.ok() && is_transport(described.status())) {
+    checks.push_back({"endpoint", "FAIL", described.status().message(),
+                      "check --endpoint / AWS_ENDPOINT_URL_DYNAMODB and that the server is running"});
+  } else {
+    checks.push_back({"endpoint", "ok", client->endpoint() + " answers", ""});
+    if (described.ok()) {
+      bool key_ok = described->key_schema.size() == 1 && described->key_schema[0].first == "thread_id" &&
+                    described->key_schema[0].second == "HASH";
+      for (const auto& [name, type] : described->attribute_types) {
+        if (name == "thread_id" && type != "S") key_ok = false;
+      }
+      if (!key_ok) {
+        checks.push_back({"table", "FAIL", table + " exists but its key is not thread_id (S, HASH) alone",
+                          "use another --table, or recreate it with `agents table create`"});
+      } else {
+        checks.push_back({"table", "ok", table + " is " + described->status + ", key thread_id (S)", ""});
+      }
+      if (described->billing_mode == "PAY_PER_REQUEST") {
+        checks.push_back({"billing", "ok", "on demand (PAY_PER_REQUEST)", ""});
+      } else {
+        checks.push_back({"billing", "warn", described->billing_mode,
+                          "provisioned tables throttle bursts; on-demand suits agents (see docs/costs.md)"});
+      }
+    } else if (described.status().code() == ErrorCode::kNotFound) {
+      checks.push_back({"table", "FAIL", "table " + table + " does not exist in " + client->region(),
+                        "agents table create --table " + table});
+    } else if (described.status().code() == ErrorCode::kAccessDenied) {
+      checks.push_back({"table", "warn", "cannot describe the table (no dynamodb:DescribeTable); not checked", ""});
+    } else {
+      checks.push_back({"table", "FAIL", described.status().message(), "see the message"});
+    }
+
+    auto ttl = client->describe_time_to_live(table);
+    if (ttl.ok() && ttl->status == "ENABLED" && ttl->attribute == "ttl") {
+      checks.push_back({"ttl", "ok", "ENABLED on attribute ttl", ""});
+    } else if (ttl.ok()) {
+      checks.push_back({"ttl", "FAIL", ttl->status + (ttl->attribute.empty() ? "" : " on " + ttl->attribute),
+                        "aws dynamodb update-time-to-live --table-name " + table +
+                            " --time-to-live-specification Enabled=true,AttributeName=ttl"});
+    } else {
+      checks.push_back({"ttl", "warn", "not checked: " + ttl.status().message(), ""});
+    }
+
+    // Permission probes on a key that does not exist, with conditions that cannot hold.
+    std::string key = probe_key();
+    dynamodb::Item item{{"thread_id", dynamodb::AttributeValue::S(key)}};
+    auto get = client->get_item({.table = table, .key = item, .consistent_read = true});
+    checks.push_back(permission_check("GetItem", get.status(), get.ok()));
+    dynamodb::WriteConditions never{.condition = "attribute_exists(thread_id)"};
+    auto put = client->put_item({.table = table, .item = item, .conditions = never});
+    checks.push_back(permission_check("PutItem", put.status(), put.ok() && put->condition_failed));
+    auto del = client->delete_item({.table = table, .key = item, .conditions = never});
+    checks.push_back(permission_check("DeleteItem", del.status(), del.ok() && del->condition_failed));
+  }
+
+  bool failed = false;
+  nlohmann::json out = nlohmann::json::array();
+  std::string text;
+  for (const auto& c : checks) {
+    failed = failed || c.status == "FAIL";
+    out.push_back({{"check", c.name}, {"status", c.status}, {"detail", c.detail}, {"fix", c.fix}});
+    text += c.status + std::string(6 - std::min<std::size_t>(5, c.status.size()), ' ') + c.name + ": " + c.detail;
+    if (!c.fix.empty()) text += "\n      fix: " + c.fix;
+    text += "\n";
+  }
+  ctx.print(out, text);
+  return failed ? kError : kOk;
+}
+
+}  // namespace agents::cli

@@ -1,0 +1,95 @@
+// The `agents` command line (SPEC section 7).
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli_context.hpp"
+
+namespace {
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace agents::cli;
+  CLI::App app{"agents: agent state in Amazon DynamoDB (agents-sdk for C++)", "agents"};
+  app.set_version_flag("--version", std::string("agents ") + AGENTS_VERSION);
+  app.require_subcommand(1);
+
+  GlobalOptions g;
+  g.table = env_or("AGENTS_TABLE", g.table);
+  app.add_option("--table", g.table, "DynamoDB table (env AGENTS_TABLE)")->capture_default_str();
+  app.add_option("--region", g.region, "AWS region (default: AWS_REGION, profile, instance metadata)");
+  app.add_option("--endpoint,--endpoint-url", g.endpoint, "DynamoDB endpoint URL, e.g. http://localhost:8000");
+  app.add_option("--profile", g.profile, "profile in ~/.aws/config and ~/.aws/credentials");
+  app.add_option("--ttl", g.ttl, "threads expire this long after their last save, e.g. 30d, 12h");
+  app.add_option("--store", g.store, "dynamodb, or file:DIR for a local directory")->capture_default_str();
+  app.add_flag("--json", g.json, "machine-readable output");
+  app.add_flag("--verbose", g.verbose, "print each storage call (latency, capacity, retries) on stderr");
+
+  auto* table = app.add_subcommand("table", "create or describe the checkpoint table")->require_subcommand(1);
+  std::string global_regions;
+  auto* table_create = table->add_subcommand("create", "create the table with TTL and wait until it is ACTIVE");
+  table_create->add_option("--global-regions", global_regions, "add replicas (global tables), e.g. us-east-1,eu-west-1");
+  auto* table_describe = table->add_subcommand("describe", "show the table, its key, billing and TTL");
+
+  auto* state = app.add_subcommand("state", "save, load, delete or list stored states")->require_subcommand(1);
+  std::string thread_id;
+  auto* state_save = state->add_subcommand("save", "save the state JSON read from stdin");
+  state_save->add_option("thread", thread_id, "thread id")->required();
+  auto* state_load = state->add_subcommand("load", "print a thread's state");
+  state_load->add_option("thread", thread_id, "thread id")->required();
+  auto* state_delete = state->add_subcommand("delete", "delete a thread and all its items");
+  state_delete->add_option("thread", thread_id, "thread id")->required();
+  auto* state_list = state->add_subcommand("list", "list threads");
+  std::size_t page_size = 100;
+  std::string sort = "id";
+  bool show_updated = false;
+  state_list->add_option("--page-size", page_size, "threads fetched per page")->capture_default_str();
+  state_list->add_option("--sort", sort, "id or updated")->capture_default_str();
+  state_list->add_flag("--updated", show_updated, "also print updated time and version");
+
+  auto* chat = app.add_subcommand("chat", "talk to an agent on a thread (a REPL without --message)");
+  std::string message, model;
+  chat->add_option("thread", thread_id, "thread id")->required();
+  auto* message_option = chat->add_option("--message,-m", message, "one message; the reply is printed");
+  chat->add_option("--model", model, "model name (with OPENAI_API_KEY; default gpt-4o-mini)");
+
+  auto* doctor = app.add_subcommand("doctor", "check credentials, region, endpoint, table, TTL and permissions");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "agents: usage error: " << e.what() << " (see agents --help)\n";
+    return kUsage;
+  }
+
+  try {
+    Context ctx(g);
+    if (table_create->parsed()) return run_table_create(ctx, global_regions);
+    if (table_describe->parsed()) return run_table_describe(ctx);
+    if (state_save->parsed()) return run_state_save(ctx, thread_id);
+    if (state_load->parsed()) return run_state_load(ctx, thread_id);
+    if (state_delete->parsed()) return run_state_delete(ctx, thread_id);
+    if (state_list->parsed()) return run_state_list(ctx, page_size, sort, show_updated);
+    if (chat->parsed()) {
+      std::optional<std::string> one;
+      if (message_option->count() > 0) one = message;
+      return run_chat(ctx, thread_id, one, model);
+    }
+    if (doctor->parsed()) return run_doctor(ctx);
+  } catch (const std::exception& e) {
+    return report_error(e);
+  }
+  return kUsage;
+}

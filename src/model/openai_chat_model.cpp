@@ -1,0 +1,240 @@
+#include "agents/model/openai_chat_model.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+#include "model/curl_stream.hpp"
+#include "model/openai_codec.hpp"
+
+namespace agents {
+
+namespace {
+
+std::string env_or(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : std::move(fallback);
+}
+
+std::string without_query(const std::string& url) {
+  auto q = url.find('?');
+  return q == std::string::npos ? url : url.substr(0, q);
+}
+
+bool is_event_stream(const http::Response& r) {
+  const auto* ct = r.header("content-type");
+  return ct != nullptr && ct->find("text/event-stream") != std::string::npos;
+}
+
+}  // namespace
+
+OpenAiConfig OpenAiConfig::from_environment(std::string default_model) {
+  OpenAiConfig config(env_or("OPENAI_API_KEY", ""), env_or("OPENAI_MODEL", std::move(default_model)));
+  config.base_url = env_or("OPENAI_BASE_URL", config.base_url);
+  config.organization = env_or("OPENAI_ORGANIZATION", "");
+  config.project = env_or("OPENAI_PROJECT", "");
+  return config;
+}
+
+struct OpenAiChatModel::Impl {
+  explicit Impl(OpenAiConfig c) : config(std::move(c)), quota(config.retry.quota_capacity) {}
+
+  OpenAiConfig config;
+  std::string url;
+  std::string where;  // "model M at POST URL-without-query", for messages
+  std::shared_ptr<http::HttpClient> http;
+  bool default_transport = false;
+  aws::RetryQuota quota;
+  std::atomic<std::int64_t> calls{0};
+  std::atomic<std::int64_t> attempts{0};
+
+  http::Headers headers(bool stream) const {
+    http::Headers h;
+    h.push_back({"Content-Type", "application/json"});
+    h.push_back({"Accept", stream ? "text/event-stream" : "application/json"});
+    if (!config.api_key.empty()) {
+      if (config.api_key_header.empty() || config.api_key_header == "Authorization") {
+        h.push_back({"Authorization", "Bearer " + config.api_key});
+      } else {
+        h.push_back({config.api_key_header, config.api_key});
+      }
+    }
+    if (!config.organization.empty()) h.push_back({"OpenAI-Organization", config.organization});
+    if (!config.project.empty()) h.push_back({"OpenAI-Project", config.project});
+    for (const auto& e : config.extra_headers) h.push_back(e);
+    return h;
+  }
+
+  // Prefixes where the call went and removes the key from anything a server or transport said.
+  Status annotate(Status s) const {
+    std::string message = detail::redact(where + ": " + s.message(), config.api_key);
+    return Status(s.code(), std::move(message), s.details());
+  }
+
+  // A non-2xx answer as a Status; records Retry-After for the sleeper.
+  Status error_status(const http::Response& r, std::optional<std::chrono::milliseconds>& wait) const {
+    Status s = detail::status_for_error_response(r, config.api_key);
+    if (s.details().throttling) {
+      auto ra = detail::retry_after(r, std::chrono::system_clock::now());
+      if (ra && *ra > config.max_retry_after) {
+        ErrorDetails d = s.details();
+        d.transient = false;
+        return Status(ErrorCode::kThrottled,
+                      s.message() + "; the server asks to wait " + std::to_string(ra->count()) +
+                          " ms, more than max_retry_after (" +
+                          std::to_string(config.max_retry_after.count()) + " ms): not retried",
+                      d);
+      }
+      wait = ra;
+    }
+    return s;
+  }
+};
+
+OpenAiChatModel::OpenAiChatModel(OpenAiConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
+  auto& c = impl_->config;
+  if (c.model.empty()) throw InvalidArgumentError("OpenAiConfig: the model name is empty");
+  if (!c.chat_completions_url.empty()) {
+    impl_->url = c.chat_completions_url;
+  } else {
+    std::string base = c.base_url.empty() ? "https://api.openai.com/v1" : c.base_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    impl_->url = base + "/chat/completions";
+  }
+  if (!impl_->url.starts_with("http://") && !impl_->url.starts_with("https://")) {
+    throw InvalidArgumentError("OpenAiConfig: the URL must start with http:// or https://, got \"" +
+                               detail::redact(without_query(impl_->url), c.api_key) + "\"");
+  }
+  impl_->where = "model " + c.model + " at POST " + detail::redact(without_query(impl_->url), c.api_key);
+  if (c.http_client) {
+    impl_->http = c.http_client;
+  } else {
+    http::CurlHttpClientOptions o;
+    o.connect_timeout = c.connect_timeout;
+    o.request_timeout = c.timeout;
+    impl_->http = http::make_curl_http_client(o);
+    impl_->default_transport = true;
+  }
+}
+
+OpenAiChatModel::~OpenAiChatModel() = default;
+
+std::string OpenAiChatModel::name() const { return "openai:" + impl_->config.model; }
+const std::string& OpenAiChatModel::url() const { return impl_->url; }
+OpenAiChatModel::Stats OpenAiChatModel::stats() const {
+  return {impl_->calls.load(), impl_->attempts.load()};
+}
+
+ChatResponse OpenAiChatModel::complete(const ChatRequest& request) {
+  Impl& m = *impl_;
+  const bool stream = m.config.stream || static_cast<bool>(request.on_text_delta);
+  http::Request http_request;
+  http_request.method = "POST";
+  http_request.url = m.url;
+  http_request.headers = m.headers(stream);
+  http_request.body = detail::encode_chat_request(m.config, request, stream)
+                          .dump(-1, ' ', false, Json::error_handler_t::replace);
+  ++m.calls;
+
+  std::optional<ChatResponse> result;
+  std::optional<std::chrono::milliseconds> wait;  // Retry-After of the last attempt
+  bool delivered = false;                         // deltas reached the caller: never retry then
+
+  auto attempt = [&](int) -> Status {
+    ++m.attempts;
+    wait.reset();
+    detail::StreamAccumulator acc(request.on_text_delta);
+    Status stream_error;
+    std::optional<std::string> plain_body;  // a 2xx answer that is not an event stream
+    detail::SseParser parser([&](const std::string& data) {
+      if (!stream_error.ok()) return;
+      stream_error = acc.add(data, m.config.api_key);
+    });
+
+    http::Response response;
+    if (stream && m.default_transport) {
+      detail::StreamOptions so;
+      so.connect_timeout = m.config.connect_timeout;
+      so.idle_timeout = m.config.timeout;
+      auto got =
+          detail::stream_post(http_request, so, [&](const http::Response& head, std::string_view bytes) {
+            if (!is_event_stream(head)) {
+              if (!plain_body) plain_body.emplace();
+              plain_body->append(bytes);
+              return true;
+            }
+            parser.feed(bytes);
+            delivered = delivered || acc.delivered_text();
+            return stream_error.ok();
+          });
+      if (!stream_error.ok()) {
+        Status s = m.annotate(stream_error);
+        if (delivered) s.details().transient = false;
+        return s;
+      }
+      if (!got.ok()) {
+        Status s = m.annotate(got.status());
+        if (delivered) s.details().transient = false;
+        return s;
+      }
+      response = std::move(*got);
+      if (response.status >= 200 && response.status < 300 && plain_body)
+        response.body = std::move(*plain_body);
+    } else {
+      auto got = m.http->send(http_request);
+      if (!got.ok()) return m.annotate(got.status());
+      response = std::move(*got);
+    }
+
+    if (response.status < 200 || response.status >= 300) return m.annotate(m.error_status(response, wait));
+
+    if (stream && is_event_stream(response) && !(m.default_transport && plain_body)) {
+      if (!m.default_transport) parser.feed(response.body);
+      parser.finish();
+      delivered = delivered || acc.delivered_text();
+      if (!stream_error.ok()) {
+        Status s = m.annotate(stream_error);
+        if (delivered) s.details().transient = false;
+        return s;
+      }
+      if (!acc.saw_chunk()) {
+        ErrorDetails d;
+        d.service_code = "invalid_response";
+        d.http_status = response.status;
+        return m.annotate(Status(ErrorCode::kModelError, "the stream ended without any chunk", d));
+      }
+      result = acc.take();
+      return {};
+    }
+    // Not streamed (or the server ignored `stream`): one JSON document.
+    auto parsed = detail::parse_chat_response(response.body);
+    if (!parsed.ok()) {
+      Status s = parsed.status();
+      s.details().http_status = response.status;
+      return m.annotate(s);
+    }
+    if (const auto* id = response.header("x-request-id"); id != nullptr && parsed->id.empty())
+      parsed->id = *id;
+    if (request.on_text_delta && !parsed->message.content.empty())
+      request.on_text_delta(parsed->message.content);
+    result = std::move(*parsed);
+    return {};
+  };
+
+  aws::RetryOptions options = m.config.retry;
+  auto user_sleeper = options.sleeper;
+  options.sleeper = [&wait, user_sleeper](std::chrono::milliseconds delay) {
+    if (wait && *wait > delay) delay = *wait;  // Retry-After is a minimum
+    if (user_sleeper) {
+      user_sleeper(delay);
+    } else if (delay.count() > 0) {
+      std::this_thread::sleep_for(delay);
+    }
+  };
+  aws::RetryStats stats;
+  Status status = aws::run_with_retries(options, m.quota, stats, attempt);
+  status.throw_if_error();
+  return std::move(*result);
+}
+
+}  // namespace agents
