@@ -66,9 +66,10 @@ std::int64_t Agent::save_state(std::string_view thread_id) {
   auto& cp = require_checkpointer("save_state");
   const bool tracked = !thread_id_.empty() && thread_id == thread_id_;
   SavePrecondition precondition = tracked ? precondition_ : SavePrecondition::none();
-  std::int64_t version = cp.save_state(thread_id, state_, precondition);
+  SavedState saved = cp.save(thread_id, state_, precondition);
+  std::int64_t version = saved.version;
   thread_id_ = std::string(thread_id);
-  precondition_ = SavePrecondition::version_is(version);
+  precondition_ = SavePrecondition::after_save(saved);
   return version;
 }
 

@@ -25,8 +25,13 @@ void Checkpointer::validate_thread_id(std::string_view thread_id) {
 
 std::int64_t Checkpointer::save_state(std::string_view thread_id, const AgentStateSnapshot& state,
                                       SavePrecondition precondition) {
+  return save(thread_id, state, std::move(precondition)).version;
+}
+
+SavedState Checkpointer::save(std::string_view thread_id, const AgentStateSnapshot& state,
+                              SavePrecondition precondition) {
   validate_thread_id(thread_id);
-  return do_save(std::string(thread_id), state, precondition);
+  return do_save(std::string(thread_id), state, std::move(precondition));
 }
 
 std::optional<LoadedState> Checkpointer::load_state(std::string_view thread_id) {

@@ -1,5 +1,6 @@
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <future>
 
@@ -30,6 +31,20 @@ std::int64_t now_epoch() {
 }
 
 Item key_of(const std::string& thread_id) { return {{"thread_id", V::S(thread_id)}}; }
+
+// A stored number the checkpointer relies on. A damaged or hostile one (not N, not whole, beyond
+// 64 bits) is a CorruptStateError naming the attribute, never std::out_of_range from std::stoll.
+std::int64_t stored_int(const std::string& thread_id, const char* attribute, const V& value) {
+  std::int64_t n = 0;
+  const std::string& s = value.scalar();
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (!value.is(V::Type::kN) || ec != std::errc() || ptr != s.data() + s.size()) {
+    throw CorruptStateError("thread '" + thread_id + "': stored attribute '" + attribute +
+                                "' is not a whole number; nothing was changed",
+                            thread_id, attribute);
+  }
+  return n;
+}
 
 // "save_id:chunk_count" for chunked heads; "" for single-item ones.
 std::string hint_for(const detail::StoredHead& head) {
@@ -92,23 +107,28 @@ struct DynamoDbCheckpointer::Engine {
     if (!got.item) return std::nullopt;
     auto ttl = got.item->find("ttl");
     if (ttl != got.item->end() && ttl->second.is(V::Type::kN) &&
-        std::stoll(ttl->second.scalar()) < now_epoch()) {
+        stored_int(thread_id, "ttl", ttl->second) < now_epoch()) {
       return std::nullopt;  // expired: as good as absent
     }
     return got.item;
   }
 
-  static std::int64_t version_of(const std::optional<Item>& item) {
+  static std::int64_t version_of(const std::string& thread_id, const std::optional<Item>& item) {
     if (!item) return -1;
     auto v = item->find("version");
-    return v == item->end() ? 0 : std::stoll(v->second.scalar());
+    return v == item->end() ? 0 : stored_int(thread_id, "version", v->second);
   }
 
   void delete_chunks(const std::string& thread_id, const std::string& hint) {
     auto colon = hint.find(':');
     if (colon == std::string::npos) return;
     std::string save_id = hint.substr(0, colon);
-    std::size_t count = std::stoul(hint.substr(colon + 1));
+    // The count comes from a stored head: never trust it beyond what a save can write.
+    std::size_t count = 0;
+    std::string_view digits = std::string_view(hint).substr(colon + 1);
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+    if (ec != std::errc() || ptr != digits.data() + digits.size()) return;
+    count = std::min(count, detail::kMaxChunks);
     for (std::size_t i = 0; i < count; ++i) {
       // Best effort: a chunk left behind is unreferenced, expires with its TTL and is found by
       // remove_orphaned_chunks.
@@ -135,7 +155,7 @@ struct DynamoDbCheckpointer::Engine {
     }
   }
 
-  std::int64_t save(const std::string& thread_id, const AgentStateSnapshot& state,
+  SavedState save(const std::string& thread_id, const AgentStateSnapshot& state,
                     SavePrecondition precondition) {
     detail::PreparedState prepared = detail::prepare_state(thread_id, encode_state_json(state),
                                                            options.compression, options.max_state_bytes);
@@ -151,7 +171,7 @@ struct DynamoDbCheckpointer::Engine {
       if (blind) {
         auto current = read_head_attributes(thread_id);
         precondition =
-            current ? SavePrecondition::version_is(version_of(current)) : SavePrecondition::must_not_exist();
+            current ? SavePrecondition::version_is(version_of(thread_id, current)) : SavePrecondition::must_not_exist();
         if (current && current->count("chunk_count") && current->count("save_id")) {
           precondition.replaces_hint =
               current->at("save_id").scalar() + ":" + current->at("chunk_count").scalar();
@@ -168,16 +188,19 @@ struct DynamoDbCheckpointer::Engine {
       auto written = put(std::move(items.head), condition_for(precondition));
       if (!written.condition_failed) {
         delete_chunks(thread_id, precondition.replaces_hint);
-        return new_version;
+        return {new_version, our_hint};
       }
       auto stored = read_head_attributes(thread_id);
-      if (written.in_doubt && stored && stored->count("save_id") &&
-          stored->at("save_id").scalar() == items.save_id) {
+      // The save id is fresh for every attempt: if the head holds it, this write landed, whether
+      // or not the client noticed an attempt with an unknown outcome (a transport may resend a
+      // request on its own, and a damaged answer to an applied write looks like any fault).
+      // Reporting a conflict here would delete the chunks the stored head names.
+      if (stored && stored->count("save_id") && stored->at("save_id").scalar() == items.save_id) {
         delete_chunks(thread_id, precondition.replaces_hint);  // our own earlier attempt landed
-        return new_version;
+        return {new_version, our_hint};
       }
       delete_chunks(thread_id, our_hint);
-      if (!blind || round >= 8) detail::throw_conflict(thread_id, precondition, version_of(stored));
+      if (!blind || round >= 8) detail::throw_conflict(thread_id, precondition, version_of(thread_id, stored));
     }
   }
 
@@ -252,7 +275,9 @@ struct DynamoDbCheckpointer::Engine {
       info.thread_id = item.at("thread_id").scalar();
       if (auto it = item.find("updated_at"); it != item.end()) info.updated_at = it->second.scalar();
       if (auto it = item.find("version"); it != item.end() && it->second.is(V::Type::kN)) {
-        info.version = std::stoll(it->second.scalar());
+        // A damaged version lists as 0 rather than hiding every other thread.
+        const std::string& v = it->second.scalar();
+        std::from_chars(v.data(), v.data() + v.size(), info.version);
       }
       out.push_back(std::move(info));
     }
@@ -364,7 +389,7 @@ DynamoDbCheckpointer::Engine& DynamoDbCheckpointer::engine() {
 
 std::shared_ptr<dynamodb::DynamoDbClient> DynamoDbCheckpointer::client() { return engine().client; }
 
-std::int64_t DynamoDbCheckpointer::do_save(const std::string& thread_id, const AgentStateSnapshot& state,
+SavedState DynamoDbCheckpointer::do_save(const std::string& thread_id, const AgentStateSnapshot& state,
                                            SavePrecondition precondition) {
   return engine().save(thread_id, state, std::move(precondition));
 }

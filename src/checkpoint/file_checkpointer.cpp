@@ -145,7 +145,7 @@ FileCheckpointer::FileCheckpointer(std::string directory) : directory_(std::move
 
 FileCheckpointer::~FileCheckpointer() = default;
 
-std::int64_t FileCheckpointer::do_save(const std::string& thread_id, const AgentStateSnapshot& state,
+SavedState FileCheckpointer::do_save(const std::string& thread_id, const AgentStateSnapshot& state,
                                        SavePrecondition precondition) {
   fs::path dir(directory_);
   fs::path path = dir / file_name_for(thread_id);
@@ -170,7 +170,7 @@ std::int64_t FileCheckpointer::do_save(const std::string& thread_id, const Agent
   w.RawValue(state_json.data(), state_json.size(), rapidjson::kObjectType);
   w.EndObject();
   write_atomically(dir, path, std::string(buffer.GetString(), buffer.GetSize()));
-  return version;
+  return {version, ""};
 }
 
 std::optional<LoadedState> FileCheckpointer::do_load(const std::string& thread_id) {

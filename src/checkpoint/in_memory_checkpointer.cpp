@@ -14,7 +14,7 @@ struct InMemoryCheckpointer::Impl {
 InMemoryCheckpointer::InMemoryCheckpointer() : impl_(std::make_unique<Impl>()) {}
 InMemoryCheckpointer::~InMemoryCheckpointer() = default;
 
-std::int64_t InMemoryCheckpointer::do_save(const std::string& thread_id, const AgentStateSnapshot& state,
+SavedState InMemoryCheckpointer::do_save(const std::string& thread_id, const AgentStateSnapshot& state,
                                            SavePrecondition precondition) {
   std::lock_guard lock(impl_->mu);
   auto it = impl_->threads.find(thread_id);
@@ -25,7 +25,7 @@ std::int64_t InMemoryCheckpointer::do_save(const std::string& thread_id, const A
   slot.state = state;
   slot.version = std::max<std::int64_t>(current, 0) + 1;
   slot.updated_at = rfc3339_now();
-  return slot.version;
+  return {slot.version, ""};
 }
 
 std::optional<LoadedState> InMemoryCheckpointer::do_load(const std::string& thread_id) {

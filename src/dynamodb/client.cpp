@@ -9,6 +9,7 @@
 #include "agents/aws/region.hpp"
 #include "agents/aws/sigv4.hpp"
 #include "agents/http/http_client.hpp"
+#include "aws/credentials/sts.hpp"
 #include "dynamodb/errors.hpp"
 #include "dynamodb/json_codec.hpp"
 
@@ -368,7 +369,13 @@ class DynamoDbClientImpl final : public DynamoDbClient {
       if (Status crc = verify_checksum(operation, *response); !crc.ok()) return crc;
       out.response = std::move(*response);
       if (out.response.status == 200) return Status();
-      return detail::classify_error_response(operation, table, out.response);
+      Status error = detail::classify_error_response(operation, table, out.response);
+      // A service may quote the request back (InvalidSignatureException quotes the canonical
+      // request, x-amz-security-token included): no secret may reach an error message.
+      return Status(error.code(),
+                    aws::detail::redact(error.message(),
+                                        {credentials->secret_access_key, credentials->session_token}),
+                    error.details());
     });
     if (options_.observer) {
       CallEvent event;
@@ -403,6 +410,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
     if (ec == std::errc() && actual == expected) return Status();
     ErrorDetails details;
     details.transient = true;
+    details.outcome_unknown = true;  // an answer came back: the request was processed, maybe applied
     details.service_code = "CRC32CheckFailed";
     details.http_status = response.status;
     return Status(ErrorCode::kServiceError,

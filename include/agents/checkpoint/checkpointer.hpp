@@ -22,6 +22,12 @@ struct LoadedState {
   std::string storage_hint;
 };
 
+/// What a save stored: the new version and the hint a later save of it needs.
+struct SavedState {
+  std::int64_t version = 0;
+  std::string storage_hint;  ///< as LoadedState::storage_hint
+};
+
 /// What a save expects to find, so that it never overwrites a save it has not seen.
 struct SavePrecondition {
   enum class Kind {
@@ -42,6 +48,8 @@ struct SavePrecondition {
   static SavePrecondition after_load(const std::optional<LoadedState>& loaded) {
     return loaded ? version_is(loaded->version, loaded->storage_hint) : must_not_exist();
   }
+  /// The precondition for saving again after this writer's own save.
+  static SavePrecondition after_save(const SavedState& saved) { return version_is(saved.version, saved.storage_hint); }
 };
 
 struct ThreadInfo {
@@ -74,6 +82,9 @@ class Checkpointer {
   /// precondition does not hold.
   std::int64_t save_state(std::string_view thread_id, const AgentStateSnapshot& state,
                           SavePrecondition precondition = SavePrecondition::none());
+  /// save_state, also returning what a later save needs (SavePrecondition::after_save).
+  SavedState save(std::string_view thread_id, const AgentStateSnapshot& state,
+                  SavePrecondition precondition = SavePrecondition::none());
   /// The stored state, or nothing when the thread does not exist (or expired).
   std::optional<LoadedState> load_state(std::string_view thread_id);
   /// Removes every item of the thread; false when there was nothing to remove.
@@ -84,8 +95,8 @@ class Checkpointer {
   static void validate_thread_id(std::string_view thread_id);
 
  protected:
-  virtual std::int64_t do_save(const std::string& thread_id, const AgentStateSnapshot& state,
-                               SavePrecondition precondition) = 0;
+  virtual SavedState do_save(const std::string& thread_id, const AgentStateSnapshot& state,
+                             SavePrecondition precondition) = 0;
   virtual std::optional<LoadedState> do_load(const std::string& thread_id) = 0;
   virtual bool do_delete(const std::string& thread_id) = 0;
   /// All threads, in any order; the base class sorts and pages.
@@ -99,8 +110,8 @@ class InMemoryCheckpointer final : public Checkpointer {
   ~InMemoryCheckpointer() override;
 
  protected:
-  std::int64_t do_save(const std::string& thread_id, const AgentStateSnapshot& state,
-                       SavePrecondition precondition) override;
+  SavedState do_save(const std::string& thread_id, const AgentStateSnapshot& state,
+                     SavePrecondition precondition) override;
   std::optional<LoadedState> do_load(const std::string& thread_id) override;
   bool do_delete(const std::string& thread_id) override;
   std::vector<ThreadInfo> do_list() override;
@@ -120,8 +131,8 @@ class FileCheckpointer final : public Checkpointer {
   const std::string& directory() const { return directory_; }
 
  protected:
-  std::int64_t do_save(const std::string& thread_id, const AgentStateSnapshot& state,
-                       SavePrecondition precondition) override;
+  SavedState do_save(const std::string& thread_id, const AgentStateSnapshot& state,
+                     SavePrecondition precondition) override;
   std::optional<LoadedState> do_load(const std::string& thread_id) override;
   bool do_delete(const std::string& thread_id) override;
   std::vector<ThreadInfo> do_list() override;

@@ -66,8 +66,8 @@ class DynamoDbCheckpointer final : public Checkpointer {
   std::size_t remove_orphaned_chunks(std::string_view thread_id);
 
  protected:
-  std::int64_t do_save(const std::string& thread_id, const AgentStateSnapshot& state,
-                       SavePrecondition precondition) override;
+  SavedState do_save(const std::string& thread_id, const AgentStateSnapshot& state,
+                     SavePrecondition precondition) override;
   std::optional<LoadedState> do_load(const std::string& thread_id) override;
   bool do_delete(const std::string& thread_id) override;
   std::vector<ThreadInfo> do_list() override;
