@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "agents/http/http_client.hpp"
+#include "http/header_line.hpp"
 #include "http/socket_options.hpp"
 
 namespace agents::http {
@@ -22,6 +23,23 @@ const std::string* find_header(const Headers& headers, std::string_view name) no
 }
 
 namespace detail {
+
+const Header* add_header_line(std::string_view line, Headers& headers) {
+  if (line.starts_with("HTTP/")) {
+    headers.clear();
+    return nullptr;
+  }
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos) return nullptr;
+  auto name = line.substr(0, colon);
+  auto value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    value.remove_suffix(1);
+  }
+  headers.push_back({std::string(name), std::string(value)});
+  return &headers.back();
+}
 
 int set_low_latency_socket_options(int fd) noexcept {
   // Nagle's algorithm plus the server's delayed ACK stalls a request whose last segment is small
@@ -58,24 +76,13 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   std::string_view line(data, size * count);
-  if (line.starts_with("HTTP/")) {  // a new response (after 100 Continue or a redirect)
-    ex->response.headers.clear();
-    return line.size();
-  }
-  auto colon = line.find(':');
-  if (colon == std::string_view::npos) return line.size();
-  auto name = line.substr(0, colon);
-  auto value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
-    value.remove_suffix(1);
-  if (name.size() == 14 && strncasecmp(name.data(), "Content-Length", 14) == 0) {
+  const Header* added = detail::add_header_line(line, ex->response.headers);
+  if (added != nullptr && strcasecmp(added->name.c_str(), "Content-Length") == 0) {
     std::size_t n = 0;
-    std::from_chars(value.data(), value.data() + value.size(), n);
+    std::from_chars(added->value.data(), added->value.data() + added->value.size(), n);
     // The spare bytes let simdjson parse the body in place (it needs 64 bytes of padding).
     if (n > 0 && n < (std::size_t{1} << 31)) ex->response.body.reserve(n + 64);
   }
-  ex->response.headers.push_back({std::string(name), std::string(value)});
   return line.size();
 }
 

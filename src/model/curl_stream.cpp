@@ -6,6 +6,8 @@
 #include <exception>
 #include <mutex>
 
+#include "http/header_line.hpp"
+
 namespace agents::detail {
 
 namespace {
@@ -21,18 +23,7 @@ struct Transfer {
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view line(data, size * count);
-  if (line.starts_with("HTTP/")) {
-    t->response.headers.clear();
-    return line.size();
-  }
-  auto colon = line.find(':');
-  if (colon == std::string_view::npos) return line.size();
-  auto name = line.substr(0, colon);
-  auto value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
-    value.remove_suffix(1);
-  t->response.headers.push_back({std::string(name), std::string(value)});
+  http::detail::add_header_line(line, t->response.headers);
   return line.size();
 }
 
