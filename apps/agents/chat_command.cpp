@@ -21,7 +21,8 @@ std::shared_ptr<ChatModel> choose_model(const std::string& model_name, std::stri
   if ((key != nullptr && *key != '\0') || (base != nullptr && *base != '\0')) {
     OpenAiConfig config = OpenAiConfig::from_environment(model_name.empty() ? "gpt-4o-mini" : model_name);
     if (!model_name.empty()) config.model = model_name;
-    description = config.model + " at " + (config.chat_completions_url.empty() ? config.base_url : config.chat_completions_url);
+    description = config.model + " at " +
+                  (config.chat_completions_url.empty() ? config.base_url : config.chat_completions_url);
     return std::make_shared<OpenAiChatModel>(std::move(config));
   }
   description = "the offline model (set OPENAI_API_KEY for a real one)";

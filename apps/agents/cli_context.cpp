@@ -15,8 +15,13 @@ std::chrono::seconds parse_duration(const std::string& text) {
     throw UsageError("--ttl '" + text + "' is not a duration; use e.g. 30d, 12h, 90m or 3600s");
   }
   std::string unit = text.substr(used);
-  long long factor = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
-  if (factor == 0 || n <= 0) throw UsageError("--ttl '" + text + "' is not a duration; use e.g. 30d, 12h, 90m or 3600s");
+  long long factor = unit.empty() || unit == "s" ? 1
+                     : unit == "m"               ? 60
+                     : unit == "h"               ? 3600
+                     : unit == "d"               ? 86400
+                                                 : 0;
+  if (factor == 0 || n <= 0)
+    throw UsageError("--ttl '" + text + "' is not a duration; use e.g. 30d, 12h, 90m or 3600s");
   return std::chrono::seconds(n * factor);
 }
 

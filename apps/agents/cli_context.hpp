@@ -21,7 +21,7 @@ struct GlobalOptions {
   std::string region;
   std::string endpoint;
   std::string profile;
-  std::string ttl;    ///< "30d", "12h", ...
+  std::string ttl;  ///< "30d", "12h", ...
   std::string store = "dynamodb";
   bool json = false;
   bool verbose = false;

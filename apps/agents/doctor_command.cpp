@@ -46,8 +46,9 @@ int run_doctor(Context& ctx) {
   if (creds.ok()) {
     checks.push_back({"credentials", "ok", *creds, ""});
   } else {
-    checks.push_back({"credentials", "FAIL", creds.status().message(),
-                      "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run with an IAM role"});
+    checks.push_back(
+        {"credentials", "FAIL", creds.status().message(),
+         "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run with an IAM role"});
   }
   checks.push_back({"region", "ok", client->region(), ""});
 
@@ -79,7 +80,8 @@ int run_doctor(Context& ctx) {
       checks.push_back({"table", "FAIL", "table " + table + " does not exist in " + client->region(),
                         "agents table create --table " + table});
     } else if (described.status().code() == ErrorCode::kAccessDenied) {
-      checks.push_back({"table", "warn", "cannot describe the table (no dynamodb:DescribeTable); not checked", ""});
+      checks.push_back(
+          {"table", "warn", "cannot describe the table (no dynamodb:DescribeTable); not checked", ""});
     } else {
       checks.push_back({"table", "FAIL", described.status().message(), "see the message"});
     }
@@ -113,7 +115,8 @@ int run_doctor(Context& ctx) {
   for (const auto& c : checks) {
     failed = failed || c.status == "FAIL";
     out.push_back({{"check", c.name}, {"status", c.status}, {"detail", c.detail}, {"fix", c.fix}});
-    text += c.status + std::string(6 - std::min<std::size_t>(5, c.status.size()), ' ') + c.name + ": " + c.detail;
+    text +=
+        c.status + std::string(6 - std::min<std::size_t>(5, c.status.size()), ' ') + c.name + ": " + c.detail;
     if (!c.fix.empty()) text += "\n      fix: " + c.fix;
     text += "\n";
   }

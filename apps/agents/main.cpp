@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   g.table = env_or("AGENTS_TABLE", g.table);
   app.add_option("--table", g.table, "DynamoDB table (env AGENTS_TABLE)")->capture_default_str();
   app.add_option("--region", g.region, "AWS region (default: AWS_REGION, profile, instance metadata)");
-  app.add_option("--endpoint,--endpoint-url", g.endpoint, "DynamoDB endpoint URL, e.g. http://localhost:8000");
+  app.add_option("--endpoint,--endpoint-url", g.endpoint,
+                 "DynamoDB endpoint URL, e.g. http://localhost:8000");
   app.add_option("--profile", g.profile, "profile in ~/.aws/config and ~/.aws/credentials");
   app.add_option("--ttl", g.ttl, "threads expire this long after their last save, e.g. 30d, 12h");
   app.add_option("--store", g.store, "dynamodb, or file:DIR for a local directory")->capture_default_str();
@@ -33,11 +34,14 @@ int main(int argc, char** argv) {
 
   auto* table = app.add_subcommand("table", "create or describe the checkpoint table")->require_subcommand(1);
   std::string global_regions;
-  auto* table_create = table->add_subcommand("create", "create the table with TTL and wait until it is ACTIVE");
-  table_create->add_option("--global-regions", global_regions, "add replicas (global tables), e.g. us-east-1,eu-west-1");
+  auto* table_create =
+      table->add_subcommand("create", "create the table with TTL and wait until it is ACTIVE");
+  table_create->add_option("--global-regions", global_regions,
+                           "add replicas (global tables), e.g. us-east-1,eu-west-1");
   auto* table_describe = table->add_subcommand("describe", "show the table, its key, billing and TTL");
 
-  auto* state = app.add_subcommand("state", "save, load, delete or list stored states")->require_subcommand(1);
+  auto* state =
+      app.add_subcommand("state", "save, load, delete or list stored states")->require_subcommand(1);
   std::string thread_id;
   auto* state_save = state->add_subcommand("save", "save the state JSON read from stdin");
   state_save->add_option("thread", thread_id, "thread id")->required();
@@ -59,7 +63,8 @@ int main(int argc, char** argv) {
   auto* message_option = chat->add_option("--message,-m", message, "one message; the reply is printed");
   chat->add_option("--model", model, "model name (with OPENAI_API_KEY; default gpt-4o-mini)");
 
-  auto* doctor = app.add_subcommand("doctor", "check credentials, region, endpoint, table, TTL and permissions");
+  auto* doctor =
+      app.add_subcommand("doctor", "check credentials, region, endpoint, table, TTL and permissions");
 
   try {
     app.parse(argc, argv);

@@ -9,7 +9,9 @@ namespace agents::cli {
 
 namespace {
 
-nlohmann::json state_as_json(const AgentStateSnapshot& state) { return nlohmann::json::parse(encode_state_json(state)); }
+nlohmann::json state_as_json(const AgentStateSnapshot& state) {
+  return nlohmann::json::parse(encode_state_json(state));
+}
 
 int thread_not_found(const std::string& thread_id) {
   std::cerr << "agents: thread '" << thread_id << "' not found\n";

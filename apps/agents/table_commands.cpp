@@ -54,24 +54,27 @@ int run_table_create(Context& ctx, const std::string& global_regions) {
   auto created = client->create_table({.table = table, .partition_key = {"thread_id", "S"}});
   bool existed = false;
   if (!created.ok()) {
-    if (created.status().details().service_code != "ResourceInUseException") created.status().throw_if_error();
+    if (created.status().details().service_code != "ResourceInUseException")
+      created.status().throw_if_error();
     existed = true;
     progress.done("table " + table + " already exists; checking it");
   }
-  bool active = wait_until(progress, "waiting for table " + table + " to become ACTIVE:", [&](std::string& status) {
-    auto d = client->describe_table(table);
-    if (!d.ok()) d.status().throw_if_error();
-    status = d->status;
-    return d->status == "ACTIVE";
-  });
+  bool active =
+      wait_until(progress, "waiting for table " + table + " to become ACTIVE:", [&](std::string& status) {
+        auto d = client->describe_table(table);
+        if (!d.ok()) d.status().throw_if_error();
+        status = d->status;
+        return d->status == "ACTIVE";
+      });
   if (!active) throw Error(ErrorCode::kTimeout, "table " + table + " did not become ACTIVE within 5 minutes");
   progress.done("table " + table + " is ACTIVE (partition key thread_id, on-demand billing)");
 
   nlohmann::json out{{"table", table}, {"created", !existed}, {"status", "ACTIVE"}};
   auto ttl = client->update_time_to_live(table, "ttl", true);
   if (!ttl.ok() && ttl.status().code() == ErrorCode::kUnsupported) {
-    progress.done("note: this endpoint has no TTL support (UpdateTimeToLive is not implemented, e.g. dynalite); "
-                  "expired threads are still treated as absent on load");
+    progress.done(
+        "note: this endpoint has no TTL support (UpdateTimeToLive is not implemented, e.g. dynalite); "
+        "expired threads are still treated as absent on load");
     out["ttl"] = "unsupported";
   } else if (!ttl.ok() && ttl.status().message().find("already enabled") != std::string::npos) {
     out["ttl"] = "ENABLED";
@@ -83,7 +86,8 @@ int run_table_create(Context& ctx, const std::string& global_regions) {
       status = d->status;
       return d->status == "ENABLED";
     });
-    if (!enabled) throw Error(ErrorCode::kTimeout, "TTL on table " + table + " was not ENABLED within 5 minutes");
+    if (!enabled)
+      throw Error(ErrorCode::kTimeout, "TTL on table " + table + " was not ENABLED within 5 minutes");
     progress.done("TTL is ENABLED on attribute ttl");
     out["ttl"] = "ENABLED";
   }
@@ -96,9 +100,11 @@ int run_table_create(Context& ctx, const std::string& global_regions) {
     }
     Status added = client->add_replicas(table, regions);
     if (!added.ok()) {
-      throw Error(added.code(), "could not add replicas " + global_regions +
-                                    " (global tables version 2019.11.21 need the real service; local endpoints such as "
-                                    "DynamoDB Local do not replicate): " + added.message());
+      throw Error(added.code(),
+                  "could not add replicas " + global_regions +
+                      " (global tables version 2019.11.21 need the real service; local endpoints such as "
+                      "DynamoDB Local do not replicate): " +
+                      added.message());
     }
     progress.done("replicas requested in " + global_regions + " (they become ACTIVE in the background)");
     out["replicas"] = regions;
@@ -121,9 +127,10 @@ int run_table_describe(Context& ctx) {
     keys.push_back({{"attribute", name}, {"key_type", type}});
     key_text += (key_text.empty() ? "" : ", ") + name + " (" + type + ")";
   }
-  nlohmann::json out{{"table", d->name},        {"status", d->status},      {"arn", d->arn},
-                     {"billing_mode", d->billing_mode}, {"key_schema", keys},   {"item_count", d->item_count},
-                     {"ttl", ttl_status},       {"replicas", d->replica_regions}};
+  nlohmann::json out{{"table", d->name},   {"status", d->status},
+                     {"arn", d->arn},      {"billing_mode", d->billing_mode},
+                     {"key_schema", keys}, {"item_count", d->item_count},
+                     {"ttl", ttl_status},  {"replicas", d->replica_regions}};
   std::ostringstream text;
   text << "table:        " << d->name << "\nstatus:       " << d->status << "\nkey:          " << key_text
        << "\nbilling:      " << d->billing_mode << "\nitems:        " << d->item_count << " (approximate)"

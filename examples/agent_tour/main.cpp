@@ -57,14 +57,17 @@ int main(int argc, char** argv) {
 
   auto store = std::make_shared<agents::InMemoryCheckpointer>();
   agents::Json schema{{"type", "object"}, {"properties", {{"to", {{"type", "string"}}}}}};
-  auto handler = [](const agents::Json& args) { return "sent to " + args.value("to", std::string("nobody")); };
+  auto handler = [](const agents::Json& args) {
+    return "sent to " + args.value("to", std::string("nobody"));
+  };
   const std::string thread = "tour";
   auto make_agent = [&] {
     return agents::ConfigurableAgentBuilder("You are a helpful assistant.")
         .with_model(std::make_shared<agents::OfflineChatModel>())
         .with_checkpointer(store)
         .with_tool(weather_tool())
-        .with_tool(agents::Tool("send_email", "...", schema, handler).requires_approval("emails leave the company"))
+        .with_tool(
+            agents::Tool("send_email", "...", schema, handler).requires_approval("emails leave the company"))
         .build();
   };
 

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   try {
     bool resumed = agent.load_state("user-123");  // false when the thread does not exist
     std::string reply = agent.handle_message(resumed ? "What do you remember?" : "Remember that I like tea");
-    agent.save_state("user-123");                 // conditional on what was loaded
+    agent.save_state("user-123");  // conditional on what was loaded
     std::cout << reply << "\n";
   } catch (const agents::ConflictError& e) {
     std::cerr << "another writer got there first: " << e.what() << "\n";

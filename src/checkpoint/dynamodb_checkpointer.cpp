@@ -156,7 +156,7 @@ struct DynamoDbCheckpointer::Engine {
   }
 
   SavedState save(const std::string& thread_id, const AgentStateSnapshot& state,
-                    SavePrecondition precondition) {
+                  SavePrecondition precondition) {
     detail::PreparedState prepared = detail::prepare_state(thread_id, encode_state_json(state),
                                                            options.compression, options.max_state_bytes);
     std::optional<std::int64_t> ttl;
@@ -170,8 +170,8 @@ struct DynamoDbCheckpointer::Engine {
     for (int round = 0;; ++round) {
       if (blind) {
         auto current = read_head_attributes(thread_id);
-        precondition =
-            current ? SavePrecondition::version_is(version_of(thread_id, current)) : SavePrecondition::must_not_exist();
+        precondition = current ? SavePrecondition::version_is(version_of(thread_id, current))
+                               : SavePrecondition::must_not_exist();
         if (current && current->count("chunk_count") && current->count("save_id")) {
           precondition.replaces_hint =
               current->at("save_id").scalar() + ":" + current->at("chunk_count").scalar();
@@ -200,7 +200,8 @@ struct DynamoDbCheckpointer::Engine {
         return {new_version, our_hint};
       }
       delete_chunks(thread_id, our_hint);
-      if (!blind || round >= 8) detail::throw_conflict(thread_id, precondition, version_of(thread_id, stored));
+      if (!blind || round >= 8)
+        detail::throw_conflict(thread_id, precondition, version_of(thread_id, stored));
     }
   }
 
@@ -390,7 +391,7 @@ DynamoDbCheckpointer::Engine& DynamoDbCheckpointer::engine() {
 std::shared_ptr<dynamodb::DynamoDbClient> DynamoDbCheckpointer::client() { return engine().client; }
 
 SavedState DynamoDbCheckpointer::do_save(const std::string& thread_id, const AgentStateSnapshot& state,
-                                           SavePrecondition precondition) {
+                                         SavePrecondition precondition) {
   return engine().save(thread_id, state, std::move(precondition));
 }
 

@@ -146,7 +146,7 @@ FileCheckpointer::FileCheckpointer(std::string directory) : directory_(std::move
 FileCheckpointer::~FileCheckpointer() = default;
 
 SavedState FileCheckpointer::do_save(const std::string& thread_id, const AgentStateSnapshot& state,
-                                       SavePrecondition precondition) {
+                                     SavePrecondition precondition) {
   fs::path dir(directory_);
   fs::path path = dir / file_name_for(thread_id);
   std::string state_json = encode_state_json(state);

@@ -15,7 +15,7 @@ InMemoryCheckpointer::InMemoryCheckpointer() : impl_(std::make_unique<Impl>()) {
 InMemoryCheckpointer::~InMemoryCheckpointer() = default;
 
 SavedState InMemoryCheckpointer::do_save(const std::string& thread_id, const AgentStateSnapshot& state,
-                                           SavePrecondition precondition) {
+                                         SavePrecondition precondition) {
   std::lock_guard lock(impl_->mu);
   auto it = impl_->threads.find(thread_id);
   std::int64_t current = it == impl_->threads.end() ? -1 : it->second.version;

@@ -372,10 +372,10 @@ class DynamoDbClientImpl final : public DynamoDbClient {
       Status error = detail::classify_error_response(operation, table, out.response);
       // A service may quote the request back (InvalidSignatureException quotes the canonical
       // request, x-amz-security-token included): no secret may reach an error message.
-      return Status(error.code(),
-                    aws::detail::redact(error.message(),
-                                        {credentials->secret_access_key, credentials->session_token}),
-                    error.details());
+      return Status(
+          error.code(),
+          aws::detail::redact(error.message(), {credentials->secret_access_key, credentials->session_token}),
+          error.details());
     });
     if (options_.observer) {
       CallEvent event;

@@ -49,7 +49,9 @@ struct SavePrecondition {
     return loaded ? version_is(loaded->version, loaded->storage_hint) : must_not_exist();
   }
   /// The precondition for saving again after this writer's own save.
-  static SavePrecondition after_save(const SavedState& saved) { return version_is(saved.version, saved.storage_hint); }
+  static SavePrecondition after_save(const SavedState& saved) {
+    return version_is(saved.version, saved.storage_hint);
+  }
 };
 
 struct ThreadInfo {
