@@ -15,6 +15,8 @@
 #include "agents/dynamodb/attribute_value.hpp"
 #include "agents/dynamodb/client.hpp"
 #include "agents/http/http_client.hpp"
+#include "agents/lambda/api_gateway.hpp"
+#include "agents/lambda/runtime.hpp"
 #include "agents/model/chat_model.hpp"
 #include "agents/model/offline_chat_model.hpp"
 #include "agents/model/openai_chat_model.hpp"

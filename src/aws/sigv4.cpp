@@ -273,8 +273,8 @@ UrlParts split_url(std::string_view url) {
   }
   parts.host_header = std::string(authority);
   auto q = path_query.find('?');
-  parts.path = std::string(path_query.substr(0, q));
-  if (parts.path.empty()) parts.path = "/";
+  std::string_view path = path_query.substr(0, q);
+  parts.path.assign(path.empty() ? std::string_view("/") : path);
   if (q != std::string_view::npos) parts.query = std::string(path_query.substr(q + 1));
   return parts;
 }

@@ -1,0 +1,33 @@
+# The chat handler as a custom runtime: `bootstrap` at the root of the zip, on provided.al2023.
+resource "aws_cloudwatch_log_group" "lambda" {
+  name              = "/aws/lambda/${var.function_name}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "chat" {
+  function_name    = var.function_name
+  role             = aws_iam_role.lambda.arn
+  runtime          = "provided.al2023"
+  handler          = "bootstrap"
+  architectures    = [var.architecture]
+  filename         = var.lambda_zip
+  source_code_hash = filebase64sha256(var.lambda_zip)
+  memory_size      = var.memory_size
+  timeout          = var.timeout
+  layers           = var.layers
+
+  environment {
+    variables = merge(
+      { AGENTS_TABLE = aws_dynamodb_table.checkpoints.name },
+      var.agents_ttl == "" ? {} : { AGENTS_TTL = var.agents_ttl },
+      var.openai_api_key == "" ? {} : { OPENAI_API_KEY = var.openai_api_key },
+      var.openai_model == "" ? {} : { OPENAI_MODEL = var.openai_model },
+    )
+  }
+
+  tracing_config {
+    mode = var.xray_tracing ? "Active" : "PassThrough"
+  }
+
+  depends_on = [aws_cloudwatch_log_group.lambda, aws_iam_role_policy.logs]
+}

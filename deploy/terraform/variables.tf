@@ -1,0 +1,89 @@
+variable "region" {
+  description = "Region of the table, the function and the API (e.g. us-east-1)."
+  type        = string
+}
+
+variable "table_name" {
+  description = "The checkpoint table (SPEC section 1); the function reads it from AGENTS_TABLE."
+  type        = string
+  default     = "agent-checkpoints"
+}
+
+variable "replica_regions" {
+  description = "Extra regions holding replicas of the table (global tables 2019.11.21). Writers of one thread should stay in one region: see docs/global-tables.md."
+  type        = list(string)
+  default     = []
+}
+
+variable "deletion_protection" {
+  description = "Refuse DeleteTable on the table (recommended in production)."
+  type        = bool
+  default     = false
+}
+
+variable "function_name" {
+  description = "Name of the Lambda function (and of its log group and role)."
+  type        = string
+  default     = "agents-chat"
+}
+
+variable "lambda_zip" {
+  description = "The deployment package built by `cmake --build --preset release --target lambda_zip` (bootstrap at its root)."
+  type        = string
+  default     = "../../build/release/examples/lambda/agents-lambda.zip"
+}
+
+variable "architecture" {
+  description = "x86_64 or arm64: must match the machine that built bootstrap."
+  type        = string
+  default     = "x86_64"
+}
+
+variable "layers" {
+  description = "Layer ARNs providing the shared libraries bootstrap needs when it was not built on Amazon Linux 2023 (docs/lambda.md)."
+  type        = list(string)
+  default     = []
+}
+
+variable "memory_size" {
+  description = "Memory in MB (CPU scales with it)."
+  type        = number
+  default     = 256
+}
+
+variable "timeout" {
+  description = "Seconds per invocation; a turn that calls a hosted model needs more than one that uses the offline model."
+  type        = number
+  default     = 30
+}
+
+variable "agents_ttl" {
+  description = "Threads expire this long after their last save (AGENTS_TTL, e.g. 30d, 12h); empty keeps them forever."
+  type        = string
+  default     = "30d"
+}
+
+variable "openai_api_key" {
+  description = "OPENAI_API_KEY for the function; empty uses the offline model. Prefer a secret store for production keys."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "openai_model" {
+  description = "OPENAI_MODEL (e.g. gpt-4o-mini); empty keeps the library's default."
+  type        = string
+  default     = ""
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's CloudWatch log group."
+  type        = number
+  default     = 14
+}
+
+variable "xray_tracing" {
+  description = "Active X-Ray tracing (adds the AWSXRayDaemonWriteAccess managed policy); PassThrough otherwise."
+  type        = bool
+  default     = false
+}

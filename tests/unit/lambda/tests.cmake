@@ -1,0 +1,23 @@
+# The Lambda custom runtime, API Gateway events, the example handler, the deployment package and
+# the deploy files (Terraform, SAM).
+agents_add_test(lambda_unit_tests LABEL unit SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/api_gateway_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/runtime_test.cpp
+)
+if(TARGET agents_lambda_handler)
+  agents_add_test(lambda_handler_unit_tests LABEL unit
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/handler_test.cpp LIBS agents_lambda_handler)
+  agents_add_test(lambda_handler_integration_tests LABEL integration
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/lambda_handler_test.cpp LIBS agents_lambda_handler)
+  target_compile_definitions(lambda_handler_integration_tests PRIVATE
+    AGENTS_LAMBDA_BOOTSTRAP="$<TARGET_FILE:bootstrap>")
+  add_dependencies(lambda_handler_integration_tests bootstrap)
+endif()
+if(TARGET lambda_zip)
+  add_test(NAME lambda_zip_has_bootstrap_at_its_root
+           COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/deploy/check_lambda_zip.py ${AGENTS_LAMBDA_ZIP})
+  set_tests_properties(lambda_zip_has_bootstrap_at_its_root PROPERTIES LABELS unit)
+endif()
+add_test(NAME deploy_terraform_and_sam_parse_and_grant_least_privilege
+         COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/deploy/check_deploy.py)
+set_tests_properties(deploy_terraform_and_sam_parse_and_grant_least_privilege PROPERTIES LABELS unit TIMEOUT 120)
