@@ -1,0 +1,807 @@
+// End-to-end benchmark driver (bench/run, docs/benchmarks.md): the C++ side of the comparison.
+//
+//   checkpoint_bench prepare  --endpoint URL --table T --dir DIR
+//       creates the table, writes the item every client sends (DIR/item-<size>.json, in the item
+//       layout DynamoDbCheckpointer writes) and stores the items that the cells read or replace.
+//   checkpoint_bench run      --client floor|ours --workload save|load|turn|save_zstd|load_zstd
+//                             --size S --workers N
+//                             --seconds S --warmup S --endpoint URL --table T --dir DIR
+//                             --server NAME --server-pid PID --out FILE
+//       runs one cell and appends one JSON record to FILE (fields: docs/benchmarks.md).
+//   checkpoint_bench capacity --endpoint URL --table T --dir DIR --server NAME --out FILE
+//       write/read units per save/load/turn from ReturnConsumedCapacity, plain and compressed,
+//       and the DynamoDB calls an agent turn makes.
+//
+// The floor signs each request once with RequestSigner and replays the identical bytes over
+// keep-alive libcurl easy handles (one per worker thread): server time + loopback, no client logic.
+#include <curl/curl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../tests/support/sample_states.hpp"
+#include "agents/aws/sigv4.hpp"
+#include "agents/checkpoint/dynamodb_checkpointer.hpp"
+#include "agents/core/error.hpp"
+#include "agents/dynamodb/client.hpp"
+#include "agents/http/http_client.hpp"
+#include "checkpoint/item_layout.hpp"
+#include "dynamodb/json_codec.hpp"
+
+#if AGENTS_BENCH_HAVE_AGENT
+#include "agents/agent/agent.hpp"
+#include "agents/model/offline_chat_model.hpp"
+#endif
+
+namespace {
+
+using agents::AgentStateSnapshot;
+using agents::Json;
+using agents::SavePrecondition;
+using agents::dynamodb::AttributeValue;
+using agents::dynamodb::Item;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr int kMaxWorkers = 64;
+// Messages per turn of the turn workloads; 500 turns stay a plain item (< 400 KB).
+constexpr std::size_t kBytesPerTurn = 560;
+// The turn workloads append two messages per turn; every this many turns the state is put back
+// to its starting size (not timed), so that a cell measures the conversation length it names.
+constexpr int kTurnsBeforeReset = 25;
+
+// --- command line ------------------------------------------------------------------------------
+
+struct Args {
+  std::string command;
+  std::map<std::string, std::string> values;
+
+  const std::string& get(const std::string& key) const {
+    auto it = values.find(key);
+    if (it == values.end()) throw std::runtime_error("missing --" + key);
+    return it->second;
+  }
+  std::string get_or(const std::string& key, std::string fallback) const {
+    auto it = values.find(key);
+    return it == values.end() ? fallback : it->second;
+  }
+  double number(const std::string& key, double fallback) const {
+    auto it = values.find(key);
+    return it == values.end() ? fallback : std::stod(it->second);
+  }
+};
+
+Args parse_args(int argc, char** argv) {
+  Args args;
+  if (argc < 2) throw std::runtime_error("usage: checkpoint_bench prepare|run|capacity --key value ...");
+  args.command = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string key = argv[i];
+    if (!key.starts_with("--") || i + 1 >= argc) throw std::runtime_error("bad argument: " + key);
+    args.values[key.substr(2)] = argv[++i];
+  }
+  return args;
+}
+
+// --- workloads and their states ----------------------------------------------------------------
+
+// Size names and the JSON state sizes they stand for. t<N>: a conversation of N turns.
+struct SizeSpec {
+  std::string name;
+  std::size_t target_bytes = 0;  // payload sizes
+  std::size_t turns = 0;         // turn workloads
+};
+
+const std::vector<SizeSpec>& size_specs() {
+  static const std::vector<SizeSpec> specs = {
+      {"1KB", 1024, 0}, {"64KB", 64 * 1024, 0}, {"350KB", 350 * 1024, 0}, {"2MB", 2 * 1024 * 1024, 0},
+      {"t10", 0, 10},   {"t100", 0, 100},       {"t500", 0, 500},
+  };
+  return specs;
+}
+
+const SizeSpec& size_spec(const std::string& name) {
+  for (const auto& s : size_specs())
+    if (s.name == name) return s;
+  throw std::runtime_error("unknown size " + name);
+}
+
+// A conversation whose state JSON is about `target` bytes (payload sizes) or has N turns.
+AgentStateSnapshot make_state(const SizeSpec& spec) {
+  if (spec.turns) return agents::testing::conversation(spec.turns, kBytesPerTurn);
+  const std::size_t per_turn = std::min<std::size_t>(1000, spec.target_bytes / 4);
+  std::size_t turns = std::max<std::size_t>(1, spec.target_bytes / (per_turn + 60));
+  auto state = agents::testing::conversation(turns, per_turn);
+  while (agents::encode_state_json(state).size() < spec.target_bytes) {
+    state = agents::testing::conversation(++turns, per_turn);
+  }
+  return state;
+}
+
+const std::vector<std::string> kClients = {"floor", "ours", "js", "boto3"};
+
+// Load cells share one item per worker (they only read). Save and turn cells write, so every client
+// has its own items; the tags have equal lengths so that the items have equal sizes.
+std::string thread_id(const std::string& workload, const std::string& size, const std::string& client,
+                      int worker) {
+  static const std::map<std::string, std::string> kTags = {
+      {"floor", "fl"}, {"ours", "cc"}, {"js", "js"}, {"boto3", "py"}};
+  std::string tid = workload + "-" + size + "-";
+  if (workload != "load") tid += kTags.at(client) + "-";
+  return tid + "w" + std::to_string(worker);
+}
+
+// The item DynamoDbCheckpointer writes for `state` (plain layout), version 1.
+Item plain_item(const std::string& tid, const AgentStateSnapshot& state) {
+  auto prepared = agents::detail::prepare_state(tid, agents::encode_state_json(state),
+                                                agents::Compression::kAuto, std::size_t{64} << 20);
+  if (prepared.layout != agents::detail::PreparedState::Layout::kPlain)
+    throw std::runtime_error(tid + ": state does not fit one plain item");
+  return agents::detail::build_save_items(tid, prepared, 1, "2026-01-01T00:00:00.000Z", std::nullopt).head;
+}
+
+// The same attributes without the size check: what a client with no compression would send.
+Item raw_plain_item(const std::string& tid, const std::string& state_json) {
+  return {{"thread_id", AttributeValue::S(tid)},
+          {"state", AttributeValue::S(state_json)},
+          {"updated_at", AttributeValue::S("2026-01-01T00:00:00.000Z")},
+          {"version", AttributeValue::N(1)},
+          {"save_id", AttributeValue::S("0000000000000000")}};
+}
+
+std::string item_json(const Item& item) {
+  rapidjson::StringBuffer buffer;
+  agents::dynamodb::detail::JsonWriter w(buffer);
+  agents::dynamodb::detail::write_item(w, item);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+// --- measurement ---------------------------------------------------------------------------------
+
+double process_cpu_ms() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
+
+// utime + stime of another process (all its threads), from /proc/PID/stat; -1 when unknown.
+double server_cpu_ms(long pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::vector<std::string> fields;  // fields[0] is field 3 (state)
+  std::size_t pos = close + 2;
+  while (pos < stat.size()) {
+    auto next = stat.find(' ', pos);
+    if (next == std::string::npos) next = stat.size();
+    fields.push_back(stat.substr(pos, next - pos));
+    pos = next + 1;
+  }
+  if (fields.size() < 13) return -1;
+  const double ticks = std::stod(fields[11]) + std::stod(fields[12]);  // fields 14 and 15
+  return ticks * 1e3 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double percentile(std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  std::size_t i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(i, sorted.size() - 1)];
+}
+
+// One worker's operation. `once` is timed; `between` (state resets) is not.
+class Op {
+ public:
+  virtual ~Op() = default;
+  virtual void once() = 0;
+  virtual void between() {}
+};
+
+double thread_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
+struct PhaseResult {
+  std::vector<double> latencies_us;
+  double untimed_cpu_ms = 0;  // spent in Op::between (libcurl's easy interface runs on this thread)
+  std::size_t errors = 0;
+  std::string first_error;
+  double wall_s = 0;
+};
+
+// Every worker runs its op in a loop until `seconds` have passed (at least `min_ops` each).
+PhaseResult run_phase(std::vector<std::unique_ptr<Op>>& ops, double seconds, std::size_t min_ops) {
+  PhaseResult result;
+  std::mutex mu;
+  const auto start = SteadyClock::now();
+  const auto deadline =
+      start + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
+  std::vector<std::thread> threads;
+  for (auto& op : ops) {
+    threads.emplace_back([&, op = op.get()] {
+      std::vector<double> mine;
+      mine.reserve(1 << 14);
+      std::size_t errors = 0;
+      std::string first_error;
+      double untimed_cpu = 0;
+      for (std::size_t n = 0; n < min_ops || SteadyClock::now() < deadline; ++n) {
+        auto t0 = SteadyClock::now();
+        try {
+          op->once();
+          mine.push_back(std::chrono::duration<double, std::micro>(SteadyClock::now() - t0).count());
+          const double c0 = thread_cpu_ms();
+          op->between();
+          untimed_cpu += thread_cpu_ms() - c0;
+        } catch (const std::exception& e) {
+          if (errors++ == 0) first_error = e.what();
+          if (errors > 20) break;  // something is wrong: report it rather than spin
+        }
+      }
+      std::lock_guard lock(mu);
+      result.latencies_us.insert(result.latencies_us.end(), mine.begin(), mine.end());
+      result.errors += errors;
+      result.untimed_cpu_ms += untimed_cpu;
+      if (result.first_error.empty()) result.first_error = first_error;
+    });
+  }
+  for (auto& t : threads) t.join();
+  result.wall_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  return result;
+}
+
+// --- the floor: signed once, replayed over raw libcurl ---------------------------------------------
+
+struct SignedRequest {
+  std::string url;
+  std::vector<std::string> header_lines;
+  std::string body;
+};
+
+SignedRequest sign_once(const std::string& endpoint, const std::string& operation, std::string body) {
+  agents::http::Request request{.method = "POST",
+                                .url = endpoint + "/",
+                                .headers = {{"Content-Type", "application/x-amz-json-1.0"},
+                                            {"X-Amz-Target", "DynamoDB_20120810." + operation}},
+                                .body = std::move(body)};
+  agents::aws::Credentials credentials{.access_key_id = "AKIDBENCH", .secret_access_key = "bench-secret"};
+  agents::aws::sigv4::RequestSigner("us-east-1", "dynamodb")
+      .sign(request, credentials, agents::aws::Clock::now());
+  SignedRequest out{request.url, {}, std::move(request.body)};
+  for (const auto& h : request.headers) out.header_lines.push_back(h.name + ": " + h.value);
+  out.header_lines.push_back("Expect:");  // as every client here: no 100-continue round trip
+  return out;
+}
+
+size_t discard_body(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+// One keep-alive connection replaying fixed requests.
+class RawConnection {
+ public:
+  RawConnection() : handle_(curl_easy_init()) {
+    curl_easy_setopt(handle_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(handle_, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, discard_body);
+    curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &response_);
+  }
+  ~RawConnection() {
+    for (auto* list : lists_) curl_slist_free_all(list);
+    curl_easy_cleanup(handle_);
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  // Returns the response body; throws unless the status is 200 (or `expect_status`).
+  const std::string& send(const SignedRequest& r, long expect_status = 200) {
+    curl_slist*& list = header_lists_[&r];
+    if (list == nullptr) {
+      for (const auto& line : r.header_lines) list = curl_slist_append(list, line.c_str());
+      lists_.push_back(list);
+    }
+    response_.clear();
+    curl_easy_setopt(handle_, CURLOPT_URL, r.url.c_str());
+    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, r.body.data());
+    CURLcode rc = curl_easy_perform(handle_);
+    if (rc != CURLE_OK) throw std::runtime_error(std::string("curl: ") + curl_easy_strerror(rc));
+    long status = 0;
+    curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &status);
+    if (status != expect_status)
+      throw std::runtime_error("HTTP " + std::to_string(status) + ": " + response_.substr(0, 300));
+    return response_;
+  }
+
+ private:
+  CURL* handle_;
+  std::string response_;
+  std::map<const SignedRequest*, curl_slist*> header_lists_;
+  std::vector<curl_slist*> lists_;
+};
+
+std::string get_item_body(const std::string& table, const std::string& tid) {
+  return agents::dynamodb::detail::encode_get_item(
+      {.table = table, .key = {{"thread_id", AttributeValue::S(tid)}}, .consistent_read = true});
+}
+
+std::string put_item_body(const std::string& table, Item item) {
+  return agents::dynamodb::detail::encode_put_item({.table = table, .item = std::move(item)});
+}
+
+// The save every client sends: the item, conditional on the version it replaces (as
+// DynamoDbCheckpointer's saves are). The item keeps that version, so that the identical request
+// succeeds every time it is replayed.
+std::string conditional_put_item_body(const std::string& table, Item item) {
+  agents::dynamodb::PutItemRequest request{.table = table, .item = std::move(item)};
+  request.conditions.condition = "#v = :v";
+  request.conditions.attributes.names = {{"#v", "version"}};
+  request.conditions.attributes.values = {{":v", request.item.at("version")}};
+  return agents::dynamodb::detail::encode_put_item(request);
+}
+
+class FloorOp final : public Op {
+ public:
+  explicit FloorOp(std::vector<SignedRequest> requests) : requests_(std::move(requests)) {}
+  void once() override {
+    for (const auto& r : requests_) connection_.send(r);
+  }
+
+ private:
+  std::vector<SignedRequest> requests_;
+  RawConnection connection_;
+};
+
+// --- ours ------------------------------------------------------------------------------------------
+
+std::shared_ptr<agents::aws::CredentialsProvider> bench_credentials() {
+  return agents::aws::make_static_credentials_provider(
+      {.access_key_id = "AKIDBENCH", .secret_access_key = "bench-secret", .source = "bench"});
+}
+
+std::shared_ptr<agents::DynamoDbCheckpointer> make_checkpointer(const Args& args,
+                                                                agents::Compression compression) {
+  auto cp = std::make_shared<agents::DynamoDbCheckpointer>(args.get("table"));
+  cp->with_endpoint(args.get("endpoint"))
+      .with_region("us-east-1")
+      .with_credentials(bench_credentials())
+      .with_compression(compression);
+  return cp;
+}
+
+class OursSave final : public Op {
+ public:
+  OursSave(std::shared_ptr<agents::Checkpointer> cp, std::string tid, const AgentStateSnapshot& state)
+      : cp_(std::move(cp)), tid_(std::move(tid)), state_(state) {
+    // What an agent does: save conditionally on the version it holds (one PutItem per save).
+    auto loaded = cp_->load_state(tid_);
+    precondition_ = SavePrecondition::after_load(loaded);
+  }
+  void once() override {
+    std::int64_t v = cp_->save_state(tid_, state_, precondition_);
+    precondition_ = SavePrecondition::version_is(v);
+  }
+
+ private:
+  std::shared_ptr<agents::Checkpointer> cp_;
+  std::string tid_;
+  const AgentStateSnapshot& state_;
+  SavePrecondition precondition_;
+};
+
+class OursLoad final : public Op {
+ public:
+  OursLoad(std::shared_ptr<agents::Checkpointer> cp, std::string tid)
+      : cp_(std::move(cp)), tid_(std::move(tid)) {}
+  void once() override {
+    if (!cp_->load_state(tid_)) throw std::runtime_error("thread " + tid_ + " not found");
+  }
+
+ private:
+  std::shared_ptr<agents::Checkpointer> cp_;
+  std::string tid_;
+};
+
+#if AGENTS_BENCH_HAVE_AGENT
+// A turn of the agent runtime: load, handle_message with the offline model, save.
+class OursTurn final : public Op {
+ public:
+  OursTurn(std::shared_ptr<agents::Checkpointer> cp, std::string tid, const AgentStateSnapshot& base)
+      : tid_(std::move(tid)),
+        base_(base),
+        agent_(agents::ConfigurableAgentBuilder("You are a helpful assistant.")
+                   .with_model(std::make_shared<agents::OfflineChatModel>())
+                   .with_checkpointer(std::move(cp))
+                   .build()) {}
+  void once() override {
+    agent_.load_state(tid_);
+    agent_.handle_message("remember that the benchmark turn " + std::to_string(++turns_) + " ran");
+    agent_.save_state(tid_);
+  }
+  void between() override {
+    if (turns_ % kTurnsBeforeReset) return;
+    agent_.set_state(base_);
+    agent_.save_state(tid_);  // conditional on the save just made
+  }
+  static constexpr const char* kHow = "agent";
+
+ private:
+  std::string tid_;
+  const AgentStateSnapshot& base_;
+  agents::Agent agent_;
+  long turns_ = 0;
+};
+#else
+// The agent runtime is not built: load, append a user and an assistant message, save.
+class OursTurn final : public Op {
+ public:
+  OursTurn(std::shared_ptr<agents::Checkpointer> cp, std::string tid, const AgentStateSnapshot& base)
+      : cp_(std::move(cp)), tid_(std::move(tid)), base_(base) {}
+  void once() override {
+    auto loaded = cp_->load_state(tid_);
+    if (!loaded) throw std::runtime_error("thread " + tid_ + " not found");
+    std::string n = std::to_string(++turns_);
+    loaded->state.messages.push_back(agents::Message::user("remember that the benchmark turn " + n + " ran"));
+    loaded->state.messages.push_back(
+        agents::Message::assistant("(offline model) Noted: the benchmark turn " + n + " ran."));
+    version_ = cp_->save_state(tid_, loaded->state, SavePrecondition::after_load(loaded));
+  }
+  void between() override {
+    if (turns_ % kTurnsBeforeReset) return;
+    version_ = cp_->save_state(tid_, base_, SavePrecondition::version_is(version_));
+  }
+  static constexpr const char* kHow = "checkpointer";
+
+ private:
+  std::shared_ptr<agents::Checkpointer> cp_;
+  std::string tid_;
+  const AgentStateSnapshot& base_;
+  long turns_ = 0;
+  std::int64_t version_ = 0;
+};
+#endif
+
+// --- commands --------------------------------------------------------------------------------------
+
+std::shared_ptr<agents::dynamodb::DynamoDbClient> make_client(const Args& args) {
+  auto client = agents::dynamodb::DynamoDbClient::create(
+      {.region = "us-east-1", .endpoint = args.get("endpoint"), .credentials = bench_credentials()});
+  if (!client.ok()) client.status().throw_if_error();
+  return *client;
+}
+
+void create_table(const Args& args) {
+  auto client = make_client(args);
+  const std::string table = args.get("table");
+  auto created = client->create_table({.table = table, .partition_key = {"thread_id", "S"}});
+  if (!created.ok() && created.status().details().service_code != "ResourceInUseException") {
+    created.status().throw_if_error();
+  }
+  for (int i = 0; i < 100; ++i) {
+    auto d = client->describe_table(table);
+    if (d.ok() && d->status == "ACTIVE") return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  throw std::runtime_error("table " + table + " did not become ACTIVE");
+}
+
+int cmd_prepare(const Args& args) {
+  const std::string dir = args.get("dir");
+  const std::string table = args.get("table");
+  const std::string endpoint = args.get("endpoint");
+  create_table(args);
+  auto cp = make_checkpointer(args, agents::Compression::kAuto);
+  auto compressed = make_checkpointer(args, agents::Compression::kAlways);
+  RawConnection connection;
+  auto put = [&](const std::string& operation, const std::string& body, long status = 200) {
+    connection.send(sign_once(endpoint, operation, body), status);
+  };
+  nlohmann::json meta = nlohmann::json::object();
+  for (const auto& spec : size_specs()) {
+    AgentStateSnapshot state = make_state(spec);
+    const std::string json = agents::encode_state_json(state);
+    meta[spec.name] = {{"state_bytes", json.size()}, {"messages", state.messages.size()}};
+    write_file(dir + "/state-" + spec.name + ".json", json);
+    if (spec.name == "2MB") {
+      // Ours only (compressed); and what a client without compression or chunking gets.
+      for (int w = 0; w < 8; ++w) cp->save_state(thread_id("load", spec.name, "ours", w), state);
+      std::string answer = "accepted";
+      try {
+        put("PutItem", put_item_body(table, raw_plain_item(thread_id("save", spec.name, "floor", 0), json)));
+      } catch (const std::exception& e) {
+        answer = e.what();  // DynamoDB's 400 KB item limit: a ValidationException
+      }
+      meta[spec.name]["plain_put_item"] = answer;
+      continue;
+    }
+    // The item every client sends (its thread id set per client and worker), stored version 1.
+    write_file(dir + "/item-" + spec.name + ".json",
+               item_json(plain_item(thread_id("save", spec.name, "floor", 0), state)));
+    if (spec.turns) {
+      for (const auto& client : kClients)
+        put("PutItem", put_item_body(table, plain_item(thread_id("turn", spec.name, client, 0), state)));
+      continue;
+    }
+    for (int w = 0; w < 8; ++w) {
+      put("PutItem", put_item_body(table, plain_item(thread_id("load", spec.name, "floor", w), state)));
+      for (const auto& client : kClients)
+        put("PutItem", put_item_body(table, plain_item(thread_id("save", spec.name, client, w), state)));
+      // Ours with Compression::kAlways (the *_zstd workloads).
+      compressed->save_state(thread_id("load_zstd", spec.name, "ours", w), state);
+    }
+  }
+  meta["agent_runtime"] = OursTurn::kHow;
+  write_file(dir + "/meta.json", meta.dump(2) + "\n");
+  std::cerr << "prepare: table " << table << " ready; states in " << dir << "\n";
+  return 0;
+}
+
+}  // namespace
+
+namespace {
+
+std::unique_ptr<Op> make_op(const Args& args, const std::string& client, const std::string& workload,
+                            const SizeSpec& spec, int worker, const AgentStateSnapshot& state,
+                            const std::shared_ptr<agents::DynamoDbCheckpointer>& cp) {
+  const std::string table = args.get("table");
+  const std::string endpoint = args.get("endpoint");
+  if (client == "floor") {
+    if (spec.name == "2MB")
+      throw std::runtime_error("the floor cannot store a 2 MB state (400 KB item limit)");
+    std::vector<SignedRequest> requests;
+    const std::string tid = thread_id(workload, spec.name, client, worker);
+    if (workload == "save") {
+      requests.push_back(
+          sign_once(endpoint, "PutItem", conditional_put_item_body(table, plain_item(tid, state))));
+    } else if (workload == "load") {
+      requests.push_back(sign_once(endpoint, "GetItem", get_item_body(table, tid)));
+    } else {  // turn: the GetItem and the conditional PutItem a turn makes, of a state of that length
+      requests.push_back(sign_once(endpoint, "GetItem", get_item_body(table, tid)));
+      requests.push_back(
+          sign_once(endpoint, "PutItem", conditional_put_item_body(table, plain_item(tid, state))));
+    }
+    return std::make_unique<FloorOp>(std::move(requests));
+  }
+  if (client != "ours") throw std::runtime_error("unknown client " + client);
+  const std::string tid = thread_id(workload, spec.name, client, worker);
+  if (workload == "save" || workload == "save_zstd") return std::make_unique<OursSave>(cp, tid, state);
+  if (workload == "load" || workload == "load_zstd") return std::make_unique<OursLoad>(cp, tid);
+  if (workload == "turn") return std::make_unique<OursTurn>(cp, tid, state);
+  throw std::runtime_error("unknown workload " + workload);
+}
+
+void append_record(const std::string& path, const nlohmann::json& record) {
+  std::ofstream out(path, std::ios::app);
+  out << record.dump() << "\n";
+  if (!out) throw std::runtime_error("cannot append to " + path);
+}
+
+int cmd_run(const Args& args) {
+  const std::string client = args.get("client");
+  const std::string workload = args.get("workload");
+  const SizeSpec& spec = size_spec(args.get("size"));
+  const int workers = static_cast<int>(args.number("workers", 1));
+  if (workers < 1 || workers > kMaxWorkers) throw std::runtime_error("--workers must be 1 to 64");
+  const long server_pid = static_cast<long>(args.number("server-pid", 0));
+  const AgentStateSnapshot state = make_state(spec);
+
+  // One checkpointer (one client, one connection pool) shared by every worker thread.
+  // *_zstd: the same with Compression::kAlways (the state stored as zstd in a binary attribute).
+  const bool zstd = workload.ends_with("_zstd");
+  auto cp = client == "ours"
+                ? make_checkpointer(args, zstd ? agents::Compression::kAlways : agents::Compression::kAuto)
+                : nullptr;
+  std::vector<std::unique_ptr<Op>> ops;
+  for (int w = 0; w < workers; ++w) ops.push_back(make_op(args, client, workload, spec, w, state, cp));
+
+  // Warm up (connections, caches, the server's JIT), then measure.
+  PhaseResult warm = run_phase(ops, args.number("warmup", 1), 3);
+  if (warm.errors) throw std::runtime_error("warm-up failed: " + warm.first_error);
+  const double cpu0 = process_cpu_ms();
+  const double server0 = server_cpu_ms(server_pid);
+  PhaseResult r = run_phase(ops, args.number("seconds", 3), 5);
+  const double cpu = process_cpu_ms() - cpu0 - r.untimed_cpu_ms;
+  const double server = server_pid > 0 ? server_cpu_ms(server_pid) - server0 : -1;
+  // The final reset of turn cells leaves the stored state at its starting length for the next client.
+  for (auto& op : ops) op.reset();
+
+  std::sort(r.latencies_us.begin(), r.latencies_us.end());
+  const double n = static_cast<double>(std::max<std::size_t>(1, r.latencies_us.size()));
+  double sum = 0;
+  for (double v : r.latencies_us) sum += v;
+  nlohmann::json record = {
+      {"server", args.get_or("server", "unknown")},
+      {"client", client},
+      {"workload", workload},
+      {"size", spec.name},
+      {"state_bytes", agents::encode_state_json(state).size()},
+      {"workers", workers},
+      {"ops", r.latencies_us.size()},
+      {"seconds", r.wall_s},
+      {"p50_ms", percentile(r.latencies_us, 0.50) / 1e3},
+      {"p99_ms", percentile(r.latencies_us, 0.99) / 1e3},
+      {"mean_ms", sum / n / 1e3},
+      {"ops_per_s", static_cast<double>(r.latencies_us.size()) / r.wall_s},
+      {"client_cpu_ms_per_op", cpu / n},
+      {"server_cpu_ms_per_op", server < 0 ? Json(nullptr) : Json(server / n)},
+      {"errors", r.errors},
+  };
+  if (!r.first_error.empty()) record["first_error"] = r.first_error;
+  if (workload == "turn" && client == "ours") record["turn"] = OursTurn::kHow;
+  append_record(args.get("out"), record);
+  return r.errors ? 1 : 0;
+}
+
+// Adds ReturnConsumedCapacity=TOTAL to every request, so that the observer sees the units of the
+// calls DynamoDbCheckpointer makes. The body changes after signing: only for the local servers,
+// which do not check signatures.
+class CapacityProbe final : public agents::http::HttpClient {
+ public:
+  explicit CapacityProbe(std::shared_ptr<agents::http::HttpClient> inner) : inner_(std::move(inner)) {}
+  agents::StatusOr<agents::http::Response> send(const agents::http::Request& request) override {
+    if (request.body.size() < 2 || request.body.front() != '{' ||
+        request.body.find("\"ReturnConsumedCapacity\"") != std::string::npos) {
+      return inner_->send(request);
+    }
+    agents::http::Request probed = request;
+    probed.body = "{\"ReturnConsumedCapacity\":\"TOTAL\"," + request.body.substr(1);
+    for (auto& h : probed.headers) {
+      if (h.name == "Content-Length") h.value = std::to_string(probed.body.size());
+    }
+    if (request.body.find("\"state_zstd\"") != std::string::npos) compressed_puts_.fetch_add(1);
+    return inner_->send(probed);
+  }
+  std::atomic<int> compressed_puts_{0};
+
+ private:
+  std::shared_ptr<agents::http::HttpClient> inner_;
+};
+
+struct CallTally {
+  std::mutex mu;
+  std::map<std::string, int> calls;
+  std::map<std::string, double> units;
+  std::size_t bytes_sent = 0;
+  void clear() {
+    std::lock_guard lock(mu);
+    calls.clear();
+    units.clear();
+    bytes_sent = 0;
+  }
+  void add(const agents::dynamodb::CallEvent& e) {
+    std::lock_guard lock(mu);
+    calls[e.operation] += 1;
+    units[e.operation] += e.consumed_capacity;
+    bytes_sent += e.bytes_sent;
+  }
+  double total_units() {
+    std::lock_guard lock(mu);
+    double t = 0;
+    for (auto& [op, u] : units) t += u;
+    return t;
+  }
+  Json calls_json() {
+    std::lock_guard lock(mu);
+    return Json(calls);
+  }
+};
+
+// On-demand prices, us-east-1, standard table class, in force since 2024-11-01 (docs/benchmarks.md).
+constexpr double kUsdPerMillionWriteUnits = 0.625;
+constexpr double kUsdPerMillionReadUnits = 0.125;
+
+int cmd_capacity(const Args& args) {
+  auto tally = std::make_shared<CallTally>();
+  auto probe = std::make_shared<CapacityProbe>(agents::http::make_curl_http_client());
+  const std::string out = args.get("out");
+  for (const auto& spec : size_specs()) {
+    const AgentStateSnapshot state = make_state(spec);
+    for (auto compression : {agents::Compression::kAuto, agents::Compression::kAlways}) {
+      const std::string mode = compression == agents::Compression::kAuto ? "auto" : "always";
+      auto cp = make_checkpointer(args, compression);
+      cp->with_http_client(probe).with_observer(
+          [tally](const agents::dynamodb::CallEvent& e) { tally->add(e); });
+      const std::string tid = "capacity-" + spec.name + "-" + mode;
+      cp->save_state(tid, state);  // creates the item (a blind save)
+      auto loaded = cp->load_state(tid);
+
+      // A save that replaces an item of the same size, conditional on the version loaded.
+      tally->clear();
+      const int compressed_before = probe->compressed_puts_.load();
+      cp->save_state(tid, state, SavePrecondition::after_load(loaded));
+      const double save_units = tally->total_units();
+      const Json save_calls = tally->calls_json();
+      const std::size_t save_bytes = tally->bytes_sent;
+      const bool compressed = probe->compressed_puts_.load() > compressed_before;
+
+      tally->clear();
+      loaded = cp->load_state(tid);
+      const double load_units = tally->total_units();
+      const Json load_calls = tally->calls_json();
+
+      // One turn: load, handle a message, save.
+      tally->clear();
+      OursTurn turn(cp, tid, state);
+      turn.once();
+      const double turn_units = tally->total_units();
+      double turn_read = 0, turn_write = 0;
+      {
+        std::lock_guard lock(tally->mu);
+        for (auto& [op, u] : tally->units)
+          (op == "GetItem" || op == "BatchGetItem" ? turn_read : turn_write) += u;
+      }
+      const Json turn_calls = tally->calls_json();
+      (void)turn_units;
+
+      const std::string layout = save_calls.value("PutItem", 0) > 1 ? "chunked"
+                                 : compressed                       ? "compressed"
+                                                                    : "plain";
+      nlohmann::json record = {
+          {"server", args.get_or("server", "unknown")},
+          {"client", "ours"},
+          {"workload", "capacity"},
+          {"size", spec.name},
+          {"state_bytes", agents::encode_state_json(state).size()},
+          {"compression", mode},
+          {"layout", layout},
+          {"request_bytes_per_save", save_bytes},
+          {"wcu_per_save", save_units},
+          {"save_calls", save_calls},
+          {"rcu_per_load", load_units},
+          {"load_calls", load_calls},
+          {"turn_calls", turn_calls},
+          {"turn_rcu", turn_read},
+          {"turn_wcu", turn_write},
+          {"turn", OursTurn::kHow},
+          {"usd_per_million_turns",
+           turn_read * kUsdPerMillionReadUnits + turn_write * kUsdPerMillionWriteUnits},
+          {"usd_per_million_write_units", kUsdPerMillionWriteUnits},
+          {"usd_per_million_read_units", kUsdPerMillionReadUnits},
+      };
+      append_record(out, record);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  try {
+    Args args = parse_args(argc, argv);
+    if (args.command == "prepare") return cmd_prepare(args);
+    if (args.command == "run") return cmd_run(args);
+    if (args.command == "capacity") return cmd_capacity(args);
+    throw std::runtime_error("unknown command " + args.command + " (prepare, run or capacity)");
+  } catch (const std::exception& e) {
+    std::cerr << "checkpoint_bench: " << e.what() << "\n";
+    return 1;
+  }
+}

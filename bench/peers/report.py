@@ -1,0 +1,387 @@
+"""Turns one bench/run result directory into the table, the JSON file and the chart.
+
+  python3 bench/peers/report.py RESULT_DIR
+
+Reads RESULT_DIR/cells.jsonl (one record per cell and round from the drivers; a cell keeps each
+client's best round), capacity.jsonl,
+micro.json (Google Benchmark), states-<server>/meta.json and environment.json; writes
+  RESULT_DIR/results.json        every cell with its ratios to the floor, capacity, targets
+  RESULT_DIR/table.md            the tables of docs/benchmarks.md
+  RESULT_DIR/latency-ratio.png   p50 ratio to the floor per payload and client, 8-worker ops/s
+and prints the tables and the target checks. Standard library only (plus gnuplot for the chart).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+CLIENTS = ["floor", "ours", "js", "boto3"]
+LABEL = {"floor": "floor", "ours": "agents-sdk-cpp", "js": "JS SDK v3", "boto3": "boto3"}
+SIZES = ["1KB", "64KB", "350KB"]
+TURNS = ["t10", "t100", "t500"]
+
+
+def load_jsonl(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_json(path, default):
+    if not os.path.exists(path):
+        return default
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def key(r):
+    return (r["server"], r["workload"], r["size"], r["workers"])
+
+
+def best_rounds(records):
+    """Each client's best round of each cell: lowest p50 with one worker, most ops/s with more."""
+    best = {}
+    for r in records:
+        k = (r["server"], r["client"], r["workload"], r["size"], r["workers"])
+        r = dict(r)
+        b = best.get(k)
+        if b is None:
+            r["rounds"] = 1
+            best[k] = r
+            continue
+        rounds = b["rounds"] + 1
+        if r["ops"] and (not b["ops"] or (r["p50_ms"] < b["p50_ms"] if r["workers"] == 1 else r["ops_per_s"] > b["ops_per_s"])):
+            best[k] = r
+        best[k]["rounds"] = rounds
+    return list(best.values())
+
+
+def add_ratios(cells):
+    floor = {key(r): r for r in cells if r["client"] == "floor" and r["ops"]}
+    for r in cells:
+        # *_zstd (ours with compression) against the floor of the same plain workload
+        k = key(r)
+        f = floor.get((k[0], k[1].removesuffix("_zstd"), k[2], k[3]))
+        if f and r["ops"]:
+            r["p50_ratio_to_floor"] = r["p50_ms"] / f["p50_ms"]
+            r["p99_ratio_to_floor"] = r["p99_ms"] / f["p99_ms"]
+            r["ops_per_s_share_of_floor"] = r["ops_per_s"] / f["ops_per_s"]
+
+
+def find(cells, server, client, workload, size, workers):
+    for r in cells:
+        if (r["server"], r["client"], r["workload"], r["size"], r["workers"]) == (
+            server,
+            client,
+            workload,
+            size,
+            workers,
+        ):
+            return r
+    return None
+
+
+def fmt(v, digits=2):
+    if v is None:
+        return "–"
+    if v >= 100:
+        return f"{v:.0f}"
+    if v >= 10:
+        return f"{v:.1f}"
+    return f"{v:.{digits}f}"
+
+
+def latency_table(cells, server, workloads, sizes):
+    head = "| workload | " + " | ".join(LABEL[c] for c in CLIENTS) + " |"
+    lines = [head, "|---|" + "---|" * len(CLIENTS)]
+    for workload in workloads:
+        for size in sizes:
+            row = []
+            any_cell = False
+            for c in CLIENTS:
+                r = find(cells, server, c, workload, size, 1)
+                if r is None or not r["ops"]:
+                    row.append("–")
+                    continue
+                any_cell = True
+                text = f"{fmt(r['p50_ms'])} / {fmt(r['p99_ms'])}"
+                if c != "floor" and "p50_ratio_to_floor" in r:
+                    text += f" (**{r['p50_ratio_to_floor']:.2f}×**)"
+                text += f"; cpu {fmt(r['client_cpu_ms_per_op'], 3)}"
+                if r.get("server_cpu_ms_per_op") is not None:
+                    text += f" + srv {fmt(r['server_cpu_ms_per_op'])}"
+                row.append(text)
+            if any_cell:
+                lines.append(f"| {workload} {size} | " + " | ".join(row) + " |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def throughput_table(cells, server, workers):
+    lines = ["| workload | " + " | ".join(LABEL[c] for c in CLIENTS) + " |", "|---|" + "---|" * len(CLIENTS)]
+    for workload in ("save", "load"):
+        for size in SIZES:
+            row = []
+            any_cell = False
+            for c in CLIENTS:
+                r = find(cells, server, c, workload, size, workers)
+                if r is None or not r["ops"]:
+                    row.append("–")
+                    continue
+                any_cell = True
+                text = f"{r['ops_per_s']:.0f}/s"
+                if c != "floor" and "ops_per_s_share_of_floor" in r:
+                    text += f" (**{100 * r['ops_per_s_share_of_floor']:.0f}%**)"
+                text += f"; cpu {fmt(r['client_cpu_ms_per_op'], 3)}"
+                if r.get("server_cpu_ms_per_op") is not None:
+                    text += f" + srv {fmt(r['server_cpu_ms_per_op'])}"
+                row.append(text)
+            if any_cell:
+                lines.append(f"| {workload} {size} | " + " | ".join(row) + " |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def capacity_table(capacity, meta):
+    lines = [
+        "| state | bytes | compression | layout | WCU/save | RCU/load | turn calls | $ per 1M turns |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in capacity:
+        calls = ", ".join(f"{n} {op}" for op, n in sorted(r["turn_calls"].items()))
+        lines.append(
+            f"| {r['size']} | {r['state_bytes']} | {r['compression']} | {r['layout']} | "
+            f"{fmt(r['wcu_per_save'], 1)} | {fmt(r['rcu_per_load'], 1)} | {calls} | "
+            f"{r['usd_per_million_turns']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def micro_table(micro):
+    lines = ["| benchmark | real time | CPU time | notes |", "|---|---|---|---|"]
+    for b in micro.get("benchmarks", []):
+        if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+            continue
+        name = b.get("run_name", b["name"])
+        notes = []
+        if "bytes_per_second" in b:
+            notes.append(f"{b['bytes_per_second'] / 1e6:.0f} MB/s")
+        for counter in ("body_bytes", "ratio"):
+            if counter in b:
+                notes.append(f"{counter} {b[counter]:.4g}")
+        unit = b.get("time_unit", "ns")
+        lines.append(
+            f"| {name} | {b['real_time']:.3g} {unit} | {b['cpu_time']:.3g} {unit} | {', '.join(notes)} |"
+        )
+    return "\n".join(lines)
+
+
+def targets(cells, capacity, server):
+    """The issue's targets, each as (name, measured text, met?)."""
+    out = []
+
+    def cell(client, workload, size, workers=1):
+        return find(cells, server, client, workload, size, workers)
+
+    for workload in ("save", "load"):
+        r = cell("ours", workload, "1KB")
+        if r and "p50_ratio_to_floor" in r:
+            out.append((f"1 KB {workload} p50 ≤ 1.2× floor", f"{r['p50_ratio_to_floor']:.2f}×",
+                        r["p50_ratio_to_floor"] <= 1.2))
+            out.append((f"1 KB {workload} client CPU ≤ 0.06 ms", f"{r['client_cpu_ms_per_op']:.3f} ms",
+                        r["client_cpu_ms_per_op"] <= 0.06))
+    r = cell("ours", "load", "350KB")
+    if r and "p50_ratio_to_floor" in r:
+        out.append(("350 KB load p50 ≤ 1.2× floor", f"{r['p50_ratio_to_floor']:.2f}×", r["p50_ratio_to_floor"] <= 1.2))
+        out.append(("350 KB load client CPU ≤ 0.8 ms", f"{r['client_cpu_ms_per_op']:.3f} ms",
+                    r["client_cpu_ms_per_op"] <= 0.8))
+    for workload in ("save", "load"):
+        r = cell("ours", workload, "1KB", 8)
+        if r and "ops_per_s_share_of_floor" in r:
+            share = r["ops_per_s_share_of_floor"]
+            out.append((f"8 workers 1 KB {workload} ≥ 80% of floor ops/s", f"{100 * share:.0f}%", share >= 0.8))
+    behind = []
+    compared = 0
+    for r in cells:
+        if r["server"] != server or r["client"] != "ours" or not r["ops"]:
+            continue
+        for peer in ("js", "boto3"):
+            p = cell(peer, r["workload"], r["size"], r["workers"])
+            if not p or not p["ops"]:
+                continue
+            compared += 1
+            if r["workers"] == 1 and r["p50_ms"] >= p["p50_ms"]:
+                behind.append(f"{r['workload']} {r['size']} p50 vs {peer}")
+            if r["workers"] > 1 and r["ops_per_s"] <= p["ops_per_s"]:
+                behind.append(f"{r['workload']} {r['size']} x{r['workers']} ops/s vs {peer}")
+    if compared:
+        out.append(("ahead of JS SDK v3 and boto3 in every cell",
+                    f"{compared - len(behind)}/{compared} comparisons" + (f"; behind: {', '.join(behind)}" if behind else ""),
+                    not behind))
+    plain_turns = [c for c in capacity if c["server"] == server and c["compression"] == "auto" and c["layout"] == "plain"]
+    if plain_turns:
+        exact = all(c["turn_calls"] == {"GetItem": 1, "PutItem": 1} for c in plain_turns)
+        out.append(("agent turn on a plain state: exactly 1 GetItem + 1 PutItem",
+                    "; ".join(f"{c['size']}: {c['turn_calls']}" for c in plain_turns if c["size"].startswith("t")),
+                    exact))
+    plain = next((c for c in capacity if c["server"] == server and c["size"] == "t100" and c["compression"] == "auto"), None)
+    packed = next((c for c in capacity if c["server"] == server and c["size"] == "t100" and c["compression"] == "always"), None)
+    if plain and packed and packed["wcu_per_save"]:
+        ratio = plain["wcu_per_save"] / packed["wcu_per_save"]
+        out.append(("compression: ≥ 3× fewer WCU per save (100 turns)",
+                    f"{plain['wcu_per_save']:g} → {packed['wcu_per_save']:g} WCU ({ratio:.1f}×)", ratio >= 3))
+    return out
+
+
+def chart(cells, servers, path_png):
+    gnuplot = shutil.which("gnuplot")
+    if not gnuplot:
+        print("report: gnuplot not found; no chart", file=sys.stderr)
+        return False
+    base = os.path.splitext(path_png)[0]
+    panels = []
+    for server in servers:
+        data = f"{base}-{server}.dat"
+        rows = []
+        for workers in (1, 8):
+            for workload in ("save", "load"):
+                for size in SIZES:
+                    vals = []
+                    for c in ("ours", "js", "boto3"):
+                        r = find(cells, server, c, workload, size, workers)
+                        if workers == 1:
+                            v = r.get("p50_ratio_to_floor") if r else None
+                        else:
+                            # floor ops/s ÷ ops/s: time per op relative to the floor, like the p50s
+                            share = r.get("ops_per_s_share_of_floor") if r else None
+                            v = 1 / share if share else None
+                        vals.append(f"{v:.3f}" if v else "NaN")
+                    if any(v != "NaN" for v in vals):
+                        label = f"{workload} {size}" + ("\\n8 workers" if workers == 8 else "\\n1 client")
+                        rows.append(f'"{label}" ' + " ".join(vals))
+        if not rows:
+            continue
+        with open(data, "w", encoding="utf-8") as f:
+            f.write("\n".join(rows) + "\n")
+        panels.append((server, data))
+    height = 420 * len(panels)
+    script = [
+        f"set terminal pngcairo size 1200,{height} font 'DejaVu Sans,10'",
+        f"set output '{path_png}'",
+        f"set multiplot layout {len(panels)},1",
+        "set style data histograms",
+        "set style histogram clustered gap 1",
+        "set style fill solid 0.85 border -1",
+        "set boxwidth 0.9",
+        "set grid ytics",
+        "set key top left",
+        "set xrange [-0.6:*]",
+        "set yrange [0:*]",
+        "set ylabel 'time per op ÷ floor (1 = floor)'",
+        "set bmargin 4",
+        "set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb '#444444'",
+    ]
+    for server, data in panels:
+        script += [
+            f"set title 'Ratio to the raw floor on {server}"
+            + (" (primary)" if server == servers[0] else " (secondary)")
+            + ": p50 latency with 1 client; floor ops/s ÷ ops/s with 8 workers (lower is better)'",
+            f"plot '{data}' using 2:xtic(1) title 'agents-sdk-cpp' lc rgb '#1b9e77', "
+            "'' using 3 title 'JS SDK v3' lc rgb '#d95f02', '' using 4 title 'boto3' lc rgb '#7570b3'",
+        ]
+    script.append("unset multiplot")
+    subprocess.run([gnuplot], input="\n".join(script) + "\n", text=True, check=True)
+    return True
+
+
+def dumps_one_record_per_line(result):
+    """JSON with one line per top-level key, and one line per record of the lists: diffable."""
+    parts = []
+    for k, v in result.items():
+        if isinstance(v, list):
+            body = ",\n".join("  " + json.dumps(x, ensure_ascii=False) for x in v)
+            parts.append(f" {json.dumps(k)}: [\n{body}\n ]" if v else f" {json.dumps(k)}: []")
+        else:
+            parts.append(f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def main():
+    out_dir = sys.argv[1]
+    raw_cells = load_jsonl(os.path.join(out_dir, "cells.jsonl"))
+    cells = best_rounds(raw_cells)
+    capacity = load_jsonl(os.path.join(out_dir, "capacity.jsonl"))
+    micro = load_json(os.path.join(out_dir, "micro.json"), {})
+    meta = {}
+    environment = load_json(os.path.join(out_dir, "environment.json"), {})
+    with open("/proc/loadavg", encoding="ascii") as f:
+        environment["load_average_at_end"] = " ".join(f.read().split()[:3])
+    add_ratios(cells)
+    servers = [s for s in ("ddblocal", "dynalite") if any(r["server"] == s for r in cells)]
+    primary = servers[0] if servers else "ddblocal"
+    # The states every client sent (sizes, messages) and the server's answer to a plain 2 MB item.
+    meta = load_json(os.path.join(out_dir, f"states-{primary}", "meta.json"), {})
+
+    checks = targets(cells, capacity, primary)
+    md = []
+    for server in servers:
+        tag = " (primary)" if server == primary else " (secondary)"
+        md.append(f"#### {server}{tag}: one client, p50 / p99 ms (p50 ratio to the floor); client CPU + server CPU ms per op\n")
+        md.append(latency_table(cells, server, ("save", "load", "save_zstd", "load_zstd"), SIZES + ["2MB"]))
+        md.append("")
+        turns = latency_table(cells, server, ("turn",), TURNS)
+        if turns:
+            md += [turns, ""]
+        workers8 = throughput_table(cells, server, 8)
+        if workers8:
+            md.append(f"#### {server}{tag}: 8 workers, ops/s (share of the floor's); client CPU + server CPU ms per op\n")
+            md += [workers8, ""]
+    cap_primary = [c for c in capacity if c["server"] == primary]
+    if cap_primary:
+        md.append(f"#### Capacity units per operation ({primary}, ReturnConsumedCapacity) and on-demand cost\n")
+        md.append(capacity_table(cap_primary, meta))
+        md.append("")
+    if micro:
+        md.append("#### Hot-path micro benchmarks (hot_path_bench)\n")
+        md.append(micro_table(micro))
+        md.append("")
+    md.append(f"#### Targets ({primary})\n")
+    md.append("| target | measured | met |\n|---|---|---|")
+    for name, measured, ok in checks:
+        md.append(f"| {name} | {measured} | {'yes' if ok else '**no**'} |")
+    table = "\n".join(md) + "\n"
+    with open(os.path.join(out_dir, "table.md"), "w", encoding="utf-8") as f:
+        f.write(table)
+
+    png = os.path.join(out_dir, "latency-ratio.png")
+    has_chart = chart(cells, servers, png)
+    result = {
+        "environment": environment,
+        "states": meta,
+        "cells": cells,
+        "raw_cells": raw_cells,
+        "capacity": capacity,
+        "micro": [
+            {k: b[k] for k in ("name", "real_time", "cpu_time", "time_unit", "bytes_per_second", "body_bytes", "ratio")
+             if k in b}
+            for b in micro.get("benchmarks", [])
+            if b.get("run_type") != "aggregate" or b.get("aggregate_name") == "median"
+        ],
+        "targets": [{"target": n, "measured": m, "met": ok} for n, m, ok in checks],
+        "chart": os.path.basename(png) if has_chart else None,
+    }
+    with open(os.path.join(out_dir, "results.json"), "w", encoding="utf-8") as f:
+        f.write(dumps_one_record_per_line(result))
+
+    print(table)
+    errors = [r for r in raw_cells if r.get("errors")]
+    for r in errors:
+        print(f"report: {r['server']} {r['client']} {r['workload']} {r['size']} x{r['workers']}: "
+              f"{r['errors']} errors, first: {r.get('first_error', '')}", file=sys.stderr)
+    print(f"report: {len(cells)} cells; {os.path.join(out_dir, 'results.json')}, table.md"
+          + (", latency-ratio.png" if has_chart else ""))
+
+
+if __name__ == "__main__":
+    main()
