@@ -120,9 +120,17 @@ std::string hex(const unsigned char* data, std::size_t size) {
   return out;
 }
 
+// OpenSSL 3 looks the algorithm up on every one-shot call unless handed a fetched one: fetch
+// SHA-256 once (fetched algorithms are safe to share between threads).
+static const EVP_MD* sha256_algorithm() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
 Digest sha256(std::string_view data) {
   Digest d;
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data());
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), d.data(), &len, sha256_algorithm(), nullptr);
   return d;
 }
 
@@ -131,7 +139,7 @@ std::string sha256_hex(std::string_view data) { return hex(sha256(data)); }
 Digest hmac_sha256(std::string_view key, std::string_view data) {
   Digest d;
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+  HMAC(sha256_algorithm(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data(), &len);
   return d;
 }
