@@ -8,6 +8,7 @@
 
 #include "agents/dynamodb/client.hpp"
 #include "support/loopback_server.hpp"
+#include "support/raw_tcp_server.hpp"
 
 namespace agents::dynamodb {
 namespace {
@@ -52,7 +53,7 @@ class FaultServer {
     std::lock_guard lock(mu_);
     return requests_.at(i);
   }
-  std::string url() const { return server_.url("").substr(0, server_.url("").size()); }
+  std::string url() const { return server_.url(""); }
 
  private:
   agents::testing::LoopbackServer server_;
@@ -225,6 +226,39 @@ TEST_F(ClientFaultsTest, UnreachableEndpointIsAConnectionErrorAfterRetries) {
   EXPECT_NE(r.status().message().find("127.0.0.1:1"), std::string::npos);
   EXPECT_NE(r.status().message().find("4 attempts"), std::string::npos) << r.status().message();
   EXPECT_THROW(r.status().throw_if_error(), ConnectionError);
+}
+
+TEST_F(ClientFaultsTest, AConnectionResetMidResponseIsRetriedOnANewConnection) {
+  std::atomic<int> connections{0};
+  agents::testing::RawTcpServer server([&](int fd) {
+    agents::testing::RawTcpServer::read_request_head(fd);
+    if (connections++ == 0) {
+      // Half a response, then a reset: the request may or may not have been applied.
+      std::string partial = "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"Item\":";
+      ::send(fd, partial.data(), partial.size(), 0);
+      linger reset{1, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+      return;
+    }
+    std::string body = R"({"Item":{"thread_id":{"S":"after-reset"}}})";
+    std::string response =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\nx-amz-crc32: " + crc_of(body) +
+        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    ::send(fd, response.data(), response.size(), 0);
+  });
+  auto client = DynamoDbClient::create(
+      {.region = "us-east-1",
+       .endpoint = server.url(""),
+       .credentials =
+           aws::make_static_credentials_provider({.access_key_id = "A", .secret_access_key = kSecret}),
+       .retry = {.sleeper = [this](std::chrono::milliseconds d) { sleeps_.push_back(d); },
+                 .jitter = [] { return 1.0; }}});
+  ASSERT_TRUE(client.ok());
+  auto r = (*client)->get_item(get());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->item->at("thread_id").scalar(), "after-reset");
+  EXPECT_EQ(connections.load(), 2);
+  EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{25ms}));  // a transient, not throttling, backoff
 }
 
 }  // namespace
