@@ -26,6 +26,13 @@ struct CallOutcome {
   aws::RetryStats stats;
 };
 
+// ConsumedCapacity of a response; 0 when the body is JSON but not an object (a damaged or foreign
+// answer must come back as data, not as simdjson_error thrown by an implicit get_object()).
+double capacity_of(simdjson::dom::element doc) {
+  simdjson::dom::object object;
+  return doc.get_object().get(object) ? 0 : detail::parse_consumed_capacity(object);
+}
+
 Status protocol_error(std::string_view operation, std::string_view what) {
   return Status(ErrorCode::kServiceError,
                 "DynamoDB " + std::string(operation) + ": unexpected response: " + std::string(what));
@@ -54,7 +61,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
       if (!detail::parse_item(item, parsed, error)) return protocol_error("GetItem", error);
       result.item = std::move(parsed);
     }
-    result.consumed_capacity = detail::parse_consumed_capacity(doc.get_object());
+    result.consumed_capacity = capacity_of(doc);
     return result;
   }
 
@@ -77,7 +84,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
     simdjson::dom::element doc;
     bool parsed = !thread_parser().parse(out.response.body).get(doc);
     if (out.status.ok()) {
-      if (parsed) result.consumed_capacity = detail::parse_consumed_capacity(doc.get_object());
+      if (parsed) result.consumed_capacity = capacity_of(doc);
       return result;
     }
     if (out.status.details().service_code != "TransactionCanceledException" || !parsed) return out.status;
@@ -117,7 +124,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
         simdjson::dom::element doc;
         if (thread_parser().parse(out.response.body).get(doc))
           return protocol_error("BatchGetItem", "invalid JSON");
-        result.consumed_capacity += detail::parse_consumed_capacity(doc.get_object());
+        result.consumed_capacity += capacity_of(doc);
         simdjson::dom::array items;
         if (!doc["Responses"][r.table].get_array().get(items)) {
           for (auto e : items) {
@@ -301,7 +308,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
         if (!detail::parse_item(attributes, item, error)) return protocol_error(operation, error);
         result.item = std::move(item);
       }
-      if (doc.is_object()) result.consumed_capacity = detail::parse_consumed_capacity(doc.get_object());
+      if (doc.is_object()) result.consumed_capacity = capacity_of(doc);
     }
     return result;
   }
@@ -327,7 +334,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
       if (!detail::parse_item(last, key, error)) return protocol_error(operation, error);
       result.last_evaluated_key = std::move(key);
     }
-    result.consumed_capacity = detail::parse_consumed_capacity(doc.get_object());
+    result.consumed_capacity = capacity_of(doc);
     return result;
   }
 
@@ -391,7 +398,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
       if (out.status.ok() && out.response.body.find("\"ConsumedCapacity\"") != std::string::npos) {
         simdjson::dom::element doc;
         if (!thread_parser().parse(out.response.body).get(doc) && doc.is_object()) {
-          event.consumed_capacity = detail::parse_consumed_capacity(doc.get_object());
+          event.consumed_capacity = capacity_of(doc);
         }
       }
       options_.observer(event);

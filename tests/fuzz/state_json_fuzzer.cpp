@@ -1,0 +1,18 @@
+// The state JSON decoder (SPEC section 2) on arbitrary bytes: never crashes, and whatever it
+// accepts survives encode -> decode unchanged (a save followed by a load gives the same state).
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "agents/checkpoint/state.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  auto state = agents::decode_state_json(input);
+  if (!state.ok()) return 0;
+  std::string encoded = agents::encode_state_json(*state);
+  auto again = agents::decode_state_json(encoded);
+  if (!again.ok() || !(*again == *state)) __builtin_trap();
+  if (agents::encode_state_json(*again) != encoded) __builtin_trap();
+  return 0;
+}

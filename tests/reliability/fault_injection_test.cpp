@@ -1,0 +1,293 @@
+// Saves and loads from 4 threads through a fault-injecting proxy in front of DynamoDB Local:
+// every save the library acknowledged is what a later consistent load returns (unless a later save
+// replaced it), every failure is a typed error, and no load returns a state that was not saved
+// whole. Bounded by default (10,000 operations); AGENTS_FAULT_OPS and AGENTS_FAULT_SEED change it
+// (scripts/reliability-long runs 100,000).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "agents/checkpoint/dynamodb_checkpointer.hpp"
+#include "agents/dynamodb/client.hpp"
+#include "agents/http/http_client.hpp"
+#include "reliability/fault_proxy.hpp"
+#include "reliability/reliability_states.hpp"
+#include "support/dynamodb_fixture.hpp"
+
+namespace agents {
+namespace {
+
+using namespace std::chrono_literals;
+using agents::testing::Fault;
+using agents::testing::FaultMix;
+using agents::testing::FaultProxy;
+
+constexpr const char* kFakeSecret = "FAKE-secret-7Qz/DO+NOT+LEAK/faultmix0123456789";
+constexpr const char* kFakeToken = "FAKE-session-token-DO-NOT-LEAK-faultmix-9876543210";
+
+long env_long(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::stol(v) : fallback;
+}
+
+// What one thread id has seen: the newest save known to be stored (acknowledged, or observed by a
+// load), and the failed saves whose outcome is unknown (they may have landed).
+struct ThreadRecord {
+  std::string id;
+  std::size_t bytes = 0;
+  std::int64_t next_seq = 0;
+  std::int64_t floor = -1;  ///< newest seq known stored; -1: nothing stored yet
+  bool floor_acknowledged = false;
+  std::set<std::int64_t> maybes;      ///< failed saves (not conflicts), all newer than floor
+  std::set<std::int64_t> conflicted;  ///< saves reported as conflicts: must never appear
+  bool have_load = false;
+  std::optional<LoadedState> loaded;
+  bool ack_unconfirmed = false;
+};
+
+struct Totals {
+  std::mutex mu;
+  std::uint64_t loads = 0, loads_ok = 0, saves = 0, acknowledged = 0, confirmed_by_load = 0,
+                replaced_by_later_ack = 0, replaced_by_maybe = 0, maybes_landed = 0, conflicts = 0;
+  std::map<std::string, std::uint64_t> errors;  ///< by error code name
+  std::vector<std::string> violations;
+  std::vector<std::string> leaked;
+
+  void error(const std::string& code, const std::string& what) {
+    std::lock_guard lock(mu);
+    ++errors[code];
+    if (what.find(kFakeSecret) != std::string::npos || what.find(kFakeToken) != std::string::npos)
+      leaked.push_back(what);
+  }
+  void violation(std::string what) {
+    std::lock_guard lock(mu);
+    if (violations.size() < 20) violations.push_back(std::move(what));
+  }
+};
+
+// Checks a load against the record; updates it. Returns a problem or "".
+std::string observe(ThreadRecord& rec, const std::optional<LoadedState>& loaded, Totals& totals) {
+  if (!loaded) {
+    if (rec.floor >= 0) return "load found nothing, but save " + std::to_string(rec.floor) + " was stored";
+    return "";
+  }
+  auto check = agents::testing::check_state(rec.id, loaded->state);
+  if (!check.problem.empty()) return "a load returned a state that was never saved whole: " + check.problem;
+  const std::int64_t seq = check.seq;
+  if (seq == rec.floor) {
+    std::lock_guard lock(totals.mu);
+    if (rec.ack_unconfirmed) ++totals.confirmed_by_load;
+    rec.ack_unconfirmed = false;
+    return "";
+  }
+  if (rec.maybes.count(seq)) {
+    std::lock_guard lock(totals.mu);
+    ++totals.maybes_landed;
+    if (rec.ack_unconfirmed) ++totals.replaced_by_maybe;
+    rec.ack_unconfirmed = false;
+    rec.floor = seq;
+    rec.floor_acknowledged = false;
+    rec.maybes.erase(rec.maybes.begin(), rec.maybes.upper_bound(seq));
+    return "";
+  }
+  if (rec.conflicted.count(seq))
+    return "save " + std::to_string(seq) + " was reported as a conflict, yet it is stored";
+  return "load returned save " + std::to_string(seq) + "; expected " + std::to_string(rec.floor) +
+         (rec.maybes.empty() ? "" : " or a newer failed save");
+}
+
+std::shared_ptr<DynamoDbCheckpointer> checkpointer_for(const std::string& table,
+                                                       const std::string& endpoint) {
+  auto cp = std::make_shared<DynamoDbCheckpointer>(table);
+  cp->with_endpoint(endpoint)
+      .with_region("us-east-1")
+      .with_credentials(aws::make_static_credentials_provider({.access_key_id = "AKIDFAULTMIX",
+                                                               .secret_access_key = kFakeSecret,
+                                                               .session_token = kFakeToken,
+                                                               .source = "test"}));
+  return cp;
+}
+
+TEST(FaultInjection, AcknowledgedSavesSurviveASeededFaultMix) {
+  AGENTS_REQUIRE_LOCAL_SERVER(agents::testing::kDynamoDbLocal, endpoint);
+  auto admin = agents::testing::make_local_client(endpoint);
+  const std::string table = agents::testing::unique_table_name("faults");
+  agents::testing::create_table_and_wait(*admin, {.table = table, .partition_key = {"thread_id", "S"}});
+
+  const long total_ops = env_long("AGENTS_FAULT_OPS", 10'000);
+  const auto seed = static_cast<std::uint64_t>(env_long("AGENTS_FAULT_SEED", 20240601));
+  constexpr int kWorkers = 4;
+  FaultMix mix;
+  mix.seed = seed;
+  mix.fault_rate = 0.2;
+  mix.stall = 450ms;
+  mix.max_requests = static_cast<std::uint64_t>(total_ops) * 20;
+  mix.max_duration = std::chrono::seconds(60 + total_ops / 20);
+  FaultProxy proxy(endpoint, mix);
+
+  std::atomic<std::uint64_t> calls{0}, retries{0};
+  auto cp = checkpointer_for(table, proxy.url());
+  // Stalls are just past this timeout; retries sleep for no time (the backoff is not under test).
+  cp->with_http_client(http::make_curl_http_client({.connect_timeout = 1000ms, .request_timeout = 400ms}))
+      .with_retry(
+          {.max_attempts = 3, .quota_capacity = 1'000'000, .sleeper = [](std::chrono::milliseconds) {}})
+      .with_observer([&](const dynamodb::CallEvent& e) {
+        ++calls;
+        retries += static_cast<std::uint64_t>(std::max(0, e.attempts - 1));
+      });
+
+  Totals totals;
+  std::vector<std::vector<ThreadRecord>> records(kWorkers);
+  for (int w = 0; w < kWorkers; ++w) {
+    for (int k = 0; k < 3; ++k)
+      records[w].push_back({.id = "w" + std::to_string(w) + "-small-" + std::to_string(k), .bytes = 300});
+    // Incompressible enough to need two chunk items: chunked saves under faults.
+    records[w].push_back({.id = "w" + std::to_string(w) + "-chunked", .bytes = 900'000});
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      std::mt19937_64 rng(seed * 31 + static_cast<std::uint64_t>(w));
+      std::uniform_real_distribution<double> unit(0, 1);
+      auto& mine = records[static_cast<std::size_t>(w)];
+      for (long op = 0; op < total_ops / kWorkers && !proxy.exhausted(); ++op) {
+        ThreadRecord& rec = unit(rng) < 0.04 ? mine[3] : mine[rng() % 3];
+        const bool save = rec.have_load ? unit(rng) < 0.8 : unit(rng) < 0.15;  // else: blind save
+        if (!save) {
+          {
+            std::lock_guard lock(totals.mu);
+            ++totals.loads;
+          }
+          try {
+            auto loaded = cp->load_state(rec.id);
+            {
+              std::lock_guard lock(totals.mu);
+              ++totals.loads_ok;
+            }
+            if (auto problem = observe(rec, loaded, totals); !problem.empty())
+              totals.violation(rec.id + ": " + problem);
+            rec.have_load = true;
+            rec.loaded = std::move(loaded);
+          } catch (const Error& e) {
+            totals.error(std::string(error_code_name(e.code())), e.what());
+          } catch (const std::exception& e) {
+            totals.violation(rec.id + ": untyped exception from load: " + e.what());
+          }
+          continue;
+        }
+        const std::int64_t seq = ++rec.next_seq;
+        auto state = agents::testing::versioned_state(rec.id, seq, rec.bytes);
+        SavePrecondition precondition =
+            rec.have_load ? SavePrecondition::after_load(rec.loaded) : SavePrecondition::none();
+        {
+          std::lock_guard lock(totals.mu);
+          ++totals.saves;
+        }
+        try {
+          cp->save_state(rec.id, state, precondition);
+          std::lock_guard lock(totals.mu);
+          ++totals.acknowledged;
+          if (rec.ack_unconfirmed) ++totals.replaced_by_later_ack;
+          rec.floor = seq;
+          rec.floor_acknowledged = true;
+          rec.maybes.clear();
+          rec.ack_unconfirmed = true;
+        } catch (const ConflictError& e) {
+          // A conflict promises that nothing stored changed: this save must never show up.
+          {
+            std::lock_guard lock(totals.mu);
+            ++totals.conflicts;
+          }
+          totals.error("conflict", e.what());
+          rec.conflicted.insert(seq);
+        } catch (const Error& e) {
+          totals.error(std::string(error_code_name(e.code())), e.what());
+          rec.maybes.insert(seq);  // the outcome is unknown: it may have landed
+        } catch (const std::exception& e) {
+          totals.violation(rec.id + ": untyped exception from save: " + e.what());
+          rec.maybes.insert(seq);
+        }
+        rec.have_load = false;
+        rec.loaded.reset();
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  proxy.stop();
+  ASSERT_FALSE(proxy.exhausted()) << "the proxy hit its request/time bound before the run finished";
+
+  // Afterwards, straight to the server: each thread holds its newest acknowledged save, or a newer
+  // save whose outcome was unknown.
+  auto direct = checkpointer_for(table, endpoint);
+  std::uint64_t final_acknowledged = 0, final_maybe = 0, orphans_removed = 0;
+  for (auto& mine : records) {
+    for (auto& rec : mine) {
+      std::optional<LoadedState> loaded;
+      ASSERT_NO_THROW(loaded = direct->load_state(rec.id)) << rec.id;
+      const std::int64_t before = rec.floor;
+      const bool acked = rec.floor_acknowledged;
+      if (auto problem = observe(rec, loaded, totals); !problem.empty())
+        totals.violation(rec.id + " (final): " + problem);
+      if (loaded && rec.floor == before && acked)
+        ++final_acknowledged;
+      else if (loaded && rec.floor != before)
+        ++final_maybe;
+      if (rec.bytes > 400'000) orphans_removed += direct->remove_orphaned_chunks(rec.id);
+    }
+  }
+  // After the clean-up only the live save's chunks remain.
+  auto chunks = admin->scan_all({.table = table, .filter = "attribute_exists(chunk_of)"});
+  ASSERT_TRUE(chunks.ok());
+  for (const auto& chunk : *chunks) {
+    auto head = admin->get_item(
+        {.table = table, .key = {{"thread_id", chunk.at("chunk_of")}}, .consistent_read = true});
+    ASSERT_TRUE(head.ok() && head->item);
+    EXPECT_EQ(head->item->at("save_id").scalar(), chunk.at("save_id").scalar())
+        << "a chunk no save references";
+  }
+
+  std::cout << "[fault-mix] seed " << seed << ", " << totals.loads + totals.saves << " operations ("
+            << totals.loads << " loads, " << totals.saves << " saves) from " << kWorkers << " threads in "
+            << seconds << " s\n";
+  std::cout << "[fault-mix] proxy: " << proxy.requests() << " requests, " << proxy.faults() << " faults:";
+  for (const auto& [kind, n] : proxy.counts())
+    if (kind != "pass") std::cout << " " << kind << "=" << n;
+  std::cout << "\n[fault-mix] client: " << calls.load() << " DynamoDB calls, " << retries.load()
+            << " retries\n";
+  std::cout << "[fault-mix] errors surfaced (all typed):";
+  for (const auto& [code, n] : totals.errors) std::cout << " " << code << "=" << n;
+  std::cout << "\n[fault-mix] saves acknowledged " << totals.acknowledged
+            << ": confirmed by a later load (the final one included) " << totals.confirmed_by_load
+            << ", replaced by a later acknowledged save " << totals.replaced_by_later_ack
+            << ", replaced by a failed save that had landed " << totals.replaced_by_maybe
+            << ", still current at the end " << final_acknowledged << "; failed saves found landed "
+            << totals.maybes_landed << "; threads ending on such a save " << final_maybe << "; conflicts "
+            << totals.conflicts << "; orphaned chunks removed " << orphans_removed << "; violations "
+            << totals.violations.size() << "\n";
+
+  for (const auto& v : totals.violations) ADD_FAILURE() << v;
+  for (const auto& l : totals.leaked) ADD_FAILURE() << "an error message holds a secret: " << l;
+  EXPECT_EQ(totals.acknowledged,
+            totals.confirmed_by_load + totals.replaced_by_later_ack + totals.replaced_by_maybe)
+      << "every acknowledged save is found by a later load or replaced by a later save";
+  EXPECT_GE(totals.loads + totals.saves, static_cast<std::uint64_t>(total_ops) - kWorkers);
+  for (int f = 1; f < agents::testing::kFaultKinds; ++f) {
+    EXPECT_GT(proxy.count(static_cast<Fault>(f)), 0u)
+        << "no " << fault_name(static_cast<Fault>(f)) << " injected";
+  }
+  EXPECT_GT(totals.acknowledged, totals.saves / 2);
+}
+
+}  // namespace
+}  // namespace agents

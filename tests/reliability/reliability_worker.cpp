@@ -1,0 +1,236 @@
+// A helper process for the reliability tests and scripts/soak:
+//   reliability_worker increment --store dynamodb|file:DIR [--endpoint URL] [--table T] --thread ID
+//                                --count N --id K
+//       load -> add one -> save (conditional on the load), again on conflict; N times.
+//   reliability_worker crash-saver --endpoint URL --table T --thread ID --bytes B
+//       saves self-checking states of B payload bytes in a loop, printing "saving N" before and
+//       "acked N" after each save, until killed.
+//   reliability_worker soak --endpoint URL --table T --seconds S [--threads N] [--sample-seconds P]
+//       loads and saves at full speed, sampling its own RSS and open file descriptors.
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agents/checkpoint/dynamodb_checkpointer.hpp"
+#include "reliability/reliability_states.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::map<std::string, std::string> parse_args(int argc, char** argv) {
+  std::map<std::string, std::string> out;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string key = argv[i];
+    if (key.rfind("--", 0) != 0) throw std::runtime_error("unexpected argument " + key);
+    out[key.substr(2)] = argv[i + 1];
+  }
+  return out;
+}
+
+std::string arg(const std::map<std::string, std::string>& args, const std::string& name,
+                const std::string& fallback = "\x01") {
+  auto it = args.find(name);
+  if (it != args.end()) return it->second;
+  if (fallback == "\x01") throw std::runtime_error("missing --" + name);
+  return fallback;
+}
+
+std::shared_ptr<agents::aws::CredentialsProvider> local_credentials() {
+  return agents::aws::make_static_credentials_provider({.access_key_id = "AKIDRELIABILITY",
+                                                        .secret_access_key = "reliability-local-secret",
+                                                        .source = "test"});
+}
+
+std::unique_ptr<agents::Checkpointer> make_store(const std::map<std::string, std::string>& args) {
+  std::string store = arg(args, "store", "dynamodb");
+  if (store.rfind("file:", 0) == 0) return std::make_unique<agents::FileCheckpointer>(store.substr(5));
+  auto cp = std::make_unique<agents::DynamoDbCheckpointer>(arg(args, "table"));
+  cp->with_endpoint(arg(args, "endpoint")).with_region("us-east-1").with_credentials(local_credentials());
+  return cp;
+}
+
+// Unbuffered, one write per line: the parent reads these while this process may be killed.
+void say(const std::string& line) {
+  std::string out = line + "\n";
+  ssize_t ignored = ::write(STDOUT_FILENO, out.data(), out.size());
+  (void)ignored;
+}
+
+int increment(const std::map<std::string, std::string>& args) {
+  auto cp = make_store(args);
+  const std::string thread = arg(args, "thread");
+  const int count = std::stoi(arg(args, "count"));
+  const std::string id = arg(args, "id", std::to_string(::getpid()));
+  std::mt19937 rng(static_cast<unsigned>(::getpid()));
+  long conflicts = 0;
+  for (int i = 0; i < count; ++i) {
+    for (int in_a_row = 0;; ++in_a_row) {
+      auto loaded = cp->load_state(thread);
+      agents::AgentStateSnapshot state = loaded ? loaded->state : agents::AgentStateSnapshot{};
+      std::int64_t counter =
+          state.scratchpad.count("counter") ? state.scratchpad["counter"].get<std::int64_t>() : 0;
+      state.scratchpad["counter"] = counter + 1;
+      state.todos.push_back({"w" + id + "-" + std::to_string(i), agents::TodoStatus::kCompleted});
+      try {
+        cp->save_state(thread, state, agents::SavePrecondition::after_load(loaded));
+        break;
+      } catch (const agents::ConflictError&) {
+        // Someone else saved in between: back off (full jitter, doubling up to 32 ms), reload, reapply.
+        ++conflicts;
+        std::this_thread::sleep_for(std::chrono::microseconds(rng() % (1000u << std::min(in_a_row, 5))));
+      }
+    }
+  }
+  say("done " + std::to_string(count) + " increments, " + std::to_string(conflicts) + " conflicts");
+  return 0;
+}
+
+int crash_saver(const std::map<std::string, std::string>& args) {
+  auto cp = make_store(args);
+  const std::string thread = arg(args, "thread");
+  const std::size_t bytes = std::stoul(arg(args, "bytes"));
+  for (;;) {
+    auto loaded = cp->load_state(thread);
+    std::int64_t seq = 1;
+    if (loaded) {
+      auto check = agents::testing::check_state(thread, loaded->state);
+      if (!check.problem.empty()) {
+        say("corrupt " + check.problem);
+        return 3;
+      }
+      seq = check.seq + 1;
+    }
+    auto state = agents::testing::versioned_state(thread, seq, bytes);
+    say("saving " + std::to_string(seq));
+    cp->save_state(thread, state, agents::SavePrecondition::after_load(loaded));
+    say("acked " + std::to_string(seq));
+  }
+}
+
+long rss_kib() {
+  std::ifstream in("/proc/self/status");
+  std::string key;
+  while (in >> key) {
+    if (key == "VmRSS:") {
+      long v = 0;
+      in >> v;
+      return v;
+    }
+    std::getline(in, key);
+  }
+  return -1;
+}
+
+int open_fds() {
+  int n = 0;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_name[0] != '.') ++n;
+    }
+    ::closedir(d);
+  }
+  return n - 1;  // the directory stream itself
+}
+
+int soak(const std::map<std::string, std::string>& args) {
+  auto cp = make_store(args);
+  const auto duration = std::chrono::seconds(std::stol(arg(args, "seconds")));
+  const int threads = std::stoi(arg(args, "threads", "2"));
+  const auto period = std::chrono::seconds(std::stol(arg(args, "sample-seconds", "10")));
+  std::atomic<bool> stop{false};
+  std::atomic<long> ops{0}, errors{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      std::mt19937 rng(static_cast<unsigned>(t) + 1);
+      std::int64_t seq = 0;
+      for (long i = 0; !stop; ++i) {
+        // Mostly small states, some compressed, some chunked: every code path of the hot loop.
+        std::string thread = "soak-" + std::to_string(t) + "-" + std::to_string(i % 16);
+        std::size_t bytes = i % 50 == 0 ? 900'000 : (i % 10 == 0 ? 120'000 : 2'000);
+        try {
+          cp->save_state(thread, agents::testing::versioned_state(thread, ++seq, bytes));
+          auto loaded = cp->load_state(thread);
+          if (!loaded || !agents::testing::check_state(thread, loaded->state).problem.empty()) ++errors;
+          ops += 2;
+        } catch (const std::exception& e) {
+          ++errors;
+          std::cerr << "soak: " << e.what() << "\n";
+        }
+        (void)rng;
+      }
+    });
+  }
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<long> rss;
+  std::vector<int> fds;
+  auto sample = [&] {
+    rss.push_back(rss_kib());
+    fds.push_back(open_fds());
+    auto t =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+    say("sample t=" + std::to_string(t) + "s ops=" + std::to_string(ops.load()) +
+        " rss_kib=" + std::to_string(rss.back()) + " fds=" + std::to_string(fds.back()));
+  };
+  while (std::chrono::steady_clock::now() - started < duration) {
+    std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(
+        period, duration - (std::chrono::steady_clock::now() - started) + 1ms));
+    sample();
+  }
+  stop = true;
+  for (auto& w : workers) w.join();
+  // Flat: after the first sample (warm-up: connection pool, allocator arenas), the later half
+  // grows RSS by at most 10% + 8 MiB over the earlier half, and fds move by at most 4.
+  std::size_t n = rss.size();
+  std::size_t warm = n > 2 ? 1 : 0;
+  std::size_t mid = warm + (n - warm) / 2;
+  long early = 0, late = 0;
+  int fd_min = 1 << 30, fd_max = 0;
+  for (std::size_t i = warm; i < n; ++i) {
+    (i < mid ? early : late) = std::max(i < mid ? early : late, rss[i]);
+    fd_min = std::min(fd_min, fds[i]);
+    fd_max = std::max(fd_max, fds[i]);
+  }
+  if (early == 0) early = late;
+  bool rss_flat = late <= early + early / 10 + 8 * 1024;
+  bool fds_flat = fd_max - fd_min <= 4;
+  say("soak: " + std::to_string(ops.load()) + " operations, " + std::to_string(errors.load()) +
+      " errors in " + std::to_string(duration.count()) + " s; RSS max " + std::to_string(early / 1024) +
+      " MiB (first half) -> " + std::to_string(late / 1024) +
+      " MiB (second half): " + (rss_flat ? "flat" : "GROWING") + "; fds " + std::to_string(fd_min) + ".." +
+      std::to_string(fd_max) + ": " + (fds_flat ? "flat" : "GROWING"));
+  return rss_flat && fds_flat && errors == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: reliability_worker increment|crash-saver|soak --option value ...\n";
+    return 2;
+  }
+  try {
+    std::string mode = argv[1];
+    auto args = parse_args(argc, argv);
+    if (mode == "increment") return increment(args);
+    if (mode == "crash-saver") return crash_saver(args);
+    if (mode == "soak") return soak(args);
+    std::cerr << "reliability_worker: unknown mode " << mode << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "reliability_worker: " << e.what() << "\n";
+    return 1;
+  }
+}
