@@ -4,25 +4,14 @@
 #include <iostream>
 #include <sstream>
 
+#include "agents/core/duration.hpp"
+
 namespace agents::cli {
 
 std::chrono::seconds parse_duration(const std::string& text) {
-  std::size_t used = 0;
-  long long n = 0;
-  try {
-    n = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    throw UsageError("--ttl '" + text + "' is not a duration; use e.g. 30d, 12h, 90m or 3600s");
-  }
-  std::string unit = text.substr(used);
-  long long factor = unit.empty() || unit == "s" ? 1
-                     : unit == "m"               ? 60
-                     : unit == "h"               ? 3600
-                     : unit == "d"               ? 86400
-                                                 : 0;
-  if (factor == 0 || n <= 0)
-    throw UsageError("--ttl '" + text + "' is not a duration; use e.g. 30d, 12h, 90m or 3600s");
-  return std::chrono::seconds(n * factor);
+  auto parsed = agents::parse_duration(text);
+  if (!parsed) throw UsageError("--ttl '" + text + "' is not a duration; use e.g. 30d, 12h, 90m or 3600s");
+  return *parsed;
 }
 
 dynamodb::ClientOptions Context::client_options() const {

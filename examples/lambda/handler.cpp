@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "agents/core/duration.hpp"
+
 namespace agents_lambda_example {
 namespace {
 
@@ -33,21 +35,12 @@ constexpr std::string_view kBodyShape =
 }  // namespace
 
 std::chrono::seconds parse_ttl(std::string_view text) {
-  long long n = 0;
-  std::size_t i = 0;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9' && n < 100000000000LL)
-    n = n * 10 + (text[i++] - '0');
-  std::string_view unit = text.substr(i);
-  long long factor = unit.empty() || unit == "s" ? 1
-                     : unit == "m"               ? 60
-                     : unit == "h"               ? 3600
-                     : unit == "d"               ? 86400
-                                                 : 0;
-  if (i == 0 || factor == 0 || n <= 0 || n >= 100000000000LL) {
+  auto parsed = agents::parse_duration(text);
+  if (!parsed) {
     throw agents::InvalidArgumentError("AGENTS_TTL '" + std::string(text) +
                                        "' is not a duration; use e.g. 30d, 12h, 90m or 3600s");
   }
-  return std::chrono::seconds(n * factor);
+  return *parsed;
 }
 
 ChatHandler::ChatHandler(std::shared_ptr<agents::Checkpointer> checkpointer,

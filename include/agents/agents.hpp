@@ -10,6 +10,7 @@
 #include "agents/checkpoint/checkpointer.hpp"
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
 #include "agents/checkpoint/state.hpp"
+#include "agents/core/duration.hpp"
 #include "agents/core/error.hpp"
 #include "agents/core/status.hpp"
 #include "agents/dynamodb/attribute_value.hpp"
