@@ -34,6 +34,11 @@ namespace {
 
 void key(JsonWriter& w, std::string_view k) { w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); }
 
+void return_consumed_capacity(JsonWriter& w) {
+  key(w, "ReturnConsumedCapacity");
+  w.String("TOTAL");
+}
+
 void write_set(JsonWriter& w, const std::vector<std::string>& set, bool binary) {
   w.StartArray();
   for (const auto& s : set) binary ? write_string(w, base64_encode(s)) : write_string(w, s);
@@ -61,10 +66,7 @@ void write_conditions(JsonWriter& w, const WriteConditions& c) {
     key(w, "ReturnValuesOnConditionCheckFailure");
     w.String("ALL_OLD");
   }
-  if (c.return_consumed_capacity) {
-    key(w, "ReturnConsumedCapacity");
-    w.String("TOTAL");
-  }
+  if (c.return_consumed_capacity) return_consumed_capacity(w);
 }
 
 std::string finish(rapidjson::StringBuffer& buffer) {
@@ -148,10 +150,7 @@ std::string encode_get_item(const GetItemRequest& r) {
     write_string(w, r.projection);
   }
   write_names(w, r.names);
-  if (r.return_consumed_capacity) {
-    key(w, "ReturnConsumedCapacity");
-    w.String("TOTAL");
-  }
+  if (r.return_consumed_capacity) return_consumed_capacity(w);
   w.EndObject();
   return finish(buffer);
 }
@@ -228,10 +227,7 @@ std::string encode_transact_write(const TransactWriteRequest& r) {
     key(w, "ClientRequestToken");
     write_string(w, r.client_request_token);
   }
-  if (r.return_consumed_capacity) {
-    key(w, "ReturnConsumedCapacity");
-    w.String("TOTAL");
-  }
+  if (r.return_consumed_capacity) return_consumed_capacity(w);
   w.EndObject();
   return finish(buffer);
 }
@@ -303,10 +299,7 @@ std::string encode_query(const QueryRequest& r, bool is_scan) {
     key(w, "ExclusiveStartKey");
     write_item(w, *r.exclusive_start_key);
   }
-  if (r.return_consumed_capacity) {
-    key(w, "ReturnConsumedCapacity");
-    w.String("TOTAL");
-  }
+  if (r.return_consumed_capacity) return_consumed_capacity(w);
   w.EndObject();
   return finish(buffer);
 }
