@@ -52,8 +52,8 @@ std::shared_ptr<Checkpointer> Context::checkpointer() {
   } else if (uses_dynamodb()) {
     auto cp = std::make_shared<DynamoDbCheckpointer>(options_.table);
     cp->with_client(client());
-    // Return-consumed-capacity is asked per call by the library only where needed.
     if (!options_.ttl.empty()) cp->with_ttl(parse_duration(options_.ttl));
+    cp->with_incremental(options_.incremental);
     checkpointer_ = cp;
   } else {
     throw UsageError("--store '" + options_.store + "' is not dynamodb or file:DIR");

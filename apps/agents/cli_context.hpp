@@ -21,7 +21,8 @@ struct GlobalOptions {
   std::string region;
   std::string endpoint;
   std::string profile;
-  std::string ttl;  ///< "30d", "12h", ...
+  std::string ttl;           ///< "30d", "12h", ...
+  bool incremental = false;  ///< saves store the history as segments (docs/item-layout.md)
   std::string store = "dynamodb";
   bool json = false;
   bool verbose = false;

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
                  "DynamoDB endpoint URL, e.g. http://localhost:8000");
   app.add_option("--profile", g.profile, "profile in ~/.aws/config and ~/.aws/credentials");
   app.add_option("--ttl", g.ttl, "threads expire this long after their last save, e.g. 30d, 12h");
+  app.add_flag("--incremental", g.incremental,
+               "saves store the message history as append-only segments (docs/item-layout.md)");
   app.add_option("--store", g.store, "dynamodb, or file:DIR for a local directory")->capture_default_str();
   app.add_flag("--json", g.json, "machine-readable output");
   app.add_flag("--verbose", g.verbose, "print each storage call (latency, capacity, retries) on stderr");

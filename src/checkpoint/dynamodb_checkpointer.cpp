@@ -1,11 +1,14 @@
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <future>
+#include <set>
 
 #include "agents/dynamodb/client.hpp"
 #include "checkpoint/conflict.hpp"
+#include "checkpoint/incremental_layout.hpp"
 #include "checkpoint/item_layout.hpp"
 
 namespace agents {
@@ -20,6 +23,7 @@ struct DynamoDbCheckpointer::Options {
   std::optional<std::chrono::seconds> ttl;
   bool strict = false;
   Compression compression = Compression::kAuto;
+  bool incremental = false;
   std::size_t max_state_bytes = 32 * 1024 * 1024;
 };
 
@@ -35,22 +39,27 @@ Item key_of(const std::string& thread_id) { return {{"thread_id", V::S(thread_id
 // A stored number the checkpointer relies on. A damaged or hostile one (not N, not whole, beyond
 // 64 bits) is a CorruptStateError naming the attribute, never std::out_of_range from std::stoll.
 std::int64_t stored_int(const std::string& thread_id, const char* attribute, const V& value) {
-  std::int64_t n = 0;
-  const std::string& s = value.scalar();
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (!value.is(V::Type::kN) || ec != std::errc() || ptr != s.data() + s.size()) {
-    throw CorruptStateError("thread '" + thread_id + "': stored attribute '" + attribute +
-                                "' is not a whole number; nothing was changed",
-                            thread_id, attribute);
-  }
-  return n;
+  return detail::parse_stored_int(thread_id, attribute, value);
 }
 
-// "save_id:chunk_count" for chunked heads; "" for single-item ones.
-std::string hint_for(const detail::StoredHead& head) {
-  if (head.layout != detail::StoredHead::Layout::kChunked) return "";
-  return head.save_id + ":" + std::to_string(head.chunk_count);
+// What the items of a stored head are, for the save that replaces it or the delete that removes
+// it: "save_id:chunk_count" for chunked heads, a history hint for incremental ones, "" otherwise.
+// Works on whole items and on the projection read_head_attributes makes.
+std::string replaced_hint_of(const std::string& thread_id, const Item& head) {
+  auto count = head.find("chunk_count");
+  auto save = head.find("save_id");
+  if (count != head.end() && save != head.end()) return save->second.scalar() + ":" + count->second.scalar();
+  if (auto base = detail::base_from_head(thread_id, head)) return detail::history_hint(*base);
+  return "";
 }
+
+// What one attempt of a save writes: the extra items (chunks or segments) first, then the head.
+struct SaveAttempt {
+  Item head;
+  std::vector<Item> extra_items;
+  std::string save_id;
+  std::string hint;  ///< the storage hint of the new head
+};
 
 }  // namespace
 
@@ -91,6 +100,12 @@ struct DynamoDbCheckpointer::Engine {
         } else {
           c.condition = "#v = :v";
           c.attributes.values = {{":v", V::N(p.version)}};
+          // An incremental save builds on the segments its hint names: make sure they are this
+          // head's (a hint from another thread fails as a conflict, not as a broken chain).
+          if (auto base = detail::base_from_hint(p.replaces_hint)) {
+            c.condition += " AND save_id = :sid";
+            c.attributes.values.emplace(":sid", V::S(base->save_id));
+          }
         }
         break;
     }
@@ -99,11 +114,13 @@ struct DynamoDbCheckpointer::Engine {
 
   // Reads the head's small attributes (not the state) with a consistent read.
   std::optional<Item> read_head_attributes(const std::string& thread_id) {
-    auto got = value_or_throw(client->get_item({.table = table,
-                                                .key = key_of(thread_id),
-                                                .consistent_read = true,
-                                                .projection = "#v, save_id, chunk_count, #ttl",
-                                                .names = {{"#v", "version"}, {"#ttl", "ttl"}}}));
+    auto got = value_or_throw(
+        client->get_item({.table = table,
+                          .key = key_of(thread_id),
+                          .consistent_read = true,
+                          .projection = "#v, save_id, chunk_count, #ttl, message_count, "
+                                        "history_digest, #seg",
+                          .names = {{"#v", "version"}, {"#ttl", "ttl"}, {"#seg", "segments"}}}));
     if (!got.item) return std::nullopt;
     auto ttl = got.item->find("ttl");
     if (ttl != got.item->end() && ttl->second.is(V::Type::kN) &&
@@ -119,48 +136,98 @@ struct DynamoDbCheckpointer::Engine {
     return v == item->end() ? 0 : stored_int(thread_id, "version", v->second);
   }
 
-  void delete_chunks(const std::string& thread_id, const std::string& hint) {
-    auto colon = hint.find(':');
-    if (colon == std::string::npos) return;
-    std::string save_id = hint.substr(0, colon);
-    // The count comes from a stored head: never trust it beyond what a save can write.
-    std::size_t count = 0;
-    std::string_view digits = std::string_view(hint).substr(colon + 1);
-    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
-    if (ec != std::errc() || ptr != digits.data() + digits.size()) return;
-    count = std::min(count, detail::kMaxChunks);
-    for (std::size_t i = 0; i < count; ++i) {
-      // Best effort: a chunk left behind is unreferenced, expires with its TTL and is found by
-      // remove_orphaned_chunks.
-      (void)client->delete_item({.table = table, .key = key_of(detail::chunk_key(thread_id, save_id, i))});
+  // Runs `call(i)` for i in [0, count), a few at a time: extra items dominate a large save.
+  template <typename Call>
+  Status in_flight(std::size_t count, Call call) {
+    constexpr std::size_t kInFlight = 4;
+    Status failed;
+    for (std::size_t first = 0; first < count; first += kInFlight) {
+      std::vector<std::future<Status>> calls;
+      for (std::size_t i = first; i < std::min(count, first + kInFlight); ++i) {
+        calls.push_back(std::async(std::launch::async, [&call, i] { return call(i); }));
+      }
+      for (auto& c : calls) {
+        Status s = c.get();
+        if (!s.ok() && failed.ok()) failed = std::move(s);
+      }
     }
+    return failed;
   }
 
-  void write_chunks(const std::vector<Item>& chunks) {
-    // A few in flight at once: chunk writes dominate a large save.
-    constexpr std::size_t kInFlight = 4;
-    for (std::size_t first = 0; first < chunks.size(); first += kInFlight) {
-      std::vector<std::future<StatusOr<dynamodb::WriteResult>>> writes;
-      for (std::size_t i = first; i < std::min(chunks.size(), first + kInFlight); ++i) {
-        writes.push_back(std::async(std::launch::async, [this, &chunks, i] {
-          return client->put_item({.table = table, .item = chunks[i]});
-        }));
+  void write_items(const std::vector<Item>& items) {
+    Status failed = in_flight(items.size(), [&](std::size_t i) {
+      auto r = client->put_item({.table = table, .item = items[i]});
+      return r.ok() ? Status() : r.status();
+    });
+    if (!failed.ok()) failed.throw_if_error();
+  }
+
+  // Best effort: an item left behind is unreferenced, expires with its TTL and is found by
+  // remove_orphaned_chunks.
+  void delete_keys(const std::vector<std::string>& keys) {
+    (void)in_flight(keys.size(), [&](std::size_t i) {
+      auto r = client->delete_item({.table = table, .key = key_of(keys[i])});
+      return r.ok() ? Status() : r.status();
+    });
+  }
+
+  // Removes the items of a replaced head (`old_hint`) that the new head (`new_hint`) does not use.
+  void delete_replaced(const std::string& thread_id, const std::string& old_hint,
+                       const std::string& new_hint) {
+    std::vector<std::string> keys;
+    if (auto old_base = detail::base_from_hint(old_hint)) {
+      auto new_base = detail::base_from_hint(new_hint);
+      for (const auto& segment : old_base->segments) {
+        bool kept = new_base && std::any_of(new_base->segments.begin(), new_base->segments.end(),
+                                            [&](const detail::SegmentRef& s) { return s.id == segment.id; });
+        if (!kept) keys.push_back(detail::segment_key(thread_id, segment.id));
       }
-      Status failed;
-      for (auto& w : writes) {
-        auto r = w.get();
-        if (!r.ok() && failed.ok()) failed = r.status();
-      }
-      if (!failed.ok()) failed.throw_if_error();
+    } else if (auto colon = old_hint.find(':'); colon != std::string::npos) {
+      std::string save_id = old_hint.substr(0, colon);
+      // The count comes from a stored head: never trust it beyond what a save can write.
+      std::size_t count = 0;
+      std::string_view digits = std::string_view(old_hint).substr(colon + 1);
+      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+      if (ec != std::errc() || ptr != digits.data() + digits.size()) return;
+      count = std::min(count, detail::kMaxChunks);
+      for (std::size_t i = 0; i < count; ++i) keys.push_back(detail::chunk_key(thread_id, save_id, i));
     }
+    delete_keys(keys);
+  }
+
+  SaveAttempt plan(const std::string& thread_id, const AgentStateSnapshot& state,
+                   const SavePrecondition& precondition, std::int64_t version,
+                   std::optional<detail::PreparedState>& prepared) {
+    std::optional<std::int64_t> ttl;
+    if (options.ttl) ttl = now_epoch() + options.ttl->count();
+    if (options.incremental) {
+      std::optional<detail::HistoryBase> previous;
+      if (precondition.kind == SavePrecondition::Kind::kVersion)
+        previous = detail::base_from_hint(precondition.replaces_hint);
+      // Segments expire twice the TTL after they are written, and a save rewrites any that would
+      // expire before the head it writes: so no segment ever expires under a live head.
+      detail::SaveTimes times{rfc3339_now(), ttl, std::nullopt};
+      if (ttl) times.segment_ttl = *ttl + options.ttl->count();
+      auto planned =
+          detail::plan_incremental_save(thread_id, state, previous, version, times, options.max_state_bytes);
+      if (planned) {
+        return {std::move(planned->head), std::move(planned->segments), planned->save_id,
+                detail::history_hint(planned->base)};
+      }
+      // A message or the rest of the state too large for one item: this save is plain.
+    }
+    if (!prepared) {
+      prepared = detail::prepare_state(thread_id, encode_state_json(state), options.compression,
+                                       options.max_state_bytes);
+    }
+    detail::SaveItems items = detail::build_save_items(thread_id, *prepared, version, rfc3339_now(), ttl);
+    std::string hint = items.chunks.empty() ? "" : items.save_id + ":" + std::to_string(items.chunks.size());
+    return {std::move(items.head), std::move(items.chunks), items.save_id, std::move(hint)};
   }
 
   SavedState save(const std::string& thread_id, const AgentStateSnapshot& state,
                   SavePrecondition precondition) {
-    detail::PreparedState prepared = detail::prepare_state(thread_id, encode_state_json(state),
-                                                           options.compression, options.max_state_bytes);
-    std::optional<std::int64_t> ttl;
-    if (options.ttl) ttl = now_epoch() + options.ttl->count();
+    std::optional<detail::PreparedState> prepared;  // encoded once even when a blind save goes round
     if (precondition.kind == SavePrecondition::Kind::kNone && options.strict) {
       precondition = SavePrecondition::must_not_exist();
     }
@@ -172,37 +239,55 @@ struct DynamoDbCheckpointer::Engine {
         auto current = read_head_attributes(thread_id);
         precondition = current ? SavePrecondition::version_is(version_of(thread_id, current))
                                : SavePrecondition::must_not_exist();
-        if (current && current->count("chunk_count") && current->count("save_id")) {
-          precondition.replaces_hint =
-              current->at("save_id").scalar() + ":" + current->at("chunk_count").scalar();
+        if (current) {
+          try {
+            precondition.replaces_hint = replaced_hint_of(thread_id, *current);
+          } catch (const CorruptStateError&) {
+            // A blind save overwrites whatever is there; a damaged head's items are left to TTL.
+          }
         }
       }
       std::int64_t new_version =
           precondition.kind == SavePrecondition::Kind::kVersion ? precondition.version + 1 : 1;
-      detail::SaveItems items =
-          detail::build_save_items(thread_id, prepared, new_version, rfc3339_now(), ttl);
-      // Chunks first, under a fresh save id: readers only find them once the head names them.
-      write_chunks(items.chunks);
-      std::string our_hint =
-          items.chunks.empty() ? "" : items.save_id + ":" + std::to_string(items.chunks.size());
-      auto written = put(std::move(items.head), condition_for(precondition));
+      SaveAttempt attempt = plan(thread_id, state, precondition, new_version, prepared);
+      // Extra items first, under a fresh save id: readers only find them once the head names them.
+      write_items(attempt.extra_items);
+      auto written = put(std::move(attempt.head), condition_for(precondition));
       if (!written.condition_failed) {
-        delete_chunks(thread_id, precondition.replaces_hint);
-        return {new_version, our_hint};
+        delete_replaced(thread_id, precondition.replaces_hint, attempt.hint);
+        return {new_version, attempt.hint};
       }
       auto stored = read_head_attributes(thread_id);
       // The save id is fresh for every attempt: if the head holds it, this write landed, whether
       // or not the client noticed an attempt with an unknown outcome (a transport may resend a
       // request on its own, and a damaged answer to an applied write looks like any fault).
-      // Reporting a conflict here would delete the chunks the stored head names.
-      if (stored && stored->count("save_id") && stored->at("save_id").scalar() == items.save_id) {
-        delete_chunks(thread_id, precondition.replaces_hint);  // our own earlier attempt landed
-        return {new_version, our_hint};
+      // Reporting a conflict here would delete the items the stored head names.
+      if (stored && stored->count("save_id") && stored->at("save_id").scalar() == attempt.save_id) {
+        delete_replaced(thread_id, precondition.replaces_hint, attempt.hint);  // our earlier attempt landed
+        return {new_version, attempt.hint};
       }
-      delete_chunks(thread_id, our_hint);
+      std::vector<std::string> ours;
+      for (const auto& item : attempt.extra_items) ours.push_back(item.at("thread_id").scalar());
+      delete_keys(ours);
       if (!blind || round >= 8)
         detail::throw_conflict(thread_id, precondition, version_of(thread_id, stored));
     }
+  }
+
+  // The state an incremental head names: its segments in one BatchGetItem (a few when there are
+  // more than 100). nullopt when one is missing.
+  std::optional<AgentStateSnapshot> load_history(const std::string& thread_id, const Item& head,
+                                                 const detail::HistoryBase& base) {
+    std::vector<Item> segments;
+    if (!base.segments.empty()) {
+      std::vector<Item> keys;
+      keys.reserve(base.segments.size());
+      for (const auto& s : base.segments) keys.push_back(key_of(detail::segment_key(thread_id, s.id)));
+      segments =
+          value_or_throw(client->batch_get_item({.table = table, .keys = keys, .consistent_read = true}))
+              .items;
+    }
+    return detail::assemble_history(thread_id, head, base, segments, now_epoch());
   }
 
   std::optional<LoadedState> load(const std::string& thread_id) {
@@ -212,6 +297,18 @@ struct DynamoDbCheckpointer::Engine {
       if (!got.item || detail::is_chunk_item(*got.item)) return std::nullopt;
       detail::StoredHead head = detail::read_head(thread_id, *got.item);
       if (head.ttl_epoch && *head.ttl_epoch < now_epoch()) return std::nullopt;  // expired, not yet deleted
+      if (head.layout == detail::StoredHead::Layout::kIncremental) {
+        auto base = detail::base_from_head(thread_id, *got.item);
+        if (!base) detail::throw_corrupt(thread_id, "message_count", "is missing from an incremental head");
+        auto state = load_history(thread_id, *got.item, *base);
+        if (!state) {
+          // A newer save may have replaced the head and removed these segments: read again.
+          if (attempt < 3) continue;
+          detail::throw_corrupt(thread_id, "segments",
+                                "names segments that are missing; the history cannot be assembled");
+        }
+        return LoadedState{std::move(*state), head.version, head.updated_at, detail::history_hint(*base)};
+      }
       std::string decompressed;
       const std::string* json = head.plain_state;
       if (head.layout == detail::StoredHead::Layout::kCompressed) {
@@ -245,7 +342,10 @@ struct DynamoDbCheckpointer::Engine {
                                     "' is not a valid state: " + state.status().message(),
                                 thread_id, attribute);
       }
-      return LoadedState{std::move(*state), head.version, head.updated_at, hint_for(head)};
+      std::string hint = head.layout == detail::StoredHead::Layout::kChunked
+                             ? head.save_id + ":" + std::to_string(head.chunk_count)
+                             : "";
+      return LoadedState{std::move(*state), head.version, head.updated_at, std::move(hint)};
     }
   }
 
@@ -253,10 +353,10 @@ struct DynamoDbCheckpointer::Engine {
     auto deleted = value_or_throw(
         client->delete_item({.table = table, .key = key_of(thread_id), .return_old_item = true}));
     if (!deleted.item) return false;
-    auto count = deleted.item->find("chunk_count");
-    auto save = deleted.item->find("save_id");
-    if (count != deleted.item->end() && save != deleted.item->end()) {
-      delete_chunks(thread_id, save->second.scalar() + ":" + count->second.scalar());
+    try {
+      delete_replaced(thread_id, replaced_hint_of(thread_id, *deleted.item), "");
+    } catch (const CorruptStateError&) {
+      // The head is gone; whatever a damaged one named is left to TTL and remove_orphaned_chunks.
     }
     return true;
   }
@@ -288,15 +388,23 @@ struct DynamoDbCheckpointer::Engine {
   std::size_t remove_orphans(const std::string& thread_id) {
     auto head = read_head_attributes(thread_id);
     std::string live = head && head->count("save_id") ? head->at("save_id").scalar() : "";
-    auto chunks = value_or_throw(client->scan_all({.table = table,
-                                                   .filter = "chunk_of = :t",
-                                                   .projection = "thread_id, save_id",
-                                                   .attributes = {{}, {{":t", V::S(thread_id)}}}}));
+    std::set<std::string, std::less<>> live_segments;
+    if (head) {
+      if (auto base = detail::base_from_head(thread_id, *head)) {
+        for (const auto& s : base->segments) live_segments.insert(detail::segment_key(thread_id, s.id));
+      }
+    }
+    auto items = value_or_throw(client->scan_all({.table = table,
+                                                  .filter = "chunk_of = :t",
+                                                  .projection = "thread_id, save_id",
+                                                  .attributes = {{}, {{":t", V::S(thread_id)}}}}));
     std::size_t removed = 0;
-    for (const auto& chunk : chunks) {
-      auto save = chunk.find("save_id");
-      if (save != chunk.end() && save->second.scalar() == live) continue;
-      auto r = client->delete_item({.table = table, .key = key_of(chunk.at("thread_id").scalar())});
+    for (const auto& item : items) {
+      const std::string& key = item.at("thread_id").scalar();
+      auto save = item.find("save_id");
+      if (save != item.end() && save->second.scalar() == live) continue;
+      if (live_segments.count(key)) continue;  // an older save's segment the head still names
+      auto r = client->delete_item({.table = table, .key = key_of(key)});
       if (r.ok()) ++removed;
     }
     return removed;
@@ -354,6 +462,10 @@ DynamoDbCheckpointer& DynamoDbCheckpointer::with_strict_concurrency(bool strict)
 }
 DynamoDbCheckpointer& DynamoDbCheckpointer::with_compression(Compression compression) {
   options_->compression = compression;
+  return *this;
+}
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_incremental(bool incremental) {
+  options_->incremental = incremental;
   return *this;
 }
 DynamoDbCheckpointer& DynamoDbCheckpointer::with_max_state_bytes(std::size_t bytes) {

@@ -16,28 +16,45 @@ using V = AttributeValue;
 
 namespace {
 
-[[noreturn]] void corrupt(const std::string& thread_id, const std::string& attribute,
-                          const std::string& what) {
+// Room the head's own attributes take (names, id, dates, numbers) beside the state.
+std::size_t head_overhead(const std::string& thread_id) { return thread_id.size() + 160; }
+
+}  // namespace
+
+void throw_corrupt(const std::string& thread_id, const std::string& attribute, const std::string& what) {
   throw CorruptStateError("thread '" + thread_id + "': stored attribute '" + attribute + "' " + what +
                               "; the item was not written by a compatible version (nothing was changed)",
                           thread_id, attribute);
 }
 
-// Room the head's own attributes take (names, id, dates, numbers) beside the state.
-std::size_t head_overhead(const std::string& thread_id) { return thread_id.size() + 160; }
-
-std::int64_t parse_int(const std::string& thread_id, const std::string& attribute, const V& value) {
+std::int64_t parse_stored_int(const std::string& thread_id, const std::string& attribute, const V& value) {
   if (!value.is(V::Type::kN))
-    corrupt(thread_id, attribute, std::string("is of type ") + type_tag(value.type()) + ", not N");
+    throw_corrupt(thread_id, attribute, std::string("is of type ") + type_tag(value.type()) + ", not N");
   std::int64_t n = 0;
   const std::string& s = value.scalar();
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
   if (ec != std::errc() || ptr != s.data() + s.size())
-    corrupt(thread_id, attribute, "is not a whole number: " + s);
+    throw_corrupt(thread_id, attribute, "is not a whole number: " + s);
   return n;
 }
 
-}  // namespace
+void check_state_size(const std::string& thread_id, std::size_t bytes, std::size_t max_state_bytes) {
+  if (bytes > max_state_bytes) {
+    throw StateTooLargeError("thread '" + thread_id + "': state is " + std::to_string(bytes) +
+                                 " bytes; the limit is " + std::to_string(max_state_bytes) +
+                                 " (with_max_state_bytes); nothing was written",
+                             bytes, max_state_bytes);
+  }
+}
+
+void check_utf8(const std::string& thread_id, std::string_view text) {
+  // DynamoDB rejects strings that are not UTF-8; say so before any write, naming the thread.
+  if (!simdjson::validate_utf8(text.data(), text.size())) {
+    throw InvalidArgumentError(
+        "thread '" + thread_id +
+        "': the state holds text that is not valid UTF-8 (a file or message?); nothing was written");
+  }
+}
 
 std::string new_save_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -70,34 +87,26 @@ std::string zstd_compress(const std::string& data) {
 std::string zstd_decompress(const std::string& thread_id, const std::string& attribute,
                             const std::string& data, std::size_t max_bytes) {
   unsigned long long size = ZSTD_getFrameContentSize(data.data(), data.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR) corrupt(thread_id, attribute, "is not zstd data");
+  if (size == ZSTD_CONTENTSIZE_ERROR) throw_corrupt(thread_id, attribute, "is not zstd data");
   if (size == ZSTD_CONTENTSIZE_UNKNOWN || size > max_bytes) {
-    corrupt(thread_id, attribute,
-            "declares " + std::to_string(size) + " bytes, beyond the limit of " + std::to_string(max_bytes));
+    throw_corrupt(
+        thread_id, attribute,
+        "declares " + std::to_string(size) + " bytes, beyond the limit of " + std::to_string(max_bytes));
   }
   std::string out(static_cast<std::size_t>(size), '\0');
   std::size_t n = ZSTD_decompress(out.data(), out.size(), data.data(), data.size());
   if (ZSTD_isError(n) || n != size) {
-    corrupt(thread_id, attribute,
-            std::string("is damaged zstd data (") + (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short") + ")");
+    throw_corrupt(
+        thread_id, attribute,
+        std::string("is damaged zstd data (") + (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short") + ")");
   }
   return out;
 }
 
 PreparedState prepare_state(const std::string& thread_id, std::string state_json, Compression compression,
                             std::size_t max_state_bytes) {
-  if (state_json.size() > max_state_bytes) {
-    throw StateTooLargeError("thread '" + thread_id + "': state is " + std::to_string(state_json.size()) +
-                                 " bytes; the limit is " + std::to_string(max_state_bytes) +
-                                 " (with_max_state_bytes); nothing was written",
-                             state_json.size(), max_state_bytes);
-  }
-  // DynamoDB rejects strings that are not UTF-8; say so before any write, naming the thread.
-  if (!simdjson::validate_utf8(state_json.data(), state_json.size())) {
-    throw InvalidArgumentError(
-        "thread '" + thread_id +
-        "': the state holds text that is not valid UTF-8 (a file or message?); nothing was written");
-  }
+  check_state_size(thread_id, state_json.size(), max_state_bytes);
+  check_utf8(thread_id, state_json);
   PreparedState out;
   const std::size_t overhead = head_overhead(thread_id);
   if (compression == Compression::kAuto && overhead + state_json.size() <= kMaxItemBytes) {
@@ -170,41 +179,43 @@ StoredHead read_head(const std::string& thread_id, const Item& item) {
     auto it = item.find(name);
     return it == item.end() ? nullptr : &it->second;
   };
-  if (const V* v = find("version")) head.version = parse_int(thread_id, "version", *v);
-  if (head.version < 0) corrupt(thread_id, "version", "is negative");
-  if (const V* v = find("ttl")) head.ttl_epoch = parse_int(thread_id, "ttl", *v);
+  if (const V* v = find("version")) head.version = parse_stored_int(thread_id, "version", *v);
+  if (head.version < 0) throw_corrupt(thread_id, "version", "is negative");
+  if (const V* v = find("ttl")) head.ttl_epoch = parse_stored_int(thread_id, "ttl", *v);
   if (const V* v = find("updated_at")) {
-    if (!v->is(V::Type::kS)) corrupt(thread_id, "updated_at", "is not a string");
+    if (!v->is(V::Type::kS)) throw_corrupt(thread_id, "updated_at", "is not a string");
     head.updated_at = v->scalar();
   }
   if (const V* v = find("save_id"); v && v->is(V::Type::kS)) head.save_id = v->scalar();
   if (const V* v = find("state")) {
     if (!v->is(V::Type::kS))
-      corrupt(thread_id, "state", std::string("is of type ") + type_tag(v->type()) + ", not S");
+      throw_corrupt(thread_id, "state", std::string("is of type ") + type_tag(v->type()) + ", not S");
     head.layout = StoredHead::Layout::kPlain;
     head.plain_state = &v->scalar();
   } else if (const V* z = find("state_zstd")) {
-    if (!z->is(V::Type::kB)) corrupt(thread_id, "state_zstd", "is not binary");
+    if (!z->is(V::Type::kB)) throw_corrupt(thread_id, "state_zstd", "is not binary");
     head.layout = StoredHead::Layout::kCompressed;
     head.compressed = &z->scalar();
+  } else if (find("head_state")) {
+    head.layout = StoredHead::Layout::kIncremental;  // incremental_layout.hpp reads the rest
   } else if (const V* c = find("chunk_count")) {
     head.layout = StoredHead::Layout::kChunked;
-    std::int64_t count = parse_int(thread_id, "chunk_count", *c);
+    std::int64_t count = parse_stored_int(thread_id, "chunk_count", *c);
     if (count < 1 || count > static_cast<std::int64_t>(kMaxChunks)) {
-      corrupt(thread_id, "chunk_count",
-              "is " + std::to_string(count) + ", outside 1.." + std::to_string(kMaxChunks));
+      throw_corrupt(thread_id, "chunk_count",
+                    "is " + std::to_string(count) + ", outside 1.." + std::to_string(kMaxChunks));
     }
     head.chunk_count = static_cast<std::size_t>(count);
     const V* bytes = find("state_bytes");
-    if (!bytes) corrupt(thread_id, "state_bytes", "is missing");
-    std::int64_t n = parse_int(thread_id, "state_bytes", *bytes);
+    if (!bytes) throw_corrupt(thread_id, "state_bytes", "is missing");
+    std::int64_t n = parse_stored_int(thread_id, "state_bytes", *bytes);
     if (n <= 0 || static_cast<std::size_t>(n) > head.chunk_count * kChunkPayloadBytes) {
-      corrupt(thread_id, "state_bytes", "does not match chunk_count");
+      throw_corrupt(thread_id, "state_bytes", "does not match chunk_count");
     }
     head.state_bytes = static_cast<std::size_t>(n);
-    if (head.save_id.empty()) corrupt(thread_id, "save_id", "is missing from a chunked state");
+    if (head.save_id.empty()) throw_corrupt(thread_id, "save_id", "is missing from a chunked state");
   } else {
-    corrupt(thread_id, "state", "is missing");
+    throw_corrupt(thread_id, "state", "is missing");
   }
   return head;
 }
@@ -218,15 +229,15 @@ std::optional<std::string> assemble_chunks(const std::string& thread_id, const S
     auto data = chunk.find("data");
     auto owner = chunk.find("chunk_of");
     if (owner == chunk.end() || owner->second.scalar() != thread_id)
-      corrupt(thread_id, "chunk_of", "names another thread");
+      throw_corrupt(thread_id, "chunk_of", "names another thread");
     if (save == chunk.end() || save->second.scalar() != head.save_id)
-      corrupt(thread_id, "save_id", "of a chunk is from another save");
-    if (index == chunk.end()) corrupt(thread_id, "chunk_index", "is missing");
-    std::int64_t i = parse_int(thread_id, "chunk_index", index->second);
+      throw_corrupt(thread_id, "save_id", "of a chunk is from another save");
+    if (index == chunk.end()) throw_corrupt(thread_id, "chunk_index", "is missing");
+    std::int64_t i = parse_stored_int(thread_id, "chunk_index", index->second);
     if (i < 0 || static_cast<std::size_t>(i) >= head.chunk_count)
-      corrupt(thread_id, "chunk_index", "is out of range");
+      throw_corrupt(thread_id, "chunk_index", "is out of range");
     if (data == chunk.end() || !data->second.is(V::Type::kB))
-      corrupt(thread_id, "data", "of a chunk is not binary");
+      throw_corrupt(thread_id, "data", "of a chunk is not binary");
     parts[static_cast<std::size_t>(i)] = &data->second.scalar();
   }
   std::string out;
@@ -236,8 +247,9 @@ std::optional<std::string> assemble_chunks(const std::string& thread_id, const S
     out += *part;
   }
   if (out.size() != head.state_bytes) {
-    corrupt(thread_id, "state_bytes",
-            "says " + std::to_string(head.state_bytes) + " bytes, chunks hold " + std::to_string(out.size()));
+    throw_corrupt(
+        thread_id, "state_bytes",
+        "says " + std::to_string(head.state_bytes) + " bytes, chunks hold " + std::to_string(out.size()));
   }
   return out;
 }

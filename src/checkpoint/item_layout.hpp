@@ -43,6 +43,17 @@ struct SaveItems {
 SaveItems build_save_items(const std::string& thread_id, const PreparedState& prepared, std::int64_t version,
                            const std::string& updated_at, std::optional<std::int64_t> ttl_epoch);
 
+/// CorruptStateError naming the thread and attribute: "stored attribute 'a' <what>; ...".
+[[noreturn]] void throw_corrupt(const std::string& thread_id, const std::string& attribute,
+                                const std::string& what);
+/// A stored whole number (type N, 64 bits); CorruptStateError otherwise.
+std::int64_t parse_stored_int(const std::string& thread_id, const std::string& attribute,
+                              const dynamodb::AttributeValue& value);
+/// StateTooLargeError (size and limit) when `bytes` is beyond `max_state_bytes`.
+void check_state_size(const std::string& thread_id, std::size_t bytes, std::size_t max_state_bytes);
+/// InvalidArgumentError naming the thread when `text` is not valid UTF-8.
+void check_utf8(const std::string& thread_id, std::string_view text);
+
 std::string chunk_key(const std::string& thread_id, const std::string& save_id, std::size_t index);
 std::string new_save_id();
 
@@ -52,7 +63,7 @@ struct StoredHead {
   std::string updated_at;
   std::optional<std::int64_t> ttl_epoch;
   std::string save_id;
-  enum class Layout { kPlain, kCompressed, kChunked } layout = Layout::kPlain;
+  enum class Layout { kPlain, kCompressed, kChunked, kIncremental } layout = Layout::kPlain;
   const std::string* plain_state = nullptr;  ///< kPlain: points into the item
   const std::string* compressed = nullptr;   ///< kCompressed
   std::size_t chunk_count = 0;               ///< kChunked

@@ -2,6 +2,7 @@
 
 #include "agents/checkpoint/state.hpp"
 #include "checkpoint/json_value.hpp"
+#include "checkpoint/message_json.hpp"
 
 namespace agents {
 
@@ -69,6 +70,13 @@ void write_message(JsonWriter& w, const Message& m) {
 }
 
 }  // namespace
+
+std::string detail::encode_message_json(const Message& message) {
+  rapidjson::StringBuffer buffer(nullptr, message.content.size() + 64);
+  JsonWriter w(buffer);
+  write_message(w, message);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
 
 std::string encode_state_json(const AgentStateSnapshot& state) {
   std::size_t estimate = 64;
@@ -320,6 +328,18 @@ StatusOr<AgentStateSnapshot> decode_state_json(std::string_view json) {
     if (!ok) return Status(ErrorCode::kInvalidArgument, "state: " + d.error);
   }
   return state;
+}
+
+Status detail::decode_messages_json(std::string_view json_array, std::vector<Message>& out) {
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (auto err = parser.parse(json_array.data(), json_array.size()).get(root)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  std::string("messages are not valid JSON: ") + simdjson::error_message(err));
+  }
+  Decoder d;
+  if (!d.messages(root, out)) return Status(ErrorCode::kInvalidArgument, d.error);
+  return Status();
 }
 
 }  // namespace agents

@@ -29,10 +29,11 @@ std::string temp_dir() {
 }
 
 std::shared_ptr<Checkpointer> dynamodb_backend(const agents::testing::LocalServer& server,
-                                               const std::string& table) {
+                                               const std::string& table, bool incremental = false) {
   std::string endpoint = agents::testing::endpoint_or_skip(server);
   auto cp = std::make_shared<DynamoDbCheckpointer>(table);
   cp->with_endpoint(endpoint).with_region("us-east-1").with_credentials(agents::testing::local_credentials());
+  cp->with_incremental(incremental);
   return cp;
 }
 
@@ -60,6 +61,12 @@ std::vector<Backend> backends() {
        [] { return new_dynamodb_table(kDynamoDbLocal); }},
       {"Dynalite", [](const std::string& t) { return dynamodb_backend(kDynalite, t); },
        [] { return new_dynamodb_table(kDynalite); }},
+      // Incremental saves (history in segment items) must behave exactly the same.
+      {"DynamoDbLocalIncremental",
+       [](const std::string& t) { return dynamodb_backend(kDynamoDbLocal, t, true); },
+       [] { return new_dynamodb_table(kDynamoDbLocal); }},
+      {"DynaliteIncremental", [](const std::string& t) { return dynamodb_backend(kDynalite, t, true); },
+       [] { return new_dynamodb_table(kDynalite); }},
   };
 }
 
@@ -67,8 +74,9 @@ class CheckpointerConformance : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
     const auto& name = GetParam().name;
-    if (name == "DynamoDbLocal" || name == "Dynalite") {
-      const auto& server = name == "Dynalite" ? agents::testing::kDynalite : agents::testing::kDynamoDbLocal;
+    if (name.starts_with("DynamoDbLocal") || name.starts_with("Dynalite")) {
+      const auto& server =
+          name.starts_with("Dynalite") ? agents::testing::kDynalite : agents::testing::kDynamoDbLocal;
       AGENTS_REQUIRE_LOCAL_SERVER(server, endpoint);
     }
     store_ = GetParam().new_store();
@@ -221,6 +229,8 @@ TEST_P(CheckpointerConformance, ConcurrentWritersWithRetryLoseNoIncrement) {
           auto loaded = mine->load_state("counter");
           int value = loaded->state.scratchpad.count("n") ? loaded->state.scratchpad.at("n").get<int>() : 0;
           loaded->state.scratchpad["n"] = value + 1;
+          // Each increment is also a turn: the history grows under contention.
+          loaded->state.messages.push_back(Message::user("increment " + std::to_string(value + 1)));
           try {
             mine->save_state("counter", loaded->state, SavePrecondition::after_load(loaded));
             break;
@@ -232,8 +242,35 @@ TEST_P(CheckpointerConformance, ConcurrentWritersWithRetryLoseNoIncrement) {
     });
   }
   for (auto& w : workers) w.join();
-  EXPECT_EQ(cp_->load_state("counter")->state.scratchpad.at("n"), kThreads * kIncrements);
-  EXPECT_EQ(cp_->load_state("counter")->version, 1 + kThreads * kIncrements);
+  auto final_state = cp_->load_state("counter");
+  EXPECT_EQ(final_state->state.scratchpad.at("n"), kThreads * kIncrements);
+  EXPECT_EQ(final_state->version, 1 + kThreads * kIncrements);
+  ASSERT_EQ(final_state->state.messages.size(), static_cast<std::size_t>(kThreads * kIncrements));
+  for (int i = 0; i < kThreads * kIncrements; ++i) {
+    EXPECT_EQ(final_state->state.messages[i].content, "increment " + std::to_string(i + 1));
+  }
+}
+
+// An agent's life: load, append a turn, save; now and then the history is edited or truncated
+// (a summariser), and a second instance takes over. Every load is exactly the last save.
+TEST_P(CheckpointerConformance, AGrowingConversationLoadsExactlyAfterEveryTurn) {
+  AgentStateSnapshot expected;
+  for (std::size_t turn = 0; turn < 24; ++turn) {
+    auto cp = turn % 5 == 0 ? another_instance() : cp_;
+    auto loaded = cp->load_state("chat");
+    ASSERT_EQ(loaded ? loaded->state : AgentStateSnapshot{}, expected) << "turn " << turn;
+    AgentStateSnapshot next = expected;
+    auto more = agents::testing::conversation(1, 300, static_cast<unsigned>(turn));
+    next.messages.insert(next.messages.end(), more.messages.begin(), more.messages.end());
+    next.todos.push_back({"turn " + std::to_string(turn), TodoStatus::kCompleted});
+    if (turn == 9) next.messages[2].content = "an edited message";
+    if (turn == 17) next.messages.erase(next.messages.begin(), next.messages.begin() + 20);
+    cp->save_state("chat", next, SavePrecondition::after_load(loaded));
+    expected = std::move(next);
+  }
+  auto loaded = another_instance()->load_state("chat");
+  EXPECT_EQ(loaded->state, expected);
+  EXPECT_EQ(loaded->version, 24);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CheckpointerConformance, ::testing::ValuesIn(backends()),

@@ -1,6 +1,7 @@
-// The chunk-set reader: a stored head and its chunk items (DynamoDB JSON), or raw bytes taken as
-// a compressed state, through read_head -> assemble_chunks -> zstd_decompress -> decode. Anything
-// wrong must be a CorruptStateError; what loads must survive encode -> decode unchanged.
+// The chunk-set reader: a stored head and its chunk or segment items (DynamoDB JSON), or raw
+// bytes taken as a compressed state, through read_head -> assemble_chunks -> zstd_decompress ->
+// decode, or base_from_head -> assemble_history for incremental heads. Anything wrong must be a
+// CorruptStateError; what loads must survive encode -> decode unchanged.
 //   {"head": {<item>}, "chunks": [{<item>}, ...]}
 #include <simdjson.h>
 
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "agents/core/error.hpp"
+#include "checkpoint/incremental_layout.hpp"
 #include "checkpoint/item_layout.hpp"
 #include "dynamodb/json_codec.hpp"
 
@@ -60,6 +62,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case StoredHead::Layout::kChunked: {
         auto assembled = assemble_chunks(thread, stored, chunks);
         if (assembled) check_round_trip(zstd_decompress(thread, "data", *assembled, kMaxState));
+        break;
+      }
+      case StoredHead::Layout::kIncremental: {
+        auto base = base_from_head(thread, head);
+        if (!base) break;
+        if (base_from_hint(history_hint(*base)) != base) __builtin_trap();  // hints carry the base whole
+        auto state = assemble_history(thread, head, *base, chunks, 0);
+        if (state) check_round_trip(agents::encode_state_json(*state));
         break;
       }
     }

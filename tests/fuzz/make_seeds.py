@@ -84,6 +84,19 @@ write("chunk_set", "count_lies", compact({"head": dict(chunked_head, chunk_count
 write("chunk_set", "ttl_and_huge_version", compact({"head": dict(head, state={"S": "{}"}, ttl={"N": "1700000000"},
                                                                  version={"N": "99999999999999999999"})}))
 write("chunk_set", "raw_zstd", z)
+# incremental heads: the state without messages, and segments holding them
+messages = json.loads(compact(RICH)).get("messages", [])
+rest = {k: v for k, v in json.loads(compact(RICH)).items() if k != "messages"}
+seg_items = [{"thread_id": {"S": "fuzz-thread#seg#0123456789abcdef-%d" % i}, "chunk_of": {"S": "fuzz-thread"},
+              "save_id": {"S": "0123456789abcdef"}, "first_message": {"N": str(first)},
+              "message_count": {"N": str(len(part))}, "messages": {"S": compact(part)}}
+             for i, (first, part) in enumerate([(0, messages[:2]), (2, messages[2:])])]
+inc_head = dict(head, head_state={"S": compact(rest)}, message_count={"N": str(len(messages))},
+                history_digest={"S": "00" * 32},
+                segments={"L": [{"M": {"id": {"S": "0123456789abcdef-%d" % i}, "n": {"N": seg["message_count"]["N"]},
+                                       "lvl": {"N": "0"}, "ttl": {"N": "1900000000"}}} for i, seg in enumerate(seg_items)]})
+write("chunk_set", "incremental", compact({"head": inc_head, "chunks": seg_items}))
+write("chunk_set", "incremental_segment_missing", compact({"head": inc_head, "chunks": seg_items[1:]}))
 write("chunk_set", "raw_zstd_empty_state", zstd(b"{}"))
 
 # --- dynamodb_response: byte 0 = operation (0..10), byte 1 = status (0:200 1:400 2:500), then the body

@@ -50,6 +50,11 @@ class DynamoDbCheckpointer final : public Checkpointer {
   /// Strict: a save without a precondition must create the thread (never blindly overwrite).
   DynamoDbCheckpointer& with_strict_concurrency(bool strict);
   DynamoDbCheckpointer& with_compression(Compression compression);
+  /// Incremental saves (docs/item-layout.md): the message history is stored as append-only
+  /// segment items and a save writes only the messages added since the load, so a turn's cost
+  /// does not grow with the conversation. Off by default: the Rust crate cannot read such
+  /// threads. Loads read every layout whichever way this is set; the next save writes this one.
+  DynamoDbCheckpointer& with_incremental(bool incremental);
   /// Largest state (uncompressed JSON bytes) a save accepts; larger ones fail before any write.
   DynamoDbCheckpointer& with_max_state_bytes(std::size_t bytes);
   /// Receives one event per DynamoDB call (operation, latency, bytes, capacity, retries).

@@ -1,0 +1,434 @@
+#include "checkpoint/incremental_layout.hpp"
+
+#include <openssl/evp.h>
+
+#include <charconv>
+#include <memory>
+
+#include "agents/core/error.hpp"
+#include "checkpoint/item_layout.hpp"
+#include "checkpoint/message_json.hpp"
+
+namespace agents::detail {
+
+using dynamodb::AttributeValue;
+using dynamodb::Item;
+using V = AttributeValue;
+
+namespace {
+
+constexpr std::string_view kHintPrefix = "history1|";
+// A hostile head must not make a load fan out without bound.
+constexpr std::size_t kMaxStoredSegments = 4 * kMaxSegments;
+
+// SHA-256 that can report the digest of a prefix and go on.
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
+  void update(std::string_view data) { EVP_DigestUpdate(ctx_.get(), data.data(), data.size()); }
+  std::string hex_so_far() const {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> copy(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    EVP_MD_CTX_copy_ex(copy.get(), ctx_.get());
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(copy.get(), digest, &length);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < length; ++i) {
+      out += kHex[digest[i] >> 4];
+      out += kHex[digest[i] & 0xF];
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
+};
+
+bool parse_size(std::string_view text, std::size_t& out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
+}
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t end = text.find(separator, start);
+    out.push_back(text.substr(start, end - start));
+    if (end == std::string_view::npos) return out;
+    start = end + 1;
+  }
+}
+
+// Segment ids are "<save id>-<index>": hex and digits only, so keys and hints need no escaping.
+bool valid_segment_id(std::string_view id) {
+  if (id.empty() || id.size() > 40) return false;
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-')) return false;
+  }
+  return true;
+}
+
+V segment_entry(const SegmentRef& s) {
+  dynamodb::AttributeMap m{{"id", V::S(s.id)},
+                           {"n", V::N(static_cast<long long>(s.count))},
+                           {"lvl", V::N(static_cast<long long>(s.level))}};
+  if (s.ttl_epoch) m.emplace("ttl", V::N(*s.ttl_epoch));
+  return V::M(std::move(m));
+}
+
+// A segment planned by a save: an existing one it keeps, or a new one it writes.
+struct PlannedSegment {
+  SegmentRef ref;
+  std::size_t first = 0;  ///< index of its first message in the state
+  bool fresh = false;
+};
+
+// Everything a plan needs about the state's messages, encoded once.
+class History {
+ public:
+  explicit History(const std::vector<Message>& messages) {
+    encoded_.reserve(messages.size());
+    offsets_.reserve(messages.size() + 1);
+    offsets_.push_back(0);
+    for (const auto& m : messages) {
+      encoded_.push_back(encode_message_json(m));
+      offsets_.push_back(offsets_.back() + encoded_.back().size());
+    }
+  }
+  std::size_t size() const { return encoded_.size(); }
+  const std::string& message(std::size_t i) const { return encoded_[i]; }
+  /// Bytes of the JSON array holding messages [first, last).
+  std::size_t array_bytes(std::size_t first, std::size_t last) const {
+    return offsets_[last] - offsets_[first] + (last - first) + 1;
+  }
+  std::string array(std::size_t first, std::size_t last) const {
+    std::string out;
+    out.reserve(array_bytes(first, last));
+    out += '[';
+    for (std::size_t i = first; i < last; ++i) {
+      if (i > first) out += ',';
+      out += encoded_[i];
+    }
+    out += ']';
+    return out;
+  }
+
+ private:
+  std::vector<std::string> encoded_;
+  std::vector<std::size_t> offsets_;
+};
+
+class Planner {
+ public:
+  Planner(const History& history, const SaveTimes& times) : history_(history), times_(times) {}
+
+  std::vector<PlannedSegment> segments;
+
+  void keep(const SegmentRef& ref, std::size_t first) { segments.push_back({ref, first, false}); }
+
+  /// Adds messages [first, last) as one segment of `level`, or, when they do not fit one,
+  /// as sealed segments filled in order (each pair of neighbours overflows one, so they are
+  /// more than half full on average). False when a single message does not fit a segment.
+  bool pack(std::size_t first, std::size_t last, int level) {
+    if (history_.array_bytes(first, last) <= kSegmentBytes) {
+      add(first, last, level);
+      return true;
+    }
+    std::size_t start = first;
+    for (std::size_t i = first; i < last; ++i) {
+      if (history_.array_bytes(i, i + 1) > kSegmentBytes) return false;
+      if (i > start && history_.array_bytes(start, i + 1) > kSegmentBytes) {
+        add(start, i, kSealedLevel);
+        start = i;
+      }
+    }
+    add(start, last, kSealedLevel);
+    return true;
+  }
+
+  /// Merges the newest kSegmentFanIn segments while they share a level, like a counter
+  /// carrying into the next digit.
+  void merge_full_levels() {
+    while (segments.size() >= kSegmentFanIn) {
+      int level = segments.back().ref.level;
+      if (level == kSealedLevel) return;
+      auto group = segments.end() - static_cast<std::ptrdiff_t>(kSegmentFanIn);
+      for (auto it = group; it != segments.end(); ++it) {
+        if (it->ref.level != level) return;
+      }
+      std::size_t first = group->first;
+      std::size_t last = segments.back().first + segments.back().ref.count;
+      segments.erase(group, segments.end());
+      pack(first, last, level + 1);  // every message here already fitted a segment
+    }
+  }
+
+  std::string save_id = new_save_id();
+
+ private:
+  void add(std::size_t first, std::size_t last, int level) {
+    SegmentRef ref{save_id + "-" + std::to_string(next_index_++), last - first, level, times_.segment_ttl};
+    segments.push_back({std::move(ref), first, true});
+  }
+
+  const History& history_;
+  const SaveTimes& times_;
+  std::size_t next_index_ = 0;
+};
+
+// A segment may stay only if it outlives the head that names it, and carries an expiry exactly
+// when the thread does (so that TTL removes every item of an expired thread).
+bool outlives_head(const SegmentRef& segment, const std::optional<std::int64_t>& head_ttl) {
+  if (!head_ttl) return !segment.ttl_epoch;
+  return segment.ttl_epoch && *segment.ttl_epoch >= *head_ttl;
+}
+
+}  // namespace
+
+std::string segment_key(const std::string& thread_id, const std::string& segment_id) {
+  return thread_id + "#seg#" + segment_id;
+}
+
+std::string history_hint(const HistoryBase& base) {
+  std::string out(kHintPrefix);
+  out += base.save_id + "|" + std::to_string(base.message_count) + "|" + base.digest + "|";
+  for (std::size_t i = 0; i < base.segments.size(); ++i) {
+    const auto& s = base.segments[i];
+    if (i > 0) out += ';';
+    out += s.id + "," + std::to_string(s.count) + "," + std::to_string(s.level) + ",";
+    if (s.ttl_epoch) out += std::to_string(*s.ttl_epoch);
+  }
+  return out;
+}
+
+bool is_history_hint(std::string_view hint) { return hint.substr(0, kHintPrefix.size()) == kHintPrefix; }
+
+std::optional<HistoryBase> base_from_hint(std::string_view hint) {
+  if (!is_history_hint(hint)) return std::nullopt;
+  auto parts = split(hint.substr(kHintPrefix.size()), '|');
+  if (parts.size() != 4) return std::nullopt;
+  HistoryBase base;
+  base.save_id = std::string(parts[0]);
+  base.digest = std::string(parts[2]);
+  if (!parse_size(parts[1], base.message_count)) return std::nullopt;
+  std::size_t total = 0;
+  if (!parts[3].empty()) {
+    for (std::string_view entry : split(parts[3], ';')) {
+      auto fields = split(entry, ',');
+      if (fields.size() != 4 || !valid_segment_id(fields[0])) return std::nullopt;
+      SegmentRef s;
+      s.id = std::string(fields[0]);
+      std::size_t level = 0;
+      if (!parse_size(fields[1], s.count) || !parse_size(fields[2], level)) return std::nullopt;
+      s.level = static_cast<int>(level);
+      if (!fields[3].empty()) {
+        std::int64_t ttl = 0;
+        auto [ptr, ec] = std::from_chars(fields[3].data(), fields[3].data() + fields[3].size(), ttl);
+        if (ec != std::errc() || ptr != fields[3].data() + fields[3].size()) return std::nullopt;
+        s.ttl_epoch = ttl;
+      }
+      total += s.count;
+      base.segments.push_back(std::move(s));
+    }
+  }
+  if (total != base.message_count) return std::nullopt;
+  return base;
+}
+
+std::optional<HistoryBase> base_from_head(const std::string& thread_id, const Item& head) {
+  auto count = head.find("message_count");
+  if (count == head.end()) return std::nullopt;
+  HistoryBase base;
+  std::int64_t n = parse_stored_int(thread_id, "message_count", count->second);
+  if (n < 0) throw_corrupt(thread_id, "message_count", "is negative");
+  base.message_count = static_cast<std::size_t>(n);
+  auto digest = head.find("history_digest");
+  if (digest == head.end() || !digest->second.is(V::Type::kS))
+    throw_corrupt(thread_id, "history_digest", "is missing or not a string");
+  base.digest = digest->second.scalar();
+  auto save = head.find("save_id");
+  if (save == head.end() || !save->second.is(V::Type::kS))
+    throw_corrupt(thread_id, "save_id", "is missing from an incremental head");
+  base.save_id = save->second.scalar();
+  std::size_t total = 0;
+  if (auto segments = head.find("segments"); segments != head.end()) {
+    if (!segments->second.is(V::Type::kL)) throw_corrupt(thread_id, "segments", "is not a list");
+    const auto& list = segments->second.list();
+    if (list.size() > kMaxStoredSegments)
+      throw_corrupt(thread_id, "segments", "names " + std::to_string(list.size()) + " segments");
+    for (const auto& entry : list) {
+      const auto& m = entry.map();
+      auto id = m.find("id");
+      auto n_of = m.find("n");
+      auto level = m.find("lvl");
+      if (!entry.is(V::Type::kM) || id == m.end() || n_of == m.end() || level == m.end() ||
+          !id->second.is(V::Type::kS) || !valid_segment_id(id->second.scalar())) {
+        throw_corrupt(thread_id, "segments", "holds an entry without a valid id, n and lvl");
+      }
+      SegmentRef s;
+      s.id = id->second.scalar();
+      std::int64_t c = parse_stored_int(thread_id, "segments.n", n_of->second);
+      std::int64_t l = parse_stored_int(thread_id, "segments.lvl", level->second);
+      if (c < 1 || l < 0 || l > kSealedLevel)
+        throw_corrupt(thread_id, "segments", "holds an entry out of range");
+      s.count = static_cast<std::size_t>(c);
+      s.level = static_cast<int>(l);
+      if (auto ttl = m.find("ttl"); ttl != m.end())
+        s.ttl_epoch = parse_stored_int(thread_id, "segments.ttl", ttl->second);
+      total += s.count;
+      base.segments.push_back(std::move(s));
+    }
+  }
+  if (total != base.message_count) {
+    throw_corrupt(
+        thread_id, "message_count",
+        "is " + std::to_string(base.message_count) + " but the segments hold " + std::to_string(total));
+  }
+  return base;
+}
+
+std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_id,
+                                                     const AgentStateSnapshot& state,
+                                                     const std::optional<HistoryBase>& previous,
+                                                     std::int64_t version, const SaveTimes& times,
+                                                     std::size_t max_state_bytes) {
+  History history(state.messages);
+  AgentStateSnapshot rest;
+  rest.todos = state.todos;
+  rest.files = state.files;
+  rest.scratchpad = state.scratchpad;
+  rest.pending_interrupts = state.pending_interrupts;
+  std::string head_state = encode_state_json(rest);
+
+  // The same checks, and the same sizes, as the plain layout's.
+  const std::size_t n = history.size();
+  const std::size_t plain_bytes =
+      head_state.size() +
+      (n == 0 ? 0 : std::string_view(",\"messages\":").size() + history.array_bytes(0, n));
+  check_state_size(thread_id, plain_bytes, max_state_bytes);
+  check_utf8(thread_id, head_state);
+  for (std::size_t i = 0; i < n; ++i) check_utf8(thread_id, history.message(i));
+
+  // Is the stored history a prefix of this one? Then only the rest is new.
+  Sha256 sha;
+  bool appends = false;
+  const bool may_append = previous && previous->message_count <= n;
+  for (std::size_t i = 0; i <= n; ++i) {
+    if (may_append && i == previous->message_count) appends = sha.hex_so_far() == previous->digest;
+    if (i == n) break;
+    sha.update(history.message(i));
+    sha.update("\n");
+  }
+
+  Planner planner(history, times);
+  std::size_t covered = 0;
+  if (appends) {
+    for (const auto& segment : previous->segments) {
+      // Older segments are rewritten (with a new expiry) rather than let expire under the head.
+      if (!outlives_head(segment, times.head_ttl)) break;
+      planner.keep(segment, covered);
+      covered += segment.count;
+    }
+  }
+  if (covered < n) {
+    // New turns start at level 0; a rewritten history (edited, or older than its expiry allows)
+    // is sealed, so that its bulk is not merged again.
+    const bool new_turns = previous ? appends && covered == previous->message_count : true;
+    if (!planner.pack(covered, n, new_turns ? 0 : kSealedLevel)) return std::nullopt;
+  }
+  planner.merge_full_levels();
+  if (planner.segments.size() > kMaxSegments) {
+    planner.segments.clear();
+    planner.pack(0, n, kSealedLevel);
+    if (planner.segments.size() > kMaxSegments) return std::nullopt;
+  }
+
+  IncrementalSave out;
+  out.save_id = planner.save_id;
+  out.base.save_id = planner.save_id;
+  out.base.message_count = n;
+  out.base.digest = sha.hex_so_far();
+  dynamodb::AttributeList entries;
+  for (const auto& planned : planner.segments) {
+    out.base.segments.push_back(planned.ref);
+    entries.push_back(segment_entry(planned.ref));
+    if (!planned.fresh) continue;
+    Item segment;
+    segment.emplace("thread_id", V::S(segment_key(thread_id, planned.ref.id)));
+    segment.emplace("chunk_of", V::S(thread_id));
+    segment.emplace("save_id", V::S(planner.save_id));
+    segment.emplace("first_message", V::N(static_cast<long long>(planned.first)));
+    segment.emplace("message_count", V::N(static_cast<long long>(planned.ref.count)));
+    segment.emplace("messages", V::S(history.array(planned.first, planned.first + planned.ref.count)));
+    if (planned.ref.ttl_epoch) segment.emplace("ttl", V::N(*planned.ref.ttl_epoch));
+    out.segments.push_back(std::move(segment));
+  }
+
+  Item& head = out.head;
+  head.emplace("thread_id", V::S(thread_id));
+  head.emplace("updated_at", V::S(times.updated_at));
+  head.emplace("version", V::N(version));
+  head.emplace("save_id", V::S(planner.save_id));
+  if (times.head_ttl) head.emplace("ttl", V::N(*times.head_ttl));
+  head.emplace("head_state", V::S(std::move(head_state)));
+  head.emplace("message_count", V::N(static_cast<long long>(n)));
+  head.emplace("history_digest", V::S(out.base.digest));
+  if (!entries.empty()) head.emplace("segments", V::L(std::move(entries)));
+  for (const auto& segment : out.segments) {
+    if (dynamodb::item_size(segment) > kMaxItemBytes) return std::nullopt;  // a very long thread id
+  }
+  if (dynamodb::item_size(head) > kMaxItemBytes) return std::nullopt;
+  return out;
+}
+
+std::optional<AgentStateSnapshot> assemble_history(const std::string& thread_id, const Item& head,
+                                                   const HistoryBase& base, const std::vector<Item>& segments,
+                                                   std::int64_t now_epoch) {
+  auto rest = head.find("head_state");
+  if (rest == head.end() || !rest->second.is(V::Type::kS))
+    throw_corrupt(thread_id, "head_state", "is missing or not a string");
+  auto decoded = decode_state_json(rest->second.scalar());
+  if (!decoded.ok())
+    throw_corrupt(thread_id, "head_state", "is not a valid state: " + decoded.status().message());
+  AgentStateSnapshot state = std::move(*decoded);
+  state.messages.clear();
+
+  std::map<std::string, const Item*, std::less<>> by_key;
+  for (const Item& segment : segments) {
+    auto key = segment.find("thread_id");
+    if (key != segment.end()) by_key.emplace(key->second.scalar(), &segment);
+  }
+  state.messages.reserve(base.message_count);
+  for (const SegmentRef& ref : base.segments) {
+    auto found = by_key.find(segment_key(thread_id, ref.id));
+    if (found == by_key.end()) return std::nullopt;
+    const Item& segment = *found->second;
+    auto owner = segment.find("chunk_of");
+    if (owner == segment.end() || owner->second.scalar() != thread_id)
+      throw_corrupt(thread_id, "chunk_of", "of segment " + ref.id + " names another thread");
+    if (auto ttl = segment.find("ttl"); ttl != segment.end()) {
+      std::int64_t expiry = parse_stored_int(thread_id, "ttl", ttl->second);
+      if (expiry < now_epoch) {
+        throw_corrupt(thread_id, "ttl",
+                      "of segment " + ref.id + " has passed (" + std::to_string(expiry) +
+                          ") while the thread's head is live: part of the history has expired");
+      }
+    }
+    auto messages = segment.find("messages");
+    if (messages == segment.end() || !messages->second.is(V::Type::kS))
+      throw_corrupt(thread_id, "messages", "of segment " + ref.id + " is missing or not a string");
+    std::size_t before = state.messages.size();
+    Status parsed = decode_messages_json(messages->second.scalar(), state.messages);
+    if (!parsed.ok()) throw_corrupt(thread_id, "messages", "of segment " + ref.id + ": " + parsed.message());
+    if (state.messages.size() - before != ref.count) {
+      throw_corrupt(thread_id, "messages",
+                    "of segment " + ref.id + " holds " + std::to_string(state.messages.size() - before) +
+                        " messages; the head says " + std::to_string(ref.count));
+    }
+  }
+  return state;
+}
+
+}  // namespace agents::detail

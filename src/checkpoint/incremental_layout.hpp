@@ -1,0 +1,92 @@
+// Incremental saves (docs/item-layout.md, "Incremental layout"), as pure functions: the message
+// history lives in immutable segment items, the head holds the rest of the state and names the
+// segments, so a turn writes its new messages and a small head, whatever the conversation's length.
+//   head     thread_id, head_state (S: the state without messages), message_count,
+//            history_digest, segments (L of M: id, n, lvl, ttl?), updated_at, ttl?, version, save_id
+//   segment  thread_id = "<thread>#seg#<id>", chunk_of, save_id, first_message, message_count,
+//            messages (S: a JSON array of messages), ttl?
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agents/checkpoint/state.hpp"
+#include "agents/dynamodb/attribute_value.hpp"
+
+namespace agents::detail {
+
+/// Segments of one level merged into one of the next level, LSM style: each message is
+/// rewritten about log16(turns) times, and a turn that merges nothing writes one segment.
+inline constexpr std::size_t kSegmentFanIn = 16;
+/// Level of segments that never merge again (full ones, rewritten bases).
+inline constexpr int kSealedLevel = 99;
+/// JSON bytes per segment: below the item limit with room for a 1 KB key and small attributes.
+inline constexpr std::size_t kSegmentBytes = 300 * 1024;
+/// Beyond this many segments a save repacks the whole history (a load reads at most this many).
+inline constexpr std::size_t kMaxSegments = 250;
+
+struct SegmentRef {
+  std::string id;
+  std::size_t count = 0;  ///< messages in the segment
+  int level = 0;
+  std::optional<std::int64_t> ttl_epoch;
+  friend bool operator==(const SegmentRef&, const SegmentRef&) = default;
+};
+
+/// The history a head names: what the next save needs to append without reading it back.
+struct HistoryBase {
+  std::string save_id;  ///< of the head
+  std::size_t message_count = 0;
+  std::string digest;  ///< SHA-256 over the stored messages' JSON, each followed by '\n'
+  std::vector<SegmentRef> segments;
+  friend bool operator==(const HistoryBase&, const HistoryBase&) = default;
+};
+
+std::string segment_key(const std::string& thread_id, const std::string& segment_id);
+
+/// A storage hint (LoadedState::storage_hint) that carries a HistoryBase, and back.
+std::string history_hint(const HistoryBase& base);
+bool is_history_hint(std::string_view hint);
+std::optional<HistoryBase> base_from_hint(std::string_view hint);
+
+/// The history named by a head (whole item or a projection holding message_count,
+/// history_digest, segments, save_id); nullopt for heads of the other layouts.
+/// Throws CorruptStateError naming the attribute for damaged ones.
+std::optional<HistoryBase> base_from_head(const std::string& thread_id, const dynamodb::Item& head);
+
+struct IncrementalSave {
+  dynamodb::Item head;
+  std::vector<dynamodb::Item> segments;  ///< new segment items, to write before the head
+  std::string save_id;
+  HistoryBase base;  ///< what the new head names
+};
+
+struct SaveTimes {
+  std::string updated_at;
+  std::optional<std::int64_t> head_ttl;     ///< the thread's expiry
+  std::optional<std::int64_t> segment_ttl;  ///< for new segments: twice as far out (see the .cpp)
+};
+
+/// Plans a save on top of `previous` (the history the replaced head names, if known): appends
+/// when the stored history is a prefix of the state's, rewrites it otherwise. nullopt when the
+/// state does not suit this layout (a message or the rest of the state too large for an item):
+/// the caller then saves it in the plain layout. Throws StateTooLargeError or
+/// InvalidArgumentError (not UTF-8) as the plain layout does.
+std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_id,
+                                                     const AgentStateSnapshot& state,
+                                                     const std::optional<HistoryBase>& previous,
+                                                     std::int64_t version, const SaveTimes& times,
+                                                     std::size_t max_state_bytes);
+
+/// The state a head and its segment items (any order) hold. nullopt when a segment is missing
+/// (a newer save may have replaced it); CorruptStateError naming the attribute for anything
+/// else, including a segment that expired while its head is live.
+std::optional<AgentStateSnapshot> assemble_history(const std::string& thread_id, const dynamodb::Item& head,
+                                                   const HistoryBase& base,
+                                                   const std::vector<dynamodb::Item>& segments,
+                                                   std::int64_t now_epoch);
+
+}  // namespace agents::detail

@@ -1,0 +1,276 @@
+// DynamoDbCheckpointer::with_incremental on both real local servers: what a turn writes, switching
+// layouts, cleanup of replaced and orphaned segments, expiry, and damaged chains. The conformance
+// and reliability suites run their tests in this mode too.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <mutex>
+
+#include "agents/checkpoint/dynamodb_checkpointer.hpp"
+#include "agents/dynamodb/client.hpp"
+#include "support/dynamodb_fixture.hpp"
+#include "support/sample_states.hpp"
+
+namespace agents {
+namespace {
+
+using agents::testing::LocalServer;
+using dynamodb::Item;
+using V = dynamodb::AttributeValue;
+
+std::int64_t now_epoch() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+AgentStateSnapshot with_turn(AgentStateSnapshot s, std::size_t turn, std::size_t bytes = 1000) {
+  auto more = agents::testing::conversation(1, bytes, static_cast<unsigned>(turn + 1));
+  for (auto& m : more.messages) s.messages.push_back(std::move(m));
+  return s;
+}
+
+class IncrementalCheckpointerTest : public ::testing::TestWithParam<LocalServer> {
+ protected:
+  void SetUp() override {
+    AGENTS_REQUIRE_LOCAL_SERVER(GetParam(), endpoint);
+    endpoint_ = endpoint;
+    client_ = agents::testing::make_local_client(endpoint);
+    table_ = agents::testing::unique_table_name("incremental");
+    agents::testing::create_table_and_wait(*client_, {.table = table_, .partition_key = {"thread_id", "S"}});
+    cp_ = make_checkpointer(true);
+  }
+
+  std::shared_ptr<DynamoDbCheckpointer> make_checkpointer(bool incremental) {
+    auto cp = std::make_shared<DynamoDbCheckpointer>(table_);
+    cp->with_endpoint(endpoint_)
+        .with_region("us-east-1")
+        .with_credentials(agents::testing::local_credentials())
+        .with_incremental(incremental);
+    cp->with_observer([this](const dynamodb::CallEvent& e) {
+      std::lock_guard lock(mu_);
+      calls_.push_back(e);
+    });
+    return cp;
+  }
+
+  std::vector<dynamodb::CallEvent> take_calls() {
+    std::lock_guard lock(mu_);
+    return std::exchange(calls_, {});
+  }
+
+  static std::vector<std::string> operations(const std::vector<dynamodb::CallEvent>& calls) {
+    std::vector<std::string> out;
+    for (const auto& c : calls) out.push_back(c.operation);
+    return out;
+  }
+
+  static std::size_t bytes_sent(const std::vector<dynamodb::CallEvent>& calls) {
+    std::size_t n = 0;
+    for (const auto& c : calls) n += c.bytes_sent;
+    return n;
+  }
+
+  Item raw_item(const std::string& key) {
+    auto got =
+        client_->get_item({.table = table_, .key = {{"thread_id", V::S(key)}}, .consistent_read = true});
+    EXPECT_TRUE(got.ok()) << got.status().message();
+    return got->item.value_or(Item{});
+  }
+
+  std::vector<Item> segment_items() {
+    auto all = client_->scan_all({.table = table_, .filter = "attribute_exists(chunk_of)"});
+    EXPECT_TRUE(all.ok());
+    return *all;
+  }
+
+  // One turn as an agent takes it: load, append, save conditionally on the load.
+  AgentStateSnapshot take_turn(Checkpointer& cp, const std::string& thread, std::size_t turn) {
+    auto loaded = cp.load_state(thread);
+    auto state = with_turn(loaded ? loaded->state : AgentStateSnapshot{}, turn);
+    cp.save_state(thread, state, SavePrecondition::after_load(loaded));
+    return state;
+  }
+
+  std::string endpoint_;
+  std::shared_ptr<dynamodb::DynamoDbClient> client_;
+  std::string table_;
+  std::shared_ptr<DynamoDbCheckpointer> cp_;
+  std::mutex mu_;
+  std::vector<dynamodb::CallEvent> calls_;
+};
+
+TEST_P(IncrementalCheckpointerTest, ATurnWritesItsMessagesAndTheHeadWhateverTheLength) {
+  AgentStateSnapshot state;
+  std::size_t early = 0, late = 0;
+  for (std::size_t turn = 0; turn < 40; ++turn) {
+    auto loaded = cp_->load_state("t");
+    EXPECT_EQ(loaded ? loaded->state : AgentStateSnapshot{}, state) << "turn " << turn;
+    state = with_turn(state, turn);
+    take_calls();
+    cp_->save_state("t", state, SavePrecondition::after_load(loaded));
+    auto calls = take_calls();
+    if (turn == 15 || turn == 31) {  // the turns that merge 16 segments into one
+      // The new turn goes straight into the merged segment: one segment, the head, and the 15
+      // segments it replaces deleted.
+      EXPECT_EQ(operations(calls).size(), 2u + 15u);
+      continue;
+    }
+    EXPECT_EQ(operations(calls), (std::vector<std::string>{"PutItem", "PutItem"})) << "turn " << turn;
+    if (turn == 5) early = bytes_sent(calls);
+    if (turn == 38) late = bytes_sent(calls);
+  }
+  EXPECT_LT(late, early * 3 / 2) << "turn 38 sent " << late << " bytes, turn 5 sent " << early;
+  take_calls();
+  auto loaded = cp_->load_state("t");
+  EXPECT_EQ(loaded->state, state);
+  EXPECT_EQ(operations(take_calls()), (std::vector<std::string>{"GetItem", "BatchGetItem"}));
+  EXPECT_EQ(loaded->version, 40);
+  EXPECT_EQ(segment_items().size(), 2u + 8u) << "two merged segments of 16 turns and 8 new ones";
+}
+
+TEST_P(IncrementalCheckpointerTest, ThreadsSwitchBetweenPlainAndIncrementalBothWays) {
+  auto plain = make_checkpointer(false);
+  auto state = agents::testing::rich_state();
+  plain->save_state("t", state);
+  EXPECT_EQ(raw_item("t").count("state"), 1u);
+
+  state = with_turn(state, 1);
+  auto loaded = cp_->load_state("t");
+  cp_->save_state("t", state, SavePrecondition::after_load(loaded));
+  Item head = raw_item("t");
+  EXPECT_EQ(head.count("state"), 0u) << "the Rust crate reads `state`: it must not find one without history";
+  EXPECT_EQ(head.count("head_state"), 1u);
+  EXPECT_EQ(segment_items().size(), 1u);
+  EXPECT_EQ(plain->load_state("t")->state, state) << "every checkpointer reads every layout";
+
+  state = with_turn(state, 2);
+  loaded = plain->load_state("t");
+  plain->save_state("t", state, SavePrecondition::after_load(loaded));
+  EXPECT_EQ(raw_item("t").count("state"), 1u) << "the next plain save writes a plain item";
+  EXPECT_TRUE(segment_items().empty()) << "and removes the segments";
+  EXPECT_EQ(cp_->load_state("t")->state, state);
+  EXPECT_EQ(cp_->load_state("t")->version, 3);
+}
+
+TEST_P(IncrementalCheckpointerTest, AStateTooLargeForAnIncrementalHeadIsSavedInThePlainLayouts) {
+  AgentStateSnapshot state = agents::testing::conversation(3, 500);
+  state.files["big.bin"] = agents::testing::incompressible_text(900'000);
+  auto saved = cp_->save("t", state);
+  EXPECT_EQ(raw_item("t").count("chunk_count"), 1u) << "files beyond one item: chunked";
+  EXPECT_EQ(cp_->load_state("t")->state, state);
+  state.files.erase("big.bin");
+  state = with_turn(state, 3);
+  cp_->save_state("t", state, SavePrecondition::after_save(saved));
+  EXPECT_EQ(raw_item("t").count("head_state"), 1u);
+  auto items = segment_items();
+  ASSERT_EQ(items.size(), 1u) << "the chunks went, one segment holds the history";
+  EXPECT_EQ(items[0].count("messages"), 1u);
+  EXPECT_EQ(cp_->load_state("t")->state, state);
+}
+
+TEST_P(IncrementalCheckpointerTest, DeleteRemovesEverySegmentAndListShowsTheThreadOnce) {
+  for (std::size_t turn = 0; turn < 5; ++turn) take_turn(*cp_, "t", turn);
+  take_turn(*cp_, "other", 0);
+  auto page = cp_->list_threads();
+  ASSERT_EQ(page.threads.size(), 2u);
+  EXPECT_EQ(page.threads[0].thread_id, "other");
+  EXPECT_EQ(page.threads[1].thread_id, "t");
+  EXPECT_EQ(page.threads[1].version, 5);
+  EXPECT_EQ(segment_items().size(), 6u);
+  EXPECT_TRUE(cp_->delete_thread("t"));
+  EXPECT_FALSE(cp_->load_state("t"));
+  auto left = segment_items();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].at("chunk_of").scalar(), "other");
+}
+
+TEST_P(IncrementalCheckpointerTest, ALosingSaveLeavesNothingBehindAndTheWinnerIsWhole) {
+  auto winner_state = take_turn(*cp_, "t", 0);
+  auto a = cp_->load_state("t");
+  auto b = make_checkpointer(true)->load_state("t");
+  winner_state = with_turn(a->state, 1);
+  cp_->save_state("t", winner_state, SavePrecondition::after_load(a));
+  EXPECT_THROW(cp_->save_state("t", with_turn(b->state, 2), SavePrecondition::after_load(b)), ConflictError);
+  EXPECT_EQ(segment_items().size(), 2u) << "the loser's segment is deleted";
+  EXPECT_EQ(cp_->load_state("t")->state, winner_state);
+  // A hint from another thread fails as a conflict, not as a broken chain.
+  take_turn(*cp_, "u", 0);
+  auto u = cp_->load_state("u");
+  auto t = cp_->load_state("t");
+  EXPECT_THROW(
+      cp_->save_state("u", with_turn(u->state, 1), SavePrecondition::version_is(u->version, t->storage_hint)),
+      ConflictError);
+  EXPECT_EQ(cp_->load_state("u")->state, u->state);
+}
+
+TEST_P(IncrementalCheckpointerTest, ABlindSaveAppendsToo) {
+  AgentStateSnapshot state;
+  for (std::size_t turn = 0; turn < 3; ++turn) {
+    state = with_turn(state, turn);
+    take_calls();
+    cp_->save_state("t", state);
+    if (turn > 0) {
+      EXPECT_EQ(operations(take_calls()), (std::vector<std::string>{"GetItem", "PutItem", "PutItem"}));
+    }
+  }
+  EXPECT_EQ(segment_items().size(), 3u);
+  EXPECT_EQ(cp_->load_state("t")->state, state);
+}
+
+TEST_P(IncrementalCheckpointerTest, OrphanedSegmentsAreRemovedAndLiveOnesKept) {
+  AgentStateSnapshot state;
+  for (std::size_t turn = 0; turn < 4; ++turn) state = take_turn(*cp_, "t", turn);
+  // What a save killed between its segment write and its head write leaves.
+  Item orphan{{"thread_id", V::S("t#seg#00000000deadbeef-0")},
+              {"chunk_of", V::S("t")},
+              {"save_id", V::S("00000000deadbeef")},
+              {"messages", V::S("[]")}};
+  ASSERT_TRUE(client_->put_item({.table = table_, .item = orphan}).ok());
+  EXPECT_EQ(cp_->remove_orphaned_chunks("t"), 1u);
+  EXPECT_EQ(segment_items().size(), 4u);
+  EXPECT_EQ(cp_->load_state("t")->state, state);
+}
+
+TEST_P(IncrementalCheckpointerTest, EveryItemOfTheThreadOutlivesItsHead) {
+  cp_->with_ttl(std::chrono::hours(1));
+  for (std::size_t turn = 0; turn < 3; ++turn) take_turn(*cp_, "t", turn);
+  const std::int64_t head_ttl = std::stoll(raw_item("t").at("ttl").scalar());
+  EXPECT_NEAR(static_cast<double>(head_ttl), static_cast<double>(now_epoch() + 3600), 60);
+  for (const auto& segment : segment_items()) {
+    const std::int64_t ttl = std::stoll(segment.at("ttl").scalar());
+    EXPECT_GE(ttl, head_ttl);
+    EXPECT_NEAR(static_cast<double>(ttl), static_cast<double>(now_epoch() + 7200), 60);
+  }
+}
+
+TEST_P(IncrementalCheckpointerTest, ABrokenChainIsCorruptStateNamingTheAttribute) {
+  for (std::size_t turn = 0; turn < 3; ++turn) take_turn(*cp_, "t", turn);
+  auto segments = segment_items();
+  ASSERT_EQ(segments.size(), 3u);
+  // A segment past its expiry under a live head (impossible under normal saves).
+  Item expired = segments[1];
+  expired["ttl"] = V::N(now_epoch() - 10);
+  ASSERT_TRUE(client_->put_item({.table = table_, .item = expired}).ok());
+  try {
+    cp_->load_state("t");
+    FAIL() << "expected CorruptStateError";
+  } catch (const CorruptStateError& e) {
+    EXPECT_EQ(e.attribute(), "ttl") << e.what();
+  }
+  // A missing segment.
+  ASSERT_TRUE(client_->delete_item({.table = table_, .key = {{"thread_id", expired.at("thread_id")}}}).ok());
+  try {
+    cp_->load_state("t");
+    FAIL() << "expected CorruptStateError";
+  } catch (const CorruptStateError& e) {
+    EXPECT_EQ(e.attribute(), "segments") << e.what();
+    EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, IncrementalCheckpointerTest,
+                         ::testing::Values(agents::testing::kDynamoDbLocal, agents::testing::kDynalite),
+                         agents::testing::server_test_name);
+
+}  // namespace
+}  // namespace agents

@@ -1,0 +1,342 @@
+// The incremental layout's planning and assembly as pure functions, over an in-memory map of
+// items that stands for a table: what each save writes, what a load reads back, how segments
+// merge, and how expiry and damaged items are handled. The same layout runs against the real
+// local servers in the checkpointer, conformance and reliability suites.
+#include "checkpoint/incremental_layout.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "agents/core/error.hpp"
+#include "checkpoint/item_layout.hpp"
+#include "support/sample_states.hpp"
+
+namespace agents::detail {
+namespace {
+
+using dynamodb::Item;
+using V = dynamodb::AttributeValue;
+
+constexpr std::size_t kNoLimit = 64 * 1024 * 1024;
+
+// A table of items keyed by thread_id, and the save/load steps the checkpointer performs on it.
+class Store {
+ public:
+  explicit Store(std::string thread) : thread_(std::move(thread)) {}
+
+  struct Written {
+    std::size_t segments = 0;
+    std::size_t bytes = 0;  ///< item bytes of the segments and the head
+  };
+
+  Written save(const AgentStateSnapshot& state, SaveTimes times = {"2026-01-01T00:00:00.000Z", {}, {}}) {
+    std::optional<HistoryBase> previous;
+    if (head_) previous = base_from_head(thread_, *head_);
+    auto plan = plan_incremental_save(thread_, state, previous, ++version_, times, kNoLimit);
+    EXPECT_TRUE(plan.has_value());
+    if (!plan) return {};
+    Written w{plan->segments.size(), dynamodb::item_size(plan->head)};
+    for (auto& s : plan->segments) {
+      w.bytes += dynamodb::item_size(s);
+      items_[s.at("thread_id").scalar()] = s;
+    }
+    head_ = plan->head;
+    // The checkpointer deletes what the replaced head named and the new one does not.
+    if (previous) {
+      for (const auto& s : previous->segments) {
+        bool kept = false;
+        for (const auto& n : plan->base.segments) kept = kept || n.id == s.id;
+        if (!kept) items_.erase(segment_key(thread_, s.id));
+      }
+    }
+    return w;
+  }
+
+  AgentStateSnapshot load(std::int64_t now = 0) {
+    auto base = base_from_head(thread_, *head_);
+    std::vector<Item> segments;
+    for (const auto& s : base->segments) {
+      auto it = items_.find(segment_key(thread_, s.id));
+      if (it != items_.end()) segments.push_back(it->second);
+    }
+    auto state = assemble_history(thread_, *head_, *base, segments, now);
+    EXPECT_TRUE(state.has_value());
+    return state ? *state : AgentStateSnapshot{};
+  }
+
+  HistoryBase base() const { return *base_from_head(thread_, *head_); }
+  std::size_t item_count() const { return items_.size(); }
+  std::map<std::string, Item>& items() { return items_; }
+  Item& head() { return *head_; }
+
+ private:
+  std::string thread_;
+  std::int64_t version_ = 0;
+  std::optional<Item> head_;
+  std::map<std::string, Item> items_;  // segment items
+};
+
+AgentStateSnapshot with_turn(AgentStateSnapshot s, std::size_t turn, std::size_t bytes = 1000) {
+  auto more = testing::conversation(1, bytes, static_cast<unsigned>(turn + 1));
+  for (auto& m : more.messages) s.messages.push_back(std::move(m));
+  return s;
+}
+
+TEST(IncrementalLayout, AHeadWithoutMessagesKeepsTheRestOfTheStateAndNoRustStateAttribute) {
+  Store store("t");
+  auto state = testing::rich_state();
+  store.save(state);
+  EXPECT_EQ(store.load(), state);
+  EXPECT_EQ(store.head().count("state"), 0u) << "the Rust crate must not read a state without its history";
+  auto rest = decode_state_json(store.head().at("head_state").scalar());
+  ASSERT_TRUE(rest.ok());
+  EXPECT_TRUE(rest->messages.empty());
+  EXPECT_EQ(rest->todos, state.todos);
+  EXPECT_EQ(store.head().at("message_count").scalar(), std::to_string(state.messages.size()));
+}
+
+TEST(IncrementalLayout, AnAppendWritesOnlyTheNewMessagesInOneSegment) {
+  Store store("t");
+  AgentStateSnapshot state = testing::conversation(20, 1000);
+  store.save(state);
+  auto before = store.base();
+  state = with_turn(state, 20);
+  state.todos.push_back({"new todo", TodoStatus::kPending});
+  auto written = store.save(state);
+  EXPECT_EQ(written.segments, 1u);
+  auto after = store.base();
+  ASSERT_EQ(after.segments.size(), before.segments.size() + 1);
+  EXPECT_TRUE(std::equal(before.segments.begin(), before.segments.end(), after.segments.begin()));
+  EXPECT_EQ(after.segments.back().count, 2u);
+  EXPECT_LT(written.bytes, 3000u) << "a turn of ~1 KB must not rewrite the 20 KB history";
+  EXPECT_EQ(store.load(), state);
+}
+
+TEST(IncrementalLayout, ASaveWithoutNewMessagesWritesOnlyTheHead) {
+  Store store("t");
+  AgentStateSnapshot state = testing::conversation(5, 500);
+  store.save(state);
+  state.scratchpad["k"] = 1;
+  EXPECT_EQ(store.save(state).segments, 0u);
+  EXPECT_EQ(store.load(), state);
+}
+
+TEST(IncrementalLayout, ARewrittenHistoryGetsAFreshBaseAndTheOldSegmentsGo) {
+  Store store("t");
+  AgentStateSnapshot state = testing::conversation(10, 400);
+  store.save(state);
+  for (int t = 10; t < 14; ++t) store.save(state = with_turn(state, t, 400));
+  auto old = store.base();
+  state.messages[3].content = "summarised";  // an edit inside the stored history
+  auto written = store.save(state);
+  auto fresh = store.base();
+  EXPECT_EQ(fresh.segments.size(), 1u);
+  EXPECT_EQ(written.segments, 1u);
+  for (const auto& s : old.segments) EXPECT_NE(s.id, fresh.segments[0].id);
+  EXPECT_EQ(store.item_count(), 1u) << "the replaced segments are deleted";
+  EXPECT_EQ(store.load(), state);
+
+  state.messages.resize(4);  // truncated
+  store.save(state);
+  EXPECT_EQ(store.load(), state);
+  EXPECT_EQ(store.base().message_count, 4u);
+  state.messages.clear();
+  store.save(state);
+  EXPECT_EQ(store.load(), state);
+  EXPECT_EQ(store.item_count(), 0u);
+  EXPECT_EQ(store.head().count("segments"), 0u);
+}
+
+// 600 turns of ~1 KB: every load is exact, the number of segments stays bounded, a turn that
+// merges nothing writes one small segment, and the total written is a small multiple of the
+// history (where rewriting the whole state every turn writes ~300 times the history).
+TEST(IncrementalLayout, SegmentsMergeSixteenAtATimeAndStayFew) {
+  Store store("t");
+  AgentStateSnapshot state;
+  std::size_t total_written = 0, max_segments = 0, merges = 0;
+  for (std::size_t turn = 0; turn < 600; ++turn) {
+    state = with_turn(state, turn);
+    auto written = store.save(state);
+    total_written += written.bytes;
+    max_segments = std::max(max_segments, store.base().segments.size());
+    ASSERT_EQ(store.item_count(), store.base().segments.size()) << "turn " << turn << ": stale segments";
+    if (written.bytes > 4000) ++merges;
+    ASSERT_EQ(written.segments, 1u) << "turn " << turn;  // the new turn, or the merge that absorbs it
+    if (turn % 97 == 0) {
+      ASSERT_EQ(store.load(), state) << "turn " << turn;
+    }
+  }
+  EXPECT_EQ(store.load(), state);
+  const std::size_t history = encode_state_json(state).size();
+  EXPECT_LE(max_segments, 3 * (kSegmentFanIn - 1) + 1);
+  EXPECT_LT(total_written, 5 * history) << "written " << total_written << " for a history of " << history;
+  EXPECT_EQ(merges, 600u / 16) << "one merge every 16 turns (every 256th also merges the level above)";
+  std::vector<int> levels;
+  for (const auto& s : store.base().segments) levels.push_back(s.level);
+  // 600 = 2 x 256 + 5 x 16 + 8: two level-2 segments, five level-1, eight new turns.
+  EXPECT_EQ(levels, (std::vector<int>{2, 2, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0}));
+}
+
+// Turns of ~4 KB: sixteen level-1 segments (256 turns) overflow one item, so that merge is packed
+// into sealed segments that are never merged again, each more than half full.
+TEST(IncrementalLayout, AMergeBeyondOneItemIsPackedIntoSealedSegments) {
+  Store store("t");
+  AgentStateSnapshot state;
+  for (std::size_t turn = 0; turn < 272; ++turn) {
+    state = with_turn(state, turn, 4000);
+    store.save(state);
+  }
+  EXPECT_EQ(store.load(), state);
+  std::size_t sealed_bytes = 0, sealed = 0;
+  for (const auto& [key, item] : store.items()) EXPECT_LE(dynamodb::item_size(item), kMaxItemBytes) << key;
+  for (const auto& s : store.base().segments) {
+    if (s.level != kSealedLevel) continue;
+    ++sealed;
+    sealed_bytes += dynamodb::item_size(store.items().at(segment_key("t", s.id)));
+  }
+  EXPECT_GE(sealed, 3u);
+  EXPECT_GT(sealed_bytes / sealed, kSegmentBytes / 2);
+  EXPECT_EQ(store.base().segments.back().level, 1)
+      << "turns 256-271 merged into level 1 above the sealed ones";
+}
+
+TEST(IncrementalLayout, SegmentsOutliveTheirHeadAndAreRewrittenBeforeTheyWouldNot) {
+  Store store("t");
+  const std::int64_t ttl = 1000;
+  auto times_at = [&](std::int64_t now) {
+    return SaveTimes{"2026-01-01T00:00:00.000Z", now + ttl, now + 2 * ttl};
+  };
+  AgentStateSnapshot state = testing::conversation(3, 300);
+  store.save(state, times_at(10'000));
+  auto first = store.base().segments.at(0);
+  EXPECT_EQ(first.ttl_epoch, 12'000);
+  state = with_turn(state, 3, 300);
+  store.save(state, times_at(10'900));  // the first segment (12000) outlives the head (11900)
+  EXPECT_EQ(store.base().segments.at(0), first);
+  state = with_turn(state, 4, 300);
+  store.save(state, times_at(11'100));  // it would not (12100): the history is rewritten
+  auto base = store.base();
+  ASSERT_EQ(base.segments.size(), 1u);
+  EXPECT_NE(base.segments[0].id, first.id);
+  EXPECT_EQ(base.segments[0].ttl_epoch, 13'100);
+  EXPECT_EQ(store.load(11'100), state);
+  for (const auto& [key, item] : store.items())
+    EXPECT_GE(std::stoll(item.at("ttl").scalar()), std::stoll(store.head().at("ttl").scalar())) << key;
+
+  // Without a TTL the thread never expires, so neither may its segments.
+  state = with_turn(state, 5, 300);
+  store.save(state);
+  for (const auto& s : store.base().segments) EXPECT_FALSE(s.ttl_epoch.has_value());
+  for (const auto& [key, item] : store.items()) EXPECT_EQ(item.count("ttl"), 0u) << key;
+  EXPECT_EQ(store.load(), state);
+}
+
+TEST(IncrementalLayout, ASegmentExpiredUnderALiveHeadIsCorruptAndAMissingOneIsReported) {
+  Store store("t");
+  AgentStateSnapshot state = testing::conversation(3, 300);
+  store.save(state, {"2026-01-01T00:00:00.000Z", 2000, 3000});
+  auto base = store.base();
+  std::vector<Item> segments;
+  for (auto& [key, item] : store.items()) segments.push_back(item);
+  try {
+    assemble_history("t", store.head(), base, segments, 3001);
+    FAIL() << "expected CorruptStateError";
+  } catch (const CorruptStateError& e) {
+    EXPECT_EQ(e.attribute(), "ttl");
+    EXPECT_NE(std::string(e.what()).find("expired"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(assemble_history("t", store.head(), base, {}, 0).has_value());
+}
+
+TEST(IncrementalLayout, DamagedHeadsAndSegmentsNameTheAttribute) {
+  Store store("t");
+  store.save(testing::conversation(3, 300));
+  auto expect_corrupt = [](const std::string& attribute, auto&& call) {
+    try {
+      call();
+      ADD_FAILURE() << "expected CorruptStateError for " << attribute;
+    } catch (const CorruptStateError& e) {
+      EXPECT_EQ(e.attribute(), attribute) << e.what();
+    }
+  };
+  Item head = store.head();
+  head["message_count"] = V::N(99);
+  expect_corrupt("message_count", [&] { base_from_head("t", head); });
+  head = store.head();
+  head["segments"] = V::S("x");
+  expect_corrupt("segments", [&] { base_from_head("t", head); });
+  head = store.head();
+  head["segments"] = V::L({V::M({{"id", V::S("../x")}, {"n", V::N(6)}, {"lvl", V::N(0)}})});
+  expect_corrupt("segments", [&] { base_from_head("t", head); });
+  head = store.head();
+  head.erase("history_digest");
+  expect_corrupt("history_digest", [&] { base_from_head("t", head); });
+
+  auto base = store.base();
+  Item segment = store.items().begin()->second;
+  auto assemble = [&](Item s) { return assemble_history("t", store.head(), base, {std::move(s)}, 0); };
+  Item other = segment;
+  other["chunk_of"] = V::S("another-thread");
+  expect_corrupt("chunk_of", [&] { assemble(other); });
+  Item broken = segment;
+  broken["messages"] = V::S("[{\"role\":1}]");
+  expect_corrupt("messages", [&] { assemble(broken); });
+  Item short_one = segment;
+  short_one["messages"] = V::S("[]");
+  expect_corrupt("messages", [&] { assemble(short_one); });
+  head = store.head();
+  head["head_state"] = V::S("{");
+  expect_corrupt("head_state", [&] { assemble_history("t", head, base, {segment}, 0); });
+  EXPECT_FALSE(base_from_head("t", {{"state", V::S("{}")}}).has_value()) << "a plain head has no history";
+}
+
+TEST(IncrementalLayout, HintsCarryTheBaseAndJunkHintsCarryNothing) {
+  Store store("t");
+  store.save(testing::conversation(40, 200));
+  HistoryBase base = store.base();
+  base.segments.front().ttl_epoch = 1234;
+  ASSERT_TRUE(is_history_hint(history_hint(base)));
+  EXPECT_EQ(base_from_hint(history_hint(base)), base);
+  for (std::string junk : {"", "abc:3", "history1|", "history1|s|2|d|x,1,0,", "history1|s|9|d|ab-0,1,0,",
+                           "history1|s|1|d|ab-0,1,0,z", "history1|s|1|d|a;b,1,0,"}) {
+    EXPECT_FALSE(base_from_hint(junk).has_value()) << junk;
+  }
+}
+
+TEST(IncrementalLayout, FallsBackToThePlainLayoutOnlyForWhatASegmentCannotHold) {
+  AgentStateSnapshot state = testing::conversation(2, 100);
+  SaveTimes times{"2026-01-01T00:00:00.000Z", {}, {}};
+  EXPECT_TRUE(plan_incremental_save("t", state, std::nullopt, 1, times, kNoLimit).has_value());
+  state.messages.push_back(Message::tool("call_1", std::string(kSegmentBytes, 'x')));
+  EXPECT_FALSE(plan_incremental_save("t", state, std::nullopt, 1, times, kNoLimit).has_value());
+  state.messages.pop_back();
+  state.files["big"] = std::string(kMaxItemBytes, 'x');
+  EXPECT_FALSE(plan_incremental_save("t", state, std::nullopt, 1, times, kNoLimit).has_value());
+
+  // A history beyond one segment is split into several that each fit.
+  AgentStateSnapshot long_one = testing::conversation(400, 2000);
+  auto plan = plan_incremental_save("t", long_one, std::nullopt, 1, times, kNoLimit);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_GE(plan->segments.size(), 3u);
+  for (const auto& s : plan->segments) EXPECT_LE(dynamodb::item_size(s), kMaxItemBytes);
+}
+
+TEST(IncrementalLayout, TheSameChecksAsThePlainLayoutBeforeAnyWrite) {
+  AgentStateSnapshot state = testing::conversation(10, 1000);
+  SaveTimes times{"2026-01-01T00:00:00.000Z", {}, {}};
+  std::size_t plain = encode_state_json(state).size();
+  try {
+    plan_incremental_save("t", state, std::nullopt, 1, times, plain - 1);
+    FAIL() << "expected StateTooLargeError";
+  } catch (const StateTooLargeError& e) {
+    EXPECT_NE(std::string(e.what()).find(std::to_string(plain) + " bytes"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(plan_incremental_save("t", state, std::nullopt, 1, times, plain).has_value());
+  state.messages[4].content = "bad \xff utf-8";
+  EXPECT_THROW(plan_incremental_save("t", state, std::nullopt, 1, times, kNoLimit), InvalidArgumentError);
+}
+
+}  // namespace
+}  // namespace agents::detail
