@@ -77,4 +77,41 @@ inline StateCheck check_state(const std::string& thread_id, const AgentStateSnap
   return out;
 }
 
+/// Save `seq` of a thread whose history grows by one message per save (incremental saves):
+/// versioned_state plus `previous` messages and message `seq`, of `message_bytes` payload.
+inline AgentStateSnapshot versioned_history_state(const std::string& thread_id, std::int64_t seq,
+                                                  std::size_t bytes, std::vector<Message> previous,
+                                                  std::size_t message_bytes) {
+  AgentStateSnapshot s = versioned_state(thread_id, seq, bytes);
+  s.messages = std::move(previous);
+  s.messages.push_back(Message::user("seq " + std::to_string(seq) + " " +
+                                     payload_for(thread_id + "#message", seq, message_bytes)));
+  return s;
+}
+
+/// check_state, and the history holds exactly messages 1..seq in order; the newest few are
+/// compared byte for byte (all of them would cost more than the saves under test).
+inline StateCheck check_history_state(const std::string& thread_id, const AgentStateSnapshot& s,
+                                      std::size_t message_bytes) {
+  StateCheck out = check_state(thread_id, s);
+  if (!out.problem.empty()) return out;
+  if (s.messages.size() != static_cast<std::size_t>(out.seq)) {
+    out.problem =
+        "history holds " + std::to_string(s.messages.size()) + " messages at save " + std::to_string(out.seq);
+    return out;
+  }
+  for (std::size_t i = 0; i < s.messages.size(); ++i) {
+    const std::int64_t seq = static_cast<std::int64_t>(i) + 1;
+    const std::string prefix = "seq " + std::to_string(seq) + " ";
+    if (s.messages[i].content.rfind(prefix, 0) != 0 ||
+        s.messages[i].content.size() != prefix.size() + message_bytes ||
+        (i + 3 >= s.messages.size() &&
+         s.messages[i].content != prefix + payload_for(thread_id + "#message", seq, message_bytes))) {
+      out.problem = "message " + std::to_string(i) + " is not the one save " + std::to_string(seq) + " wrote";
+      return out;
+    }
+  }
+  return out;
+}
+
 }  // namespace agents::testing

@@ -1,10 +1,12 @@
 // A helper process for the reliability tests and scripts/soak:
 //   reliability_worker increment --store dynamodb|file:DIR [--endpoint URL] [--table T] --thread ID
-//                                --count N --id K
-//       load -> add one -> save (conditional on the load), again on conflict; N times.
+//                                --count N --id K [--incremental 1]
+//       load -> add one (and a message) -> save (conditional on the load), again on conflict; N times.
 //   reliability_worker crash-saver --endpoint URL --table T --thread ID --bytes B
+//                                  [--incremental 1 --message-bytes M]
 //       saves self-checking states of B payload bytes in a loop, printing "saving N" before and
-//       "acked N" after each save, until killed.
+//       "acked N" after each save, until killed. Incremental: each save also appends a message
+//       of M payload bytes, and the history is checked too.
 //   reliability_worker soak --endpoint URL --table T --seconds S [--threads N] [--sample-seconds P]
 //       loads and saves at full speed, sampling its own RSS and open file descriptors.
 #include <dirent.h>
@@ -58,6 +60,7 @@ std::unique_ptr<agents::Checkpointer> make_store(const std::map<std::string, std
   if (store.rfind("file:", 0) == 0) return std::make_unique<agents::FileCheckpointer>(store.substr(5));
   auto cp = std::make_unique<agents::DynamoDbCheckpointer>(arg(args, "table"));
   cp->with_endpoint(arg(args, "endpoint")).with_region("us-east-1").with_credentials(local_credentials());
+  cp->with_incremental(arg(args, "incremental", "0") == "1");
   return cp;
 }
 
@@ -83,6 +86,7 @@ int increment(const std::map<std::string, std::string>& args) {
           state.scratchpad.count("counter") ? state.scratchpad["counter"].get<std::int64_t>() : 0;
       state.scratchpad["counter"] = counter + 1;
       state.todos.push_back({"w" + id + "-" + std::to_string(i), agents::TodoStatus::kCompleted});
+      state.messages.push_back(agents::Message::user("w" + id + "-" + std::to_string(i)));
       try {
         cp->save_state(thread, state, agents::SavePrecondition::after_load(loaded));
         break;
@@ -101,18 +105,25 @@ int crash_saver(const std::map<std::string, std::string>& args) {
   auto cp = make_store(args);
   const std::string thread = arg(args, "thread");
   const std::size_t bytes = std::stoul(arg(args, "bytes"));
+  const bool history = arg(args, "incremental", "0") == "1";
+  const std::size_t message_bytes = std::stoul(arg(args, "message-bytes", "0"));
   for (;;) {
     auto loaded = cp->load_state(thread);
     std::int64_t seq = 1;
     if (loaded) {
-      auto check = agents::testing::check_state(thread, loaded->state);
+      auto check = history ? agents::testing::check_history_state(thread, loaded->state, message_bytes)
+                           : agents::testing::check_state(thread, loaded->state);
       if (!check.problem.empty()) {
         say("corrupt " + check.problem);
         return 3;
       }
       seq = check.seq + 1;
     }
-    auto state = agents::testing::versioned_state(thread, seq, bytes);
+    auto state = history ? agents::testing::versioned_history_state(
+                               thread, seq, bytes,
+                               loaded ? std::move(loaded->state.messages) : std::vector<agents::Message>{},
+                               message_bytes)
+                         : agents::testing::versioned_state(thread, seq, bytes);
     say("saving " + std::to_string(seq));
     cp->save_state(thread, state, agents::SavePrecondition::after_load(loaded));
     say("acked " + std::to_string(seq));
