@@ -11,6 +11,11 @@
 //   checkpoint_bench capacity --endpoint URL --table T --dir DIR --server NAME --out FILE
 //       write/read units per save/load/turn from ReturnConsumedCapacity, plain and compressed,
 //       and the DynamoDB calls an agent turn makes.
+//   checkpoint_bench conversation --endpoint URL --table T --server NAME --out FILE
+//                                 [--turns 500] [--turn-bytes 1000] [--loads 30]
+//       one conversation grown turn by turn (load, append a turn, save) in the plain and the
+//       incremental layout side by side: bytes and write units of every save, then the time to
+//       load the finished thread, alternating the layouts. Prints a table, appends one record.
 //
 // The floor signs each request once with RequestSigner and replays the identical bytes over
 // keep-alive libcurl easy handles (one per worker thread): server time + loopback, no client logic.
@@ -790,6 +795,156 @@ int cmd_capacity(const Args& args) {
   return 0;
 }
 
+// A turn of about `bytes` bytes of text: a question and an answer.
+std::vector<agents::Message> conversation_turn(int turn, std::size_t bytes) {
+  static const char* kWords[] = {"agent",   "state", "dynamo", "table",  "retry", "conflict",
+                                 "chunk",   "save",  "load",   "thread", "tool",  "model",
+                                 "réponse", "turn",  "value",  "segment"};
+  std::mt19937 rng(static_cast<unsigned>(turn) * 7919u + 1u);
+  auto text = [&](const char* prefix) {
+    std::string out = prefix + std::to_string(turn) + ":";
+    while (out.size() < bytes / 2) out += std::string(" ") + kWords[rng() % 16];
+    return out;
+  };
+  return {agents::Message::user(text("Q")), agents::Message::assistant(text("A"))};
+}
+
+int cmd_conversation(const Args& args) {
+  const int turns = static_cast<int>(args.number("turns", 500));
+  const auto turn_bytes = static_cast<std::size_t>(args.number("turn-bytes", 1000));
+  const int loads = static_cast<int>(args.number("loads", 30));
+  struct Layout {
+    std::string name;
+    std::shared_ptr<agents::DynamoDbCheckpointer> cp;
+    std::shared_ptr<agents::DynamoDbCheckpointer> reader;  ///< loads without the capacity probe
+    std::shared_ptr<CallTally> tally = std::make_shared<CallTally>();
+    std::string thread;
+    std::vector<double> wcu, bytes, save_ms, load_ms;
+  };
+  const std::string run_id = std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr));
+  // Asks for ReturnConsumedCapacity on every request, as cmd_capacity does.
+  auto probe = std::make_shared<CapacityProbe>(agents::http::make_curl_http_client());
+  std::vector<Layout> layouts(2);
+  layouts[0].name = "plain";
+  layouts[1].name = "incremental";
+  for (auto& l : layouts) {
+    l.cp = make_checkpointer(args, agents::Compression::kAuto);
+    l.cp->with_incremental(l.name == "incremental").with_http_client(probe);
+    auto tally = l.tally;
+    l.cp->with_observer([tally](const agents::dynamodb::CallEvent& e) { tally->add(e); });
+    l.thread = "conversation-" + l.name + "-" + run_id;
+    l.reader = make_checkpointer(args, agents::Compression::kAuto);
+    l.reader->with_incremental(l.name == "incremental");
+    l.reader->with_observer([tally](const agents::dynamodb::CallEvent& e) { tally->add(e); });
+  }
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+  };
+  for (int turn = 1; turn <= turns; ++turn) {
+    for (int k = 0; k < 2; ++k) {
+      Layout& l = layouts[(turn + k) % 2];  // alternate which layout goes first
+      auto loaded = l.cp->load_state(l.thread);
+      AgentStateSnapshot state = loaded ? std::move(loaded->state) : AgentStateSnapshot{};
+      for (auto& m : conversation_turn(turn, turn_bytes)) state.messages.push_back(std::move(m));
+      state.scratchpad["turn"] = turn;
+      l.tally->clear();
+      auto started = Clock::now();
+      l.cp->save_state(l.thread, state, SavePrecondition::after_load(loaded));
+      l.save_ms.push_back(ms_since(started));
+      double units = 0;
+      {
+        std::lock_guard lock(l.tally->mu);
+        for (auto& [op, u] : l.tally->units) units += op == "GetItem" || op == "BatchGetItem" ? 0 : u;
+      }
+      l.wcu.push_back(units);
+      l.bytes.push_back(static_cast<double>(l.tally->bytes_sent));
+    }
+  }
+  std::size_t state_bytes = 0, load_calls_incremental = 0;
+  for (int i = 0; i < loads; ++i) {
+    for (int k = 0; k < 2; ++k) {
+      Layout& l = layouts[(i + k) % 2];
+      l.tally->clear();
+      auto started = Clock::now();
+      auto loaded = l.reader->load_state(l.thread);
+      l.load_ms.push_back(ms_since(started));
+      if (!loaded || loaded->state.messages.size() != static_cast<std::size_t>(2 * turns))
+        throw std::runtime_error(l.name + ": the conversation did not load whole");
+      state_bytes = agents::encode_state_json(loaded->state).size();
+      if (l.name == "incremental") {
+        std::lock_guard lock(l.tally->mu);
+        load_calls_incremental = 0;
+        for (auto& [op, n] : l.tally->calls) load_calls_incremental += static_cast<std::size_t>(n);
+      }
+    }
+  }
+  for (auto& l : layouts) l.cp->delete_thread(l.thread);
+
+  auto at = [](const std::vector<double>& v, int turn) { return v[static_cast<std::size_t>(turn - 1)]; };
+  auto mean = [](const std::vector<double>& v, int from, int to) {  // turns from..to, 1-based
+    double sum = 0;
+    for (int t = from; t <= to; ++t) sum += v[static_cast<std::size_t>(t - 1)];
+    return sum / (to - from + 1);
+  };
+  auto total = [](const std::vector<double>& v) {
+    double sum = 0;
+    for (double x : v) sum += x;
+    return sum;
+  };
+  const int early = std::min(10, turns), late = std::min(200, turns);
+  Json record = {{"server", args.get_or("server", "unknown")},
+                 {"workload", "conversation"},
+                 {"turns", turns},
+                 {"turn_bytes", turn_bytes},
+                 {"final_state_bytes", state_bytes},
+                 {"incremental_load_calls", load_calls_incremental}};
+  std::printf("\n%d-turn conversation, ~%zu B per turn, final state %zu B (%s)\n", turns, turn_bytes,
+              state_bytes, args.get_or("server", "unknown").c_str());
+  std::printf("%-12s %10s %10s %10s %10s %12s %12s %11s %11s\n", "layout", "B@t10", "B@t200", "WCU@t10",
+              "WCU@t200", "WCU/turn 1-20", "..191-210", "WCU total", "load p50 ms");
+  for (auto& l : layouts) {
+    std::vector<double> sorted = l.load_ms;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<double> saves = l.save_ms;
+    std::sort(saves.begin(), saves.end());
+    const double window_late = late >= 20 ? mean(l.wcu, late - 9, std::min(late + 10, turns)) : 0;
+    std::printf("%-12s %10.0f %10.0f %10.1f %10.1f %12.2f %12.2f %11.0f %11.2f\n", l.name.c_str(),
+                at(l.bytes, early), at(l.bytes, late), at(l.wcu, early), at(l.wcu, late),
+                mean(l.wcu, 1, early), window_late, total(l.wcu), percentile(sorted, 0.5));
+    record[l.name] = {{"bytes_by_turn", l.bytes},
+                      {"wcu_by_turn", l.wcu},
+                      {"save_ms_p50", percentile(saves, 0.5)},
+                      {"total_wcu", total(l.wcu)},
+                      {"total_bytes", total(l.bytes)},
+                      {"load_ms", l.load_ms},
+                      {"load_ms_p50", percentile(sorted, 0.5)},
+                      {"load_ms_p90", percentile(sorted, 0.9)}};
+  }
+  const Json& inc = record["incremental"];
+  const Json& plain = record["plain"];
+  auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+  Json targets = {
+      {"bytes_t200_over_t10", ratio(at(layouts[1].bytes, late), at(layouts[1].bytes, early))},
+      {"wcu_t200_over_t10", ratio(at(layouts[1].wcu, late), at(layouts[1].wcu, early))},
+      {"plain_total_wcu_over_incremental", ratio(plain["total_wcu"], inc["total_wcu"])},
+      {"incremental_load_p50_over_plain", ratio(inc["load_ms_p50"], plain["load_ms_p50"])},
+  };
+  targets["met"] = targets["bytes_t200_over_t10"].get<double>() <= 1.5 &&
+                   targets["wcu_t200_over_t10"].get<double>() <= 1.5 &&
+                   targets["plain_total_wcu_over_incremental"].get<double>() >= 20 &&
+                   targets["incremental_load_p50_over_plain"].get<double>() <= 2;
+  record["targets"] = targets;
+  std::printf(
+      "incremental: bytes t200/t10 %.2f (target <= 1.5), WCU t200/t10 %.2f (<= 1.5); "
+      "plain/incremental total WCU %.1fx (>= 20x); load p50 incremental/plain %.2f (<= 2)\n",
+      targets["bytes_t200_over_t10"].get<double>(), targets["wcu_t200_over_t10"].get<double>(),
+      targets["plain_total_wcu_over_incremental"].get<double>(),
+      targets["incremental_load_p50_over_plain"].get<double>());
+  append_record(args.get("out"), record);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -799,7 +954,8 @@ int main(int argc, char** argv) {
     if (args.command == "prepare") return cmd_prepare(args);
     if (args.command == "run") return cmd_run(args);
     if (args.command == "capacity") return cmd_capacity(args);
-    throw std::runtime_error("unknown command " + args.command + " (prepare, run or capacity)");
+    if (args.command == "conversation") return cmd_conversation(args);
+    throw std::runtime_error("unknown command " + args.command + " (prepare, run, capacity or conversation)");
   } catch (const std::exception& e) {
     std::cerr << "checkpoint_bench: " << e.what() << "\n";
     return 1;

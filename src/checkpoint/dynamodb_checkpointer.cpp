@@ -287,7 +287,7 @@ struct DynamoDbCheckpointer::Engine {
           value_or_throw(client->batch_get_item({.table = table, .keys = keys, .consistent_read = true}))
               .items;
     }
-    return detail::assemble_history(thread_id, head, base, segments, now_epoch());
+    return detail::assemble_history(thread_id, head, base, segments, now_epoch(), options.max_state_bytes);
   }
 
   std::optional<LoadedState> load(const std::string& thread_id) {

@@ -148,13 +148,13 @@ class Planner {
     return true;
   }
 
-  /// Merges the newest kSegmentFanIn segments while they share a level, like a counter
+  /// Merges the newest segments while segment_fan_in of them share a level, like a counter
   /// carrying into the next digit.
   void merge_full_levels() {
-    while (segments.size() >= kSegmentFanIn) {
+    while (!segments.empty()) {
       int level = segments.back().ref.level;
-      if (level == kSealedLevel) return;
-      auto group = segments.end() - static_cast<std::ptrdiff_t>(kSegmentFanIn);
+      if (level == kSealedLevel || segments.size() < segment_fan_in(level)) return;
+      auto group = segments.end() - static_cast<std::ptrdiff_t>(segment_fan_in(level));
       for (auto it = group; it != segments.end(); ++it) {
         if (it->ref.level != level) return;
       }
@@ -361,7 +361,14 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
     segment.emplace("save_id", V::S(planner.save_id));
     segment.emplace("first_message", V::N(static_cast<long long>(planned.first)));
     segment.emplace("message_count", V::N(static_cast<long long>(planned.ref.count)));
-    segment.emplace("messages", V::S(history.array(planned.first, planned.first + planned.ref.count)));
+    std::string messages = history.array(planned.first, planned.first + planned.ref.count);
+    std::string compressed;
+    if (messages.size() >= kCompressSegmentsFrom) compressed = zstd_compress(messages);
+    if (!compressed.empty() && compressed.size() < messages.size()) {
+      segment.emplace("messages_zstd", V::B(std::move(compressed)));
+    } else {
+      segment.emplace("messages", V::S(std::move(messages)));
+    }
     if (planned.ref.ttl_epoch) segment.emplace("ttl", V::N(*planned.ref.ttl_epoch));
     out.segments.push_back(std::move(segment));
   }
@@ -385,7 +392,7 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
 
 std::optional<AgentStateSnapshot> assemble_history(const std::string& thread_id, const Item& head,
                                                    const HistoryBase& base, const std::vector<Item>& segments,
-                                                   std::int64_t now_epoch) {
+                                                   std::int64_t now_epoch, std::size_t max_state_bytes) {
   auto rest = head.find("head_state");
   if (rest == head.end() || !rest->second.is(V::Type::kS))
     throw_corrupt(thread_id, "head_state", "is missing or not a string");
@@ -416,11 +423,20 @@ std::optional<AgentStateSnapshot> assemble_history(const std::string& thread_id,
                           ") while the thread's head is live: part of the history has expired");
       }
     }
-    auto messages = segment.find("messages");
-    if (messages == segment.end() || !messages->second.is(V::Type::kS))
+    std::string decompressed;
+    const std::string* json = nullptr;
+    if (auto z = segment.find("messages_zstd"); z != segment.end()) {
+      if (!z->second.is(V::Type::kB))
+        throw_corrupt(thread_id, "messages_zstd", "of segment " + ref.id + " is not binary");
+      decompressed = zstd_decompress(thread_id, "messages_zstd", z->second.scalar(), max_state_bytes);
+      json = &decompressed;
+    } else if (auto m = segment.find("messages"); m != segment.end() && m->second.is(V::Type::kS)) {
+      json = &m->second.scalar();
+    } else {
       throw_corrupt(thread_id, "messages", "of segment " + ref.id + " is missing or not a string");
+    }
     std::size_t before = state.messages.size();
-    Status parsed = decode_messages_json(messages->second.scalar(), state.messages);
+    Status parsed = decode_messages_json(*json, state.messages);
     if (!parsed.ok()) throw_corrupt(thread_id, "messages", "of segment " + ref.id + ": " + parsed.message());
     if (state.messages.size() - before != ref.count) {
       throw_corrupt(thread_id, "messages",

@@ -4,7 +4,7 @@
 //   head     thread_id, head_state (S: the state without messages), message_count,
 //            history_digest, segments (L of M: id, n, lvl, ttl?), updated_at, ttl?, version, save_id
 //   segment  thread_id = "<thread>#seg#<id>", chunk_of, save_id, first_message, message_count,
-//            messages (S: a JSON array of messages), ttl?
+//            messages (S: a JSON array of messages) or, from 8 KB, messages_zstd (B), ttl?
 #pragma once
 
 #include <cstdint>
@@ -18,13 +18,17 @@
 
 namespace agents::detail {
 
-/// Segments of one level merged into one of the next level, LSM style: each message is
-/// rewritten about log16(turns) times, and a turn that merges nothing writes one segment.
-inline constexpr std::size_t kSegmentFanIn = 16;
+/// How many segments of one level merge into one of the next, LSM style: a turn that merges
+/// nothing writes one segment; every 16th merges its level-0 segments; above that four at a
+/// time, so a load reads few items (11 at 500 turns) while each message is rewritten about
+/// 1 + log4(turns / 16) times.
+constexpr std::size_t segment_fan_in(int level) { return level == 0 ? 16 : 4; }
 /// Level of segments that never merge again (full ones, rewritten bases).
 inline constexpr int kSealedLevel = 99;
 /// JSON bytes per segment: below the item limit with room for a 1 KB key and small attributes.
 inline constexpr std::size_t kSegmentBytes = 300 * 1024;
+/// Segments of at least this many JSON bytes (merged ones) are stored zstd-compressed.
+inline constexpr std::size_t kCompressSegmentsFrom = 8 * 1024;
 /// Beyond this many segments a save repacks the whole history (a load reads at most this many).
 inline constexpr std::size_t kMaxSegments = 250;
 
@@ -87,6 +91,6 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
 std::optional<AgentStateSnapshot> assemble_history(const std::string& thread_id, const dynamodb::Item& head,
                                                    const HistoryBase& base,
                                                    const std::vector<dynamodb::Item>& segments,
-                                                   std::int64_t now_epoch);
+                                                   std::int64_t now_epoch, std::size_t max_state_bytes);
 
 }  // namespace agents::detail

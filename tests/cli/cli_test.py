@@ -123,6 +123,26 @@ class CliTest(unittest.TestCase):
         self.assertEqual(p.returncode, 3)
         self.assertIn("not found", p.stderr)
 
+    def test_incremental_threads_load_list_and_delete_like_plain_ones(self):
+        thread = "inc-%d" % random.randrange(10**9)
+        state = {"todos": [], "files": {}, "scratchpad": {"k": 1},
+                 "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+        p = run("--incremental", "state", "save", thread, stdin=json.dumps(state), table=self.table)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        state["messages"].append({"role": "user", "content": "and then?"})
+        p = run("--incremental", "state", "save", thread, stdin=json.dumps(state), table=self.table)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("version 2", p.stdout)
+        plain = run("state", "load", thread, table=self.table)
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        self.assertEqual(json.loads(plain.stdout), state)
+        self.assertEqual(run("--incremental", "state", "load", thread, table=self.table).stdout, plain.stdout)
+        listed = run("state", "list", table=self.table).stdout.split()
+        self.assertEqual(listed.count(thread), 1)
+        self.assertFalse([t for t in listed if "#seg#" in t], listed)
+        self.assertEqual(run("state", "delete", thread, table=self.table).returncode, 0)
+        self.assertEqual(run("state", "load", thread, table=self.table).returncode, 3)
+
     def test_a_bad_document_changes_nothing(self):
         run("state", "save", "keep", stdin='{"files":{"x":"1"}}', table=self.table)
         for bad in ["not json", '{"todos":[{"content":"a","status":"someday"}]}', "[1,2]"]:

@@ -68,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto base = base_from_head(thread, head);
         if (!base) break;
         if (base_from_hint(history_hint(*base)) != base) __builtin_trap();  // hints carry the base whole
-        auto state = assemble_history(thread, head, *base, chunks, 0);
+        auto state = assemble_history(thread, head, *base, chunks, 0, kMaxState);
         if (state) check_round_trip(agents::encode_state_json(*state));
         break;
       }

@@ -11,6 +11,7 @@
 
 #include "agents/core/error.hpp"
 #include "checkpoint/item_layout.hpp"
+#include "checkpoint/message_json.hpp"
 #include "support/sample_states.hpp"
 
 namespace agents::detail {
@@ -28,7 +29,8 @@ class Store {
 
   struct Written {
     std::size_t segments = 0;
-    std::size_t bytes = 0;  ///< item bytes of the segments and the head
+    std::size_t bytes = 0;     ///< item bytes of the segments and the head
+    std::size_t messages = 0;  ///< in the segments written
   };
 
   Written save(const AgentStateSnapshot& state, SaveTimes times = {"2026-01-01T00:00:00.000Z", {}, {}}) {
@@ -40,6 +42,7 @@ class Store {
     Written w{plan->segments.size(), dynamodb::item_size(plan->head)};
     for (auto& s : plan->segments) {
       w.bytes += dynamodb::item_size(s);
+      w.messages += std::stoul(s.at("message_count").scalar());
       items_[s.at("thread_id").scalar()] = s;
     }
     head_ = plan->head;
@@ -61,7 +64,7 @@ class Store {
       auto it = items_.find(segment_key(thread_, s.id));
       if (it != items_.end()) segments.push_back(it->second);
     }
-    auto state = assemble_history(thread_, *head_, *base, segments, now);
+    auto state = assemble_history(thread_, *head_, *base, segments, now, kNoLimit);
     EXPECT_TRUE(state.has_value());
     return state ? *state : AgentStateSnapshot{};
   }
@@ -152,7 +155,7 @@ TEST(IncrementalLayout, ARewrittenHistoryGetsAFreshBaseAndTheOldSegmentsGo) {
 // 600 turns of ~1 KB: every load is exact, the number of segments stays bounded, a turn that
 // merges nothing writes one small segment, and the total written is a small multiple of the
 // history (where rewriting the whole state every turn writes ~300 times the history).
-TEST(IncrementalLayout, SegmentsMergeSixteenAtATimeAndStayFew) {
+TEST(IncrementalLayout, SegmentsMergeLikeACounterAndStayFew) {
   Store store("t");
   AgentStateSnapshot state;
   std::size_t total_written = 0, max_segments = 0, merges = 0;
@@ -162,7 +165,7 @@ TEST(IncrementalLayout, SegmentsMergeSixteenAtATimeAndStayFew) {
     total_written += written.bytes;
     max_segments = std::max(max_segments, store.base().segments.size());
     ASSERT_EQ(store.item_count(), store.base().segments.size()) << "turn " << turn << ": stale segments";
-    if (written.bytes > 4000) ++merges;
+    if (written.messages > 2) ++merges;
     ASSERT_EQ(written.segments, 1u) << "turn " << turn;  // the new turn, or the merge that absorbs it
     if (turn % 97 == 0) {
       ASSERT_EQ(store.load(), state) << "turn " << turn;
@@ -170,16 +173,31 @@ TEST(IncrementalLayout, SegmentsMergeSixteenAtATimeAndStayFew) {
   }
   EXPECT_EQ(store.load(), state);
   const std::size_t history = encode_state_json(state).size();
-  EXPECT_LE(max_segments, 3 * (kSegmentFanIn - 1) + 1);
+  EXPECT_LE(max_segments, 15u + 3u + 3u + 2u) << "at most 15 level-0 segments and 3 of each level above";
   EXPECT_LT(total_written, 5 * history) << "written " << total_written << " for a history of " << history;
-  EXPECT_EQ(merges, 600u / 16) << "one merge every 16 turns (every 256th also merges the level above)";
+  EXPECT_EQ(merges, 600u / 16) << "one merge every 16 turns (some also merge the levels above)";
   std::vector<int> levels;
   for (const auto& s : store.base().segments) levels.push_back(s.level);
-  // 600 = 2 x 256 + 5 x 16 + 8: two level-2 segments, five level-1, eight new turns.
-  EXPECT_EQ(levels, (std::vector<int>{2, 2, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0}));
+  // 600 = 2 x 256 + 64 + 16 + 8: two level-3 segments, one level-2, one level-1, eight new turns.
+  EXPECT_EQ(levels, (std::vector<int>{3, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0}));
+  // Merged segments are compressed; a turn's own stays readable text.
+  for (const auto& s : store.base().segments) {
+    const Item& item = store.items().at(segment_key("t", s.id));
+    EXPECT_EQ(item.count(s.level > 0 ? "messages_zstd" : "messages"), 1u) << s.id;
+  }
+  Item& merged = store.items().at(segment_key("t", store.base().segments.front().id));
+  std::string damaged = merged.at("messages_zstd").scalar();
+  damaged[damaged.size() / 2] ^= 0x5a;
+  merged["messages_zstd"] = V::B(damaged);
+  try {
+    store.load();
+    ADD_FAILURE() << "expected CorruptStateError";
+  } catch (const CorruptStateError& e) {
+    EXPECT_EQ(e.attribute(), "messages_zstd") << e.what();
+  }
 }
 
-// Turns of ~4 KB: sixteen level-1 segments (256 turns) overflow one item, so that merge is packed
+// Turns of ~4 KB: four level-2 segments (256 turns) overflow one item, so that merge is packed
 // into sealed segments that are never merged again, each more than half full.
 TEST(IncrementalLayout, AMergeBeyondOneItemIsPackedIntoSealedSegments) {
   Store store("t");
@@ -189,12 +207,16 @@ TEST(IncrementalLayout, AMergeBeyondOneItemIsPackedIntoSealedSegments) {
     store.save(state);
   }
   EXPECT_EQ(store.load(), state);
-  std::size_t sealed_bytes = 0, sealed = 0;
+  // JSON bytes of each sealed segment (they are stored compressed).
+  std::size_t sealed_bytes = 0, sealed = 0, first = 0;
   for (const auto& [key, item] : store.items()) EXPECT_LE(dynamodb::item_size(item), kMaxItemBytes) << key;
   for (const auto& s : store.base().segments) {
-    if (s.level != kSealedLevel) continue;
-    ++sealed;
-    sealed_bytes += dynamodb::item_size(store.items().at(segment_key("t", s.id)));
+    if (s.level == kSealedLevel) {
+      ++sealed;
+      for (std::size_t i = first; i < first + s.count; ++i)
+        sealed_bytes += encode_message_json(state.messages[i]).size() + 1;
+    }
+    first += s.count;
   }
   EXPECT_GE(sealed, 3u);
   EXPECT_GT(sealed_bytes / sealed, kSegmentBytes / 2);
@@ -241,13 +263,13 @@ TEST(IncrementalLayout, ASegmentExpiredUnderALiveHeadIsCorruptAndAMissingOneIsRe
   std::vector<Item> segments;
   for (auto& [key, item] : store.items()) segments.push_back(item);
   try {
-    assemble_history("t", store.head(), base, segments, 3001);
+    assemble_history("t", store.head(), base, segments, 3001, kNoLimit);
     FAIL() << "expected CorruptStateError";
   } catch (const CorruptStateError& e) {
     EXPECT_EQ(e.attribute(), "ttl");
     EXPECT_NE(std::string(e.what()).find("expired"), std::string::npos) << e.what();
   }
-  EXPECT_FALSE(assemble_history("t", store.head(), base, {}, 0).has_value());
+  EXPECT_FALSE(assemble_history("t", store.head(), base, {}, 0, kNoLimit).has_value());
 }
 
 TEST(IncrementalLayout, DamagedHeadsAndSegmentsNameTheAttribute) {
@@ -276,7 +298,9 @@ TEST(IncrementalLayout, DamagedHeadsAndSegmentsNameTheAttribute) {
 
   auto base = store.base();
   Item segment = store.items().begin()->second;
-  auto assemble = [&](Item s) { return assemble_history("t", store.head(), base, {std::move(s)}, 0); };
+  auto assemble = [&](Item s) {
+    return assemble_history("t", store.head(), base, {std::move(s)}, 0, kNoLimit);
+  };
   Item other = segment;
   other["chunk_of"] = V::S("another-thread");
   expect_corrupt("chunk_of", [&] { assemble(other); });
@@ -288,7 +312,7 @@ TEST(IncrementalLayout, DamagedHeadsAndSegmentsNameTheAttribute) {
   expect_corrupt("messages", [&] { assemble(short_one); });
   head = store.head();
   head["head_state"] = V::S("{");
-  expect_corrupt("head_state", [&] { assemble_history("t", head, base, {segment}, 0); });
+  expect_corrupt("head_state", [&] { assemble_history("t", head, base, {segment}, 0, kNoLimit); });
   EXPECT_FALSE(base_from_head("t", {{"state", V::S("{}")}}).has_value()) << "a plain head has no history";
 }
 
