@@ -43,6 +43,7 @@ long env_long(const char* name, long fallback) {
 struct ThreadRecord {
   std::string id;
   std::size_t bytes = 0;
+  std::size_t message_bytes = 0;  ///< > 0: incremental saves, one message per seq (history checked)
   std::int64_t next_seq = 0;
   std::int64_t floor = -1;  ///< newest seq known stored; -1: nothing stored yet
   bool floor_acknowledged = false;
@@ -79,7 +80,9 @@ std::string observe(ThreadRecord& rec, const std::optional<LoadedState>& loaded,
     if (rec.floor >= 0) return "load found nothing, but save " + std::to_string(rec.floor) + " was stored";
     return "";
   }
-  auto check = agents::testing::check_state(rec.id, loaded->state);
+  auto check = rec.message_bytes > 0
+                   ? agents::testing::check_history_state(rec.id, loaded->state, rec.message_bytes)
+                   : agents::testing::check_state(rec.id, loaded->state);
   if (!check.problem.empty()) return "a load returned a state that was never saved whole: " + check.problem;
   const std::int64_t seq = check.seq;
   if (seq == rec.floor) {
@@ -116,13 +119,18 @@ std::shared_ptr<DynamoDbCheckpointer> checkpointer_for(const std::string& table,
   return cp;
 }
 
-TEST(FaultInjection, AcknowledgedSavesSurviveASeededFaultMix) {
+// Random loads and saves (conditional and blind) from 4 threads through a proxy that injects a
+// seeded mix of faults; every acknowledged save must be found by a later load or replaced by a
+// later save, and no load may return a state that was not saved whole. With `message_bytes`,
+// saves are incremental and each appends one message: the history is checked too.
+void run_fault_mix(long default_ops, std::size_t message_bytes) {
   AGENTS_REQUIRE_LOCAL_SERVER(agents::testing::kDynamoDbLocal, endpoint);
   auto admin = agents::testing::make_local_client(endpoint);
   const std::string table = agents::testing::unique_table_name("faults");
   agents::testing::create_table_and_wait(*admin, {.table = table, .partition_key = {"thread_id", "S"}});
 
-  const long total_ops = env_long("AGENTS_FAULT_OPS", 10'000);
+  const long total_ops = env_long("AGENTS_FAULT_OPS", default_ops);
+  const bool incremental = message_bytes > 0;
   const auto seed = static_cast<std::uint64_t>(env_long("AGENTS_FAULT_SEED", 20240601));
   constexpr int kWorkers = 4;
   FaultMix mix;
@@ -135,6 +143,7 @@ TEST(FaultInjection, AcknowledgedSavesSurviveASeededFaultMix) {
 
   std::atomic<std::uint64_t> calls{0}, retries{0};
   auto cp = checkpointer_for(table, proxy.url());
+  cp->with_incremental(incremental);
   // Stalls are just past this timeout; retries sleep for no time (the backoff is not under test).
   cp->with_http_client(http::make_curl_http_client({.connect_timeout = 1000ms, .request_timeout = 400ms}))
       .with_retry(
@@ -147,10 +156,15 @@ TEST(FaultInjection, AcknowledgedSavesSurviveASeededFaultMix) {
   Totals totals;
   std::vector<std::vector<ThreadRecord>> records(kWorkers);
   for (int w = 0; w < kWorkers; ++w) {
-    for (int k = 0; k < 3; ++k)
-      records[w].push_back({.id = "w" + std::to_string(w) + "-small-" + std::to_string(k), .bytes = 300});
-    // Incompressible enough to need two chunk items: chunked saves under faults.
-    records[w].push_back({.id = "w" + std::to_string(w) + "-chunked", .bytes = 900'000});
+    for (int k = 0; k < 3; ++k) {
+      records[w].push_back({.id = "w" + std::to_string(w) + "-small-" + std::to_string(k),
+                            .bytes = 300,
+                            .message_bytes = message_bytes});
+    }
+    // Incompressible enough to need two chunk items: chunked saves under faults (incremental
+    // saves fall back to them: the rest of the state does not fit a head).
+    records[w].push_back(
+        {.id = "w" + std::to_string(w) + "-chunked", .bytes = 900'000, .message_bytes = message_bytes});
   }
 
   const auto started = std::chrono::steady_clock::now();
@@ -186,7 +200,8 @@ TEST(FaultInjection, AcknowledgedSavesSurviveASeededFaultMix) {
           continue;
         }
         const std::int64_t seq = ++rec.next_seq;
-        auto state = agents::testing::versioned_state(rec.id, seq, rec.bytes);
+        auto state = incremental ? agents::testing::history_state(rec.id, seq, rec.bytes, rec.message_bytes)
+                                 : agents::testing::versioned_state(rec.id, seq, rec.bytes);
         SavePrecondition precondition =
             rec.have_load ? SavePrecondition::after_load(rec.loaded) : SavePrecondition::none();
         {
@@ -243,31 +258,38 @@ TEST(FaultInjection, AcknowledgedSavesSurviveASeededFaultMix) {
         ++final_acknowledged;
       else if (loaded && rec.floor != before)
         ++final_maybe;
-      if (rec.bytes > 400'000) orphans_removed += direct->remove_orphaned_chunks(rec.id);
+      if (rec.bytes > 400'000 || incremental) orphans_removed += direct->remove_orphaned_chunks(rec.id);
     }
   }
-  // After the clean-up only the live save's chunks remain.
+  // After the clean-up only the live save's chunks, or the segments the head names, remain.
   auto chunks = admin->scan_all({.table = table, .filter = "attribute_exists(chunk_of)"});
   ASSERT_TRUE(chunks.ok());
   for (const auto& chunk : *chunks) {
     auto head = admin->get_item(
         {.table = table, .key = {{"thread_id", chunk.at("chunk_of")}}, .consistent_read = true});
     ASSERT_TRUE(head.ok() && head->item);
-    EXPECT_EQ(head->item->at("save_id").scalar(), chunk.at("save_id").scalar())
-        << "a chunk no save references";
+    bool named = head->item->at("save_id").scalar() == chunk.at("save_id").scalar();
+    if (auto segments = head->item->find("segments"); segments != head->item->end()) {
+      for (const auto& s : segments->second.list())
+        named = named || chunk.at("thread_id").scalar() ==
+                             chunk.at("chunk_of").scalar() + "#seg#" + s.map().at("id").scalar();
+    }
+    EXPECT_TRUE(named) << "an item no save references: " << chunk.at("thread_id").scalar();
   }
 
-  std::cout << "[fault-mix] seed " << seed << ", " << totals.loads + totals.saves << " operations ("
+  const char* tag = incremental ? "[fault-mix, incremental] " : "[fault-mix] ";
+  std::cout << tag << "seed " << seed << ", " << totals.loads + totals.saves << " operations ("
             << totals.loads << " loads, " << totals.saves << " saves) from " << kWorkers << " threads in "
             << seconds << " s\n";
-  std::cout << "[fault-mix] proxy: " << proxy.requests() << " requests, " << proxy.faults() << " faults:";
+  std::cout << tag << "proxy: " << proxy.requests() << " requests, " << proxy.faults() << " faults:";
   for (const auto& [kind, n] : proxy.counts())
     if (kind != "pass") std::cout << " " << kind << "=" << n;
-  std::cout << "\n[fault-mix] client: " << calls.load() << " DynamoDB calls, " << retries.load()
-            << " retries\n";
-  std::cout << "[fault-mix] errors surfaced (all typed):";
+  std::cout << "\n"
+            << tag << "client: " << calls.load() << " DynamoDB calls, " << retries.load() << " retries\n";
+  std::cout << tag << "errors surfaced (all typed):";
   for (const auto& [code, n] : totals.errors) std::cout << " " << code << "=" << n;
-  std::cout << "\n[fault-mix] saves acknowledged " << totals.acknowledged
+  std::cout << "\n"
+            << tag << "saves acknowledged " << totals.acknowledged
             << ": confirmed by a later load (the final one included) " << totals.confirmed_by_load
             << ", replaced by a later acknowledged save " << totals.replaced_by_later_ack
             << ", replaced by a failed save that had landed " << totals.replaced_by_maybe
@@ -288,6 +310,10 @@ TEST(FaultInjection, AcknowledgedSavesSurviveASeededFaultMix) {
   }
   EXPECT_GT(totals.acknowledged, totals.saves / 2);
 }
+
+TEST(FaultInjection, AcknowledgedSavesSurviveASeededFaultMix) { run_fault_mix(10'000, 0); }
+
+TEST(FaultInjection, AcknowledgedIncrementalSavesSurviveASeededFaultMix) { run_fault_mix(3'000, 200); }
 
 }  // namespace
 }  // namespace agents

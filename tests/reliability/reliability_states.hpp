@@ -89,6 +89,17 @@ inline AgentStateSnapshot versioned_history_state(const std::string& thread_id, 
   return s;
 }
 
+/// versioned_history_state with the whole history 1..seq built afresh.
+inline AgentStateSnapshot history_state(const std::string& thread_id, std::int64_t seq, std::size_t bytes,
+                                        std::size_t message_bytes) {
+  std::vector<Message> previous;
+  for (std::int64_t i = 1; i < seq; ++i) {
+    previous.push_back(Message::user("seq " + std::to_string(i) + " " +
+                                     payload_for(thread_id + "#message", i, message_bytes)));
+  }
+  return versioned_history_state(thread_id, seq, bytes, std::move(previous), message_bytes);
+}
+
 /// check_state, and the history holds exactly messages 1..seq in order; the newest few are
 /// compared byte for byte (all of them would cost more than the saves under test).
 inline StateCheck check_history_state(const std::string& thread_id, const AgentStateSnapshot& s,
