@@ -3,7 +3,7 @@
   python3 bench/peers/report.py RESULT_DIR
 
 Reads RESULT_DIR/cells.jsonl (one record per cell and round from the drivers; a cell keeps each
-client's best round), capacity.jsonl,
+client's best round), capacity.jsonl, conversation.jsonl (plain vs incremental saves),
 micro.json (Google Benchmark), states-<server>/meta.json and environment.json; writes
   RESULT_DIR/results.json        every cell with its ratios to the floor, capacity, targets
   RESULT_DIR/table.md            the tables of docs/benchmarks.md
@@ -234,8 +234,43 @@ def targets(cells, capacity, server):
     return out
 
 
+def conversation_table(runs):
+    """The 500-turn conversation, plain and incremental saves side by side (issue 11)."""
+    lines = ["| server | layout | bytes sent at turn 10 / 200 | WCU at turn 10 / 200 | WCU per turn, turns 1-20 / 191-210 "
+             "| WCU for all turns | load p50 / p90 ms |", "|---|---|---|---|---|---|---|"]
+    for r in runs:
+        for layout in ("plain", "incremental"):
+            x = r[layout]
+            b, w = x["bytes_by_turn"], x["wcu_by_turn"]
+            late = min(200, len(w))
+            window = lambda v, a, z: sum(v[a - 1:z]) / (z - a + 1)
+            lines.append(f"| {r['server']} | {layout} | {b[9]:.0f} / {b[late - 1]:.0f} | {w[9]:g} / {w[late - 1]:g} | "
+                         f"{window(w, 1, 20):.2f} / {window(w, late - 9, min(late + 10, len(w))):.2f} | "
+                         f"{x['total_wcu']:.0f} | {x['load_ms_p50']:.2f} / {x['load_ms_p90']:.2f} |")
+    return "\n".join(lines)
+
+
+def conversation_targets(runs, server):
+    out = []
+    for r in runs:
+        if r["server"] != server:
+            continue
+        t = r["targets"]
+        out.append(("incremental: bytes sent at turn 200 ≤ 1.5× turn 10", f"{t['bytes_t200_over_t10']:.2f}×",
+                    t["bytes_t200_over_t10"] <= 1.5))
+        out.append(("incremental: WCU at turn 200 ≤ 1.5× turn 10", f"{t['wcu_t200_over_t10']:.2f}×",
+                    t["wcu_t200_over_t10"] <= 1.5))
+        out.append(("incremental: total WCU for 500 turns ≥ 20× lower than plain",
+                    f"{t['plain_total_wcu_over_incremental']:.1f}×", t["plain_total_wcu_over_incremental"] >= 20))
+        out.append(("incremental: load of the 500-turn thread ≤ 2× plain (p50)",
+                    f"{t['incremental_load_p50_over_plain']:.2f}×", t["incremental_load_p50_over_plain"] <= 2))
+    return out
+
+
 def chart(cells, servers, path_png):
     gnuplot = shutil.which("gnuplot")
+    if not servers:
+        return False  # nothing but the conversation was run
     if not gnuplot:
         print("report: gnuplot not found; no chart", file=sys.stderr)
         return False
@@ -323,7 +358,8 @@ def main():
     # The states every client sent (sizes, messages) and the server's answer to a plain 2 MB item.
     meta = load_json(os.path.join(out_dir, f"states-{primary}", "meta.json"), {})
 
-    checks = targets(cells, capacity, primary)
+    conversation = load_jsonl(os.path.join(out_dir, "conversation.jsonl"))
+    checks = targets(cells, capacity, primary) + conversation_targets(conversation, primary)
     md = []
     for server in servers:
         tag = " (primary)" if server == primary else " (secondary)"
@@ -341,6 +377,10 @@ def main():
     if cap_primary:
         md.append(f"#### Capacity units per operation ({primary}, ReturnConsumedCapacity) and on-demand cost\n")
         md.append(capacity_table(cap_primary, meta))
+        md.append("")
+    if conversation:
+        md.append("#### A 500-turn conversation (~1 KB per turn): plain vs incremental saves\n")
+        md.append(conversation_table(conversation))
         md.append("")
     if micro:
         md.append("#### Hot-path micro benchmarks (hot_path_bench)\n")
@@ -362,6 +402,7 @@ def main():
         "cells": cells,
         "raw_cells": raw_cells,
         "capacity": capacity,
+        "conversation": [{k: v for k, v in r.items()} for r in conversation],
         "micro": [
             {k: b[k] for k in ("name", "real_time", "cpu_time", "time_unit", "bytes_per_second", "body_bytes", "ratio")
              if k in b}
