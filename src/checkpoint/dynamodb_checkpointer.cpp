@@ -195,12 +195,17 @@ struct DynamoDbCheckpointer::Engine {
     delete_keys(keys);
   }
 
+  // The state encoded for the layout this checkpointer writes, checked before any request.
+  struct Encoded {
+    std::optional<detail::EncodedHistory> history;  ///< incremental saves
+    std::optional<detail::PreparedState> prepared;  ///< the other layouts (or a fallback)
+  };
+
   SaveAttempt plan(const std::string& thread_id, const AgentStateSnapshot& state,
-                   const SavePrecondition& precondition, std::int64_t version,
-                   std::optional<detail::PreparedState>& prepared) {
+                   const SavePrecondition& precondition, std::int64_t version, Encoded& encoded) {
     std::optional<std::int64_t> ttl;
     if (options.ttl) ttl = now_epoch() + options.ttl->count();
-    if (options.incremental) {
+    if (encoded.history) {
       std::optional<detail::HistoryBase> previous;
       if (precondition.kind == SavePrecondition::Kind::kVersion)
         previous = detail::base_from_hint(precondition.replaces_hint);
@@ -208,26 +213,34 @@ struct DynamoDbCheckpointer::Engine {
       // expire before the head it writes: so no segment ever expires under a live head.
       detail::SaveTimes times{rfc3339_now(), ttl, std::nullopt};
       if (ttl) times.segment_ttl = *ttl + options.ttl->count();
-      auto planned =
-          detail::plan_incremental_save(thread_id, state, previous, version, times, options.max_state_bytes);
+      auto planned = detail::plan_incremental_save(thread_id, *encoded.history, previous, version, times);
       if (planned) {
         return {std::move(planned->head), std::move(planned->segments), planned->save_id,
                 detail::history_hint(planned->base)};
       }
       // A message or the rest of the state too large for one item: this save is plain.
     }
-    if (!prepared) {
-      prepared = detail::prepare_state(thread_id, encode_state_json(state), options.compression,
-                                       options.max_state_bytes);
+    if (!encoded.prepared) {
+      encoded.prepared = detail::prepare_state(thread_id, encode_state_json(state), options.compression,
+                                               options.max_state_bytes);
     }
-    detail::SaveItems items = detail::build_save_items(thread_id, *prepared, version, rfc3339_now(), ttl);
+    detail::SaveItems items =
+        detail::build_save_items(thread_id, *encoded.prepared, version, rfc3339_now(), ttl);
     std::string hint = items.chunks.empty() ? "" : items.save_id + ":" + std::to_string(items.chunks.size());
     return {std::move(items.head), std::move(items.chunks), items.save_id, std::move(hint)};
   }
 
   SavedState save(const std::string& thread_id, const AgentStateSnapshot& state,
                   SavePrecondition precondition) {
-    std::optional<detail::PreparedState> prepared;  // encoded once even when a blind save goes round
+    // Encoded (and its size and text checked) once, before any request, even when a blind save
+    // goes round.
+    Encoded encoded;
+    if (options.incremental) {
+      encoded.history.emplace(thread_id, state, options.max_state_bytes);
+    } else {
+      encoded.prepared = detail::prepare_state(thread_id, encode_state_json(state), options.compression,
+                                               options.max_state_bytes);
+    }
     if (precondition.kind == SavePrecondition::Kind::kNone && options.strict) {
       precondition = SavePrecondition::must_not_exist();
     }
@@ -249,7 +262,7 @@ struct DynamoDbCheckpointer::Engine {
       }
       std::int64_t new_version =
           precondition.kind == SavePrecondition::Kind::kVersion ? precondition.version + 1 : 1;
-      SaveAttempt attempt = plan(thread_id, state, precondition, new_version, prepared);
+      SaveAttempt attempt = plan(thread_id, state, precondition, new_version, encoded);
       // Extra items first, under a fresh save id: readers only find them once the head names them.
       write_items(attempt.extra_items);
       auto written = put(std::move(attempt.head), condition_for(precondition));

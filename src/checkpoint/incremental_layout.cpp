@@ -85,44 +85,9 @@ struct PlannedSegment {
   bool fresh = false;
 };
 
-// Everything a plan needs about the state's messages, encoded once.
-class History {
- public:
-  explicit History(const std::vector<Message>& messages) {
-    encoded_.reserve(messages.size());
-    offsets_.reserve(messages.size() + 1);
-    offsets_.push_back(0);
-    for (const auto& m : messages) {
-      encoded_.push_back(encode_message_json(m));
-      offsets_.push_back(offsets_.back() + encoded_.back().size());
-    }
-  }
-  std::size_t size() const { return encoded_.size(); }
-  const std::string& message(std::size_t i) const { return encoded_[i]; }
-  /// Bytes of the JSON array holding messages [first, last).
-  std::size_t array_bytes(std::size_t first, std::size_t last) const {
-    return offsets_[last] - offsets_[first] + (last - first) + 1;
-  }
-  std::string array(std::size_t first, std::size_t last) const {
-    std::string out;
-    out.reserve(array_bytes(first, last));
-    out += '[';
-    for (std::size_t i = first; i < last; ++i) {
-      if (i > first) out += ',';
-      out += encoded_[i];
-    }
-    out += ']';
-    return out;
-  }
-
- private:
-  std::vector<std::string> encoded_;
-  std::vector<std::size_t> offsets_;
-};
-
 class Planner {
  public:
-  Planner(const History& history, const SaveTimes& times) : history_(history), times_(times) {}
+  Planner(const EncodedHistory& history, const SaveTimes& times) : history_(history), times_(times) {}
 
   std::vector<PlannedSegment> segments;
 
@@ -173,7 +138,7 @@ class Planner {
     segments.push_back({std::move(ref), first, true});
   }
 
-  const History& history_;
+  const EncodedHistory& history_;
   const SaveTimes& times_;
   std::size_t next_index_ = 0;
 };
@@ -289,28 +254,47 @@ std::optional<HistoryBase> base_from_head(const std::string& thread_id, const It
   return base;
 }
 
-std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_id,
-                                                     const AgentStateSnapshot& state,
-                                                     const std::optional<HistoryBase>& previous,
-                                                     std::int64_t version, const SaveTimes& times,
-                                                     std::size_t max_state_bytes) {
-  History history(state.messages);
+EncodedHistory::EncodedHistory(const std::string& thread_id, const AgentStateSnapshot& state,
+                               std::size_t max_state_bytes) {
+  encoded_.reserve(state.messages.size());
+  offsets_.reserve(state.messages.size() + 1);
+  offsets_.push_back(0);
+  for (const auto& m : state.messages) {
+    encoded_.push_back(encode_message_json(m));
+    offsets_.push_back(offsets_.back() + encoded_.back().size());
+  }
   AgentStateSnapshot rest;
   rest.todos = state.todos;
   rest.files = state.files;
   rest.scratchpad = state.scratchpad;
   rest.pending_interrupts = state.pending_interrupts;
-  std::string head_state = encode_state_json(rest);
-
+  head_state_ = encode_state_json(rest);
   // The same checks, and the same sizes, as the plain layout's.
-  const std::size_t n = history.size();
+  const std::size_t n = encoded_.size();
   const std::size_t plain_bytes =
-      head_state.size() +
-      (n == 0 ? 0 : std::string_view(",\"messages\":").size() + history.array_bytes(0, n));
+      head_state_.size() + (n == 0 ? 0 : std::string_view(",\"messages\":").size() + array_bytes(0, n));
   check_state_size(thread_id, plain_bytes, max_state_bytes);
-  check_utf8(thread_id, head_state);
-  for (std::size_t i = 0; i < n; ++i) check_utf8(thread_id, history.message(i));
+  check_utf8(thread_id, head_state_);
+  for (const auto& m : encoded_) check_utf8(thread_id, m);
+}
 
+std::string EncodedHistory::array(std::size_t first, std::size_t last) const {
+  std::string out;
+  out.reserve(array_bytes(first, last));
+  out += '[';
+  for (std::size_t i = first; i < last; ++i) {
+    if (i > first) out += ',';
+    out += encoded_[i];
+  }
+  out += ']';
+  return out;
+}
+
+std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_id,
+                                                     const EncodedHistory& history,
+                                                     const std::optional<HistoryBase>& previous,
+                                                     std::int64_t version, const SaveTimes& times) {
+  const std::size_t n = history.size();
   // Is the stored history a prefix of this one? Then only the rest is new.
   Sha256 sha;
   bool appends = false;
@@ -379,7 +363,7 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
   head.emplace("version", V::N(version));
   head.emplace("save_id", V::S(planner.save_id));
   if (times.head_ttl) head.emplace("ttl", V::N(*times.head_ttl));
-  head.emplace("head_state", V::S(std::move(head_state)));
+  head.emplace("head_state", V::S(history.head_state()));
   head.emplace("message_count", V::N(static_cast<long long>(n)));
   head.emplace("history_digest", V::S(out.base.digest));
   if (!entries.empty()) head.emplace("segments", V::L(std::move(entries)));

@@ -61,6 +61,28 @@ std::optional<HistoryBase> base_from_hint(std::string_view hint);
 /// Throws CorruptStateError naming the attribute for damaged ones.
 std::optional<HistoryBase> base_from_head(const std::string& thread_id, const dynamodb::Item& head);
 
+/// A state encoded for this layout: each message's JSON and the rest of the state's JSON.
+/// Encoded, sized and checked once, before any request; a blind save that goes round reuses it.
+class EncodedHistory {
+ public:
+  /// Throws StateTooLargeError or InvalidArgumentError (not UTF-8) as prepare_state does.
+  EncodedHistory(const std::string& thread_id, const AgentStateSnapshot& state, std::size_t max_state_bytes);
+
+  std::size_t size() const { return encoded_.size(); }
+  const std::string& message(std::size_t i) const { return encoded_[i]; }
+  const std::string& head_state() const { return head_state_; }
+  /// Bytes of the JSON array holding messages [first, last).
+  std::size_t array_bytes(std::size_t first, std::size_t last) const {
+    return offsets_[last] - offsets_[first] + (last - first) + 1;
+  }
+  std::string array(std::size_t first, std::size_t last) const;
+
+ private:
+  std::vector<std::string> encoded_;
+  std::vector<std::size_t> offsets_;
+  std::string head_state_;
+};
+
 struct IncrementalSave {
   dynamodb::Item head;
   std::vector<dynamodb::Item> segments;  ///< new segment items, to write before the head
@@ -77,13 +99,11 @@ struct SaveTimes {
 /// Plans a save on top of `previous` (the history the replaced head names, if known): appends
 /// when the stored history is a prefix of the state's, rewrites it otherwise. nullopt when the
 /// state does not suit this layout (a message or the rest of the state too large for an item):
-/// the caller then saves it in the plain layout. Throws StateTooLargeError or
-/// InvalidArgumentError (not UTF-8) as the plain layout does.
+/// the caller then saves it in the plain layout.
 std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_id,
-                                                     const AgentStateSnapshot& state,
+                                                     const EncodedHistory& history,
                                                      const std::optional<HistoryBase>& previous,
-                                                     std::int64_t version, const SaveTimes& times,
-                                                     std::size_t max_state_bytes);
+                                                     std::int64_t version, const SaveTimes& times);
 
 /// The state a head and its segment items (any order) hold. nullopt when a segment is missing
 /// (a newer save may have replaced it); CorruptStateError naming the attribute for anything

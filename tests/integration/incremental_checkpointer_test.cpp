@@ -168,6 +168,37 @@ TEST_P(IncrementalCheckpointerTest, AStateTooLargeForAnIncrementalHeadIsSavedInT
   EXPECT_EQ(cp_->load_state("t")->state, state);
 }
 
+// A history of ~3 MB saved at once (a thread switched to this mode late) is packed into sealed,
+// compressed segments that each fit an item, and loads back exactly; the next turn appends.
+TEST_P(IncrementalCheckpointerTest, ALongHistoryIsPackedIntoSegmentsThatEachFitAnItem) {
+  AgentStateSnapshot state = agents::testing::conversation(1500, 2000);
+  auto saved = cp_->save("t", state);
+  auto items = segment_items();
+  EXPECT_GE(items.size(), 10u);
+  for (const auto& item : items) {
+    EXPECT_LE(dynamodb::item_size(item), 400u * 1024u);
+    EXPECT_EQ(item.count("messages_zstd"), 1u);
+  }
+  EXPECT_EQ(cp_->load_state("t")->state, state);
+  state = with_turn(state, 1500);
+  take_calls();
+  cp_->save_state("t", state, SavePrecondition::after_save(saved));
+  EXPECT_EQ(operations(take_calls()), (std::vector<std::string>{"PutItem", "PutItem"}));
+  EXPECT_EQ(segment_items().size(), items.size() + 1);
+  EXPECT_EQ(make_checkpointer(true)->load_state("t")->state, state);
+}
+
+TEST_P(IncrementalCheckpointerTest, BadStatesFailBeforeAnyRequest) {
+  cp_->with_max_state_bytes(64 * 1024);
+  take_calls();
+  EXPECT_THROW(cp_->save_state("t", agents::testing::conversation(100, 1000)), StateTooLargeError);
+  AgentStateSnapshot bad = agents::testing::conversation(3, 100);
+  bad.messages[1].content = "not \xff UTF-8";
+  EXPECT_THROW(cp_->save_state("t", bad), InvalidArgumentError);
+  EXPECT_TRUE(take_calls().empty()) << "not a single request, not even the blind save's read";
+  EXPECT_TRUE(segment_items().empty());
+}
+
 TEST_P(IncrementalCheckpointerTest, DeleteRemovesEverySegmentAndListShowsTheThreadOnce) {
   for (std::size_t turn = 0; turn < 5; ++turn) take_turn(*cp_, "t", turn);
   take_turn(*cp_, "other", 0);

@@ -22,6 +22,14 @@ using V = dynamodb::AttributeValue;
 
 constexpr std::size_t kNoLimit = 64 * 1024 * 1024;
 
+// What the checkpointer does for one save attempt: encode (and check) the state, then plan.
+std::optional<IncrementalSave> plan_save(const std::string& thread, const AgentStateSnapshot& state,
+                                         const std::optional<HistoryBase>& previous, std::int64_t version,
+                                         const SaveTimes& times, std::size_t max_state_bytes) {
+  return plan_incremental_save(thread, EncodedHistory(thread, state, max_state_bytes), previous, version,
+                               times);
+}
+
 // A table of items keyed by thread_id, and the save/load steps the checkpointer performs on it.
 class Store {
  public:
@@ -36,7 +44,7 @@ class Store {
   Written save(const AgentStateSnapshot& state, SaveTimes times = {"2026-01-01T00:00:00.000Z", {}, {}}) {
     std::optional<HistoryBase> previous;
     if (head_) previous = base_from_head(thread_, *head_);
-    auto plan = plan_incremental_save(thread_, state, previous, ++version_, times, kNoLimit);
+    auto plan = plan_save(thread_, state, previous, ++version_, times, kNoLimit);
     EXPECT_TRUE(plan.has_value());
     if (!plan) return {};
     Written w{plan->segments.size(), dynamodb::item_size(plan->head)};
@@ -332,16 +340,16 @@ TEST(IncrementalLayout, HintsCarryTheBaseAndJunkHintsCarryNothing) {
 TEST(IncrementalLayout, FallsBackToThePlainLayoutOnlyForWhatASegmentCannotHold) {
   AgentStateSnapshot state = testing::conversation(2, 100);
   SaveTimes times{"2026-01-01T00:00:00.000Z", {}, {}};
-  EXPECT_TRUE(plan_incremental_save("t", state, std::nullopt, 1, times, kNoLimit).has_value());
+  EXPECT_TRUE(plan_save("t", state, std::nullopt, 1, times, kNoLimit).has_value());
   state.messages.push_back(Message::tool("call_1", std::string(kSegmentBytes, 'x')));
-  EXPECT_FALSE(plan_incremental_save("t", state, std::nullopt, 1, times, kNoLimit).has_value());
+  EXPECT_FALSE(plan_save("t", state, std::nullopt, 1, times, kNoLimit).has_value());
   state.messages.pop_back();
   state.files["big"] = std::string(kMaxItemBytes, 'x');
-  EXPECT_FALSE(plan_incremental_save("t", state, std::nullopt, 1, times, kNoLimit).has_value());
+  EXPECT_FALSE(plan_save("t", state, std::nullopt, 1, times, kNoLimit).has_value());
 
   // A history beyond one segment is split into several that each fit.
   AgentStateSnapshot long_one = testing::conversation(400, 2000);
-  auto plan = plan_incremental_save("t", long_one, std::nullopt, 1, times, kNoLimit);
+  auto plan = plan_save("t", long_one, std::nullopt, 1, times, kNoLimit);
   ASSERT_TRUE(plan.has_value());
   EXPECT_GE(plan->segments.size(), 3u);
   for (const auto& s : plan->segments) EXPECT_LE(dynamodb::item_size(s), kMaxItemBytes);
@@ -352,14 +360,14 @@ TEST(IncrementalLayout, TheSameChecksAsThePlainLayoutBeforeAnyWrite) {
   SaveTimes times{"2026-01-01T00:00:00.000Z", {}, {}};
   std::size_t plain = encode_state_json(state).size();
   try {
-    plan_incremental_save("t", state, std::nullopt, 1, times, plain - 1);
+    plan_save("t", state, std::nullopt, 1, times, plain - 1);
     FAIL() << "expected StateTooLargeError";
   } catch (const StateTooLargeError& e) {
     EXPECT_NE(std::string(e.what()).find(std::to_string(plain) + " bytes"), std::string::npos) << e.what();
   }
-  EXPECT_TRUE(plan_incremental_save("t", state, std::nullopt, 1, times, plain).has_value());
+  EXPECT_TRUE(plan_save("t", state, std::nullopt, 1, times, plain).has_value());
   state.messages[4].content = "bad \xff utf-8";
-  EXPECT_THROW(plan_incremental_save("t", state, std::nullopt, 1, times, kNoLimit), InvalidArgumentError);
+  EXPECT_THROW(plan_save("t", state, std::nullopt, 1, times, kNoLimit), InvalidArgumentError);
 }
 
 }  // namespace
