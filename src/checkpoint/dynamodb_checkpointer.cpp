@@ -247,6 +247,18 @@ struct DynamoDbCheckpointer::Engine {
     // A blind save (no load before it) still keeps versions counting: read the current version,
     // then write conditionally, and go round again if another writer slipped in between.
     const bool blind = precondition.kind == SavePrecondition::Kind::kNone;
+    if (options.incremental && precondition.kind == SavePrecondition::Kind::kVersion &&
+        precondition.replaces_hint.empty()) {
+      // `version_is(v)` without the load's hint: learn which segments version v names, or this
+      // save could neither append to them nor delete them.
+      if (auto current = read_head_attributes(thread_id);
+          current && version_of(thread_id, current) == precondition.version) {
+        try {
+          precondition.replaces_hint = replaced_hint_of(thread_id, *current);
+        } catch (const CorruptStateError&) {
+        }
+      }
+    }
     for (int round = 0;; ++round) {
       if (blind) {
         auto current = read_head_attributes(thread_id);

@@ -248,6 +248,21 @@ TEST_P(IncrementalCheckpointerTest, ABlindSaveAppendsToo) {
   EXPECT_EQ(cp_->load_state("t")->state, state);
 }
 
+TEST_P(IncrementalCheckpointerTest, AVersionPreconditionWithoutTheHintStillAppendsAndCleansUp) {
+  AgentStateSnapshot state;
+  for (std::size_t turn = 0; turn < 17; ++turn) {
+    state = with_turn(state, turn);
+    take_calls();
+    cp_->save_state("t", state,
+                    turn == 0 ? SavePrecondition::must_not_exist() : SavePrecondition::version_is(turn));
+    if (turn == 1) {
+      EXPECT_EQ(operations(take_calls()), (std::vector<std::string>{"GetItem", "PutItem", "PutItem"}));
+    }
+  }
+  EXPECT_EQ(segment_items().size(), 2u) << "turns 0-15 merged, turn 16: nothing left behind";
+  EXPECT_EQ(cp_->load_state("t")->state, state);
+}
+
 TEST_P(IncrementalCheckpointerTest, OrphanedSegmentsAreRemovedAndLiveOnesKept) {
   AgentStateSnapshot state;
   for (std::size_t turn = 0; turn < 4; ++turn) state = take_turn(*cp_, "t", turn);
