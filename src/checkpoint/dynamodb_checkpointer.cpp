@@ -142,14 +142,17 @@ struct DynamoDbCheckpointer::Engine {
     constexpr std::size_t kInFlight = 4;
     Status failed;
     for (std::size_t first = 0; first < count; first += kInFlight) {
+      const std::size_t last = std::min(count, first + kInFlight) - 1;
       std::vector<std::future<Status>> calls;
-      for (std::size_t i = first; i < std::min(count, first + kInFlight); ++i) {
+      for (std::size_t i = first; i < last; ++i) {
         calls.push_back(std::async(std::launch::async, [&call, i] { return call(i); }));
       }
+      Status here = call(last);  // the calling thread makes one (a turn's only segment: no thread)
       for (auto& c : calls) {
         Status s = c.get();
         if (!s.ok() && failed.ok()) failed = std::move(s);
       }
+      if (!here.ok() && failed.ok()) failed = std::move(here);
     }
     return failed;
   }
