@@ -247,6 +247,9 @@ def conversation_table(runs):
             lines.append(f"| {r['server']} | {layout} | {b[9]:.0f} / {b[late - 1]:.0f} | {w[9]:g} / {w[late - 1]:g} | "
                          f"{window(w, 1, 20):.2f} / {window(w, late - 9, min(late + 10, len(w))):.2f} | "
                          f"{x['total_wcu']:.0f} | {x['load_ms_p50']:.2f} / {x['load_ms_p90']:.2f} |")
+        if "incremental_cached_load_ms_p50" in r:
+            lines.append(f"| {r['server']} | incremental, warm worker (segment cache) | | | | | "
+                         f"{r['incremental_cached_load_ms_p50']:.2f} / |")
     return "\n".join(lines)
 
 

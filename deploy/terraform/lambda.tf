@@ -20,6 +20,7 @@ resource "aws_lambda_function" "chat" {
     variables = merge(
       { AGENTS_TABLE = aws_dynamodb_table.checkpoints.name },
       var.agents_ttl == "" ? {} : { AGENTS_TTL = var.agents_ttl },
+      var.agents_incremental ? { AGENTS_INCREMENTAL = "1" } : {},
       var.openai_api_key == "" ? {} : { OPENAI_API_KEY = var.openai_api_key },
       var.openai_model == "" ? {} : { OPENAI_MODEL = var.openai_model },
     )

@@ -63,6 +63,12 @@ variable "agents_ttl" {
   default     = "30d"
 }
 
+variable "agents_incremental" {
+  description = "Incremental saves (AGENTS_INCREMENTAL): the history as append-only segments, so a turn's write cost does not grow with the conversation (docs/item-layout.md)."
+  type        = bool
+  default     = false
+}
+
 variable "openai_api_key" {
   description = "OPENAI_API_KEY for the function; empty uses the offline model. Prefer a secret store for production keys."
   type        = string

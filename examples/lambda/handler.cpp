@@ -120,6 +120,17 @@ ChatHandler make_chat_handler_from_environment() {
   auto checkpointer =
       std::make_shared<agents::DynamoDbCheckpointer>(table != nullptr ? table : "agent-checkpoints");
   if (const char* ttl = env("AGENTS_TTL")) checkpointer->with_ttl(parse_ttl(ttl));
+  if (const char* incremental = env("AGENTS_INCREMENTAL")) {
+    const std::string_view flag = incremental;
+    if (flag != "1" && flag != "0" && flag != "true" && flag != "false") {
+      throw agents::InvalidArgumentError("AGENTS_INCREMENTAL '" + std::string(flag) +
+                                         "' is not 1, 0, true or false");
+    }
+    // The history as segments (docs/item-layout.md); a warm container keeps the segments it saw,
+    // so the next invocation for a thread reads little more than its head.
+    if (flag == "1" || flag == "true")
+      checkpointer->with_incremental(true).with_segment_cache_bytes(32 << 20);
+  }
   checkpointer->client();  // resolves region, endpoint and credentials now: no request is sent
 
   std::shared_ptr<agents::ChatModel> model;

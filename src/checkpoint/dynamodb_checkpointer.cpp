@@ -4,12 +4,14 @@
 #include <charconv>
 #include <chrono>
 #include <future>
+#include <map>
 #include <set>
 
 #include "agents/dynamodb/client.hpp"
 #include "checkpoint/conflict.hpp"
 #include "checkpoint/incremental_layout.hpp"
 #include "checkpoint/item_layout.hpp"
+#include "checkpoint/segment_cache.hpp"
 
 namespace agents {
 
@@ -24,6 +26,7 @@ struct DynamoDbCheckpointer::Options {
   bool strict = false;
   Compression compression = Compression::kAuto;
   bool incremental = false;
+  std::size_t segment_cache_bytes = 0;
   std::size_t max_state_bytes = 32 * 1024 * 1024;
 };
 
@@ -69,6 +72,7 @@ struct DynamoDbCheckpointer::Engine {
   std::string table;
   Options options;
   std::shared_ptr<dynamodb::DynamoDbClient> client;
+  std::unique_ptr<detail::SegmentCache> cache;  ///< with_segment_cache_bytes > 0
 
   template <typename T>
   T value_or_throw(StatusOr<T> result) {
@@ -283,6 +287,7 @@ struct DynamoDbCheckpointer::Engine {
       auto written = put(std::move(attempt.head), condition_for(precondition));
       if (!written.condition_failed) {
         delete_replaced(thread_id, precondition.replaces_hint, attempt.hint);
+        remember_segments(thread_id, attempt, state, encoded);
         return {new_version, attempt.hint};
       }
       auto stored = read_head_attributes(thread_id);
@@ -292,6 +297,7 @@ struct DynamoDbCheckpointer::Engine {
       // Reporting a conflict here would delete the items the stored head names.
       if (stored && stored->count("save_id") && stored->at("save_id").scalar() == attempt.save_id) {
         delete_replaced(thread_id, precondition.replaces_hint, attempt.hint);  // our earlier attempt landed
+        remember_segments(thread_id, attempt, state, encoded);
         return {new_version, attempt.hint};
       }
       std::vector<std::string> ours;
@@ -302,20 +308,57 @@ struct DynamoDbCheckpointer::Engine {
     }
   }
 
-  // The state an incremental head names: its segments in one BatchGetItem (a few when there are
-  // more than 100). nullopt when one is missing.
+  // After a save that landed: its new segments go to the cache, so that the next load of the
+  // thread in this process reads only the head.
+  void remember_segments(const std::string& thread_id, const SaveAttempt& attempt,
+                         const AgentStateSnapshot& state, const Encoded& encoded) {
+    if (!cache || !encoded.history || !detail::is_history_hint(attempt.hint)) return;
+    for (const Item& item : attempt.extra_items) {
+      const auto first =
+          static_cast<std::size_t>(stored_int(thread_id, "first_message", item.at("first_message")));
+      const auto count =
+          static_cast<std::size_t>(stored_int(thread_id, "message_count", item.at("message_count")));
+      auto segment = std::make_shared<detail::DecodedSegment>();
+      segment->messages.assign(state.messages.begin() + static_cast<std::ptrdiff_t>(first),
+                               state.messages.begin() + static_cast<std::ptrdiff_t>(first + count));
+      if (auto ttl = item.find("ttl"); ttl != item.end())
+        segment->ttl_epoch = stored_int(thread_id, "ttl", ttl->second);
+      segment->bytes = encoded.history->array_bytes(first, first + count);
+      cache->put(item.at("thread_id").scalar(), std::move(segment));
+    }
+  }
+
+  // The state an incremental head names: the segments this process has not seen in one
+  // BatchGetItem (a few when there are more than 100). nullopt when one is missing.
   std::optional<AgentStateSnapshot> load_history(const std::string& thread_id, const Item& head,
                                                  const detail::HistoryBase& base) {
-    std::vector<Item> segments;
-    if (!base.segments.empty()) {
-      std::vector<Item> keys;
-      keys.reserve(base.segments.size());
-      for (const auto& s : base.segments) keys.push_back(key_of(detail::segment_key(thread_id, s.id)));
-      segments =
-          value_or_throw(client->batch_get_item({.table = table, .keys = keys, .consistent_read = true}))
-              .items;
+    AgentStateSnapshot rest = detail::decode_head_state(thread_id, head);
+    std::vector<std::shared_ptr<const detail::DecodedSegment>> parts(base.segments.size());
+    std::vector<Item> keys;
+    for (std::size_t i = 0; i < base.segments.size(); ++i) {
+      std::string key = detail::segment_key(thread_id, base.segments[i].id);
+      if (cache && (parts[i] = cache->find(key))) continue;
+      keys.push_back(key_of(key));
     }
-    return detail::assemble_history(thread_id, head, base, segments, now_epoch(), options.max_state_bytes);
+    if (!keys.empty()) {
+      auto got =
+          value_or_throw(client->batch_get_item({.table = table, .keys = keys, .consistent_read = true}));
+      std::map<std::string, const Item*, std::less<>> by_key;
+      for (const Item& item : got.items) by_key.emplace(item.at("thread_id").scalar(), &item);
+      for (std::size_t i = 0; i < base.segments.size(); ++i) {
+        if (parts[i]) continue;
+        std::string key = detail::segment_key(thread_id, base.segments[i].id);
+        auto found = by_key.find(key);
+        if (found == by_key.end()) return std::nullopt;
+        parts[i] = std::make_shared<detail::DecodedSegment>(
+            detail::decode_segment(thread_id, base.segments[i], *found->second, options.max_state_bytes));
+        if (cache) cache->put(key, parts[i]);
+      }
+    }
+    std::vector<const detail::DecodedSegment*> raw;
+    raw.reserve(parts.size());
+    for (const auto& p : parts) raw.push_back(p.get());
+    return detail::join_history(thread_id, std::move(rest), base, raw, now_epoch());
   }
 
   std::optional<LoadedState> load(const std::string& thread_id) {
@@ -496,6 +539,10 @@ DynamoDbCheckpointer& DynamoDbCheckpointer::with_incremental(bool incremental) {
   options_->incremental = incremental;
   return *this;
 }
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_segment_cache_bytes(std::size_t bytes) {
+  options_->segment_cache_bytes = bytes;
+  return *this;
+}
 DynamoDbCheckpointer& DynamoDbCheckpointer::with_max_state_bytes(std::size_t bytes) {
   options_->max_state_bytes = bytes;
   return *this;
@@ -522,6 +569,8 @@ DynamoDbCheckpointer::Engine& DynamoDbCheckpointer::engine() {
       if (!created.ok()) created.status().throw_if_error();
       e->client = std::move(*created);
     }
+    if (e->options.segment_cache_bytes > 0)
+      e->cache = std::make_unique<detail::SegmentCache>(e->options.segment_cache_bytes);
     engine_ = std::move(e);
   });
   if (!engine_) throw InvalidArgumentError("DynamoDbCheckpointer: the DynamoDB client could not be created");

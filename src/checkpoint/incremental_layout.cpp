@@ -374,61 +374,83 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
   return out;
 }
 
-std::optional<AgentStateSnapshot> assemble_history(const std::string& thread_id, const Item& head,
-                                                   const HistoryBase& base, const std::vector<Item>& segments,
-                                                   std::int64_t now_epoch, std::size_t max_state_bytes) {
+AgentStateSnapshot decode_head_state(const std::string& thread_id, const Item& head) {
   auto rest = head.find("head_state");
   if (rest == head.end() || !rest->second.is(V::Type::kS))
     throw_corrupt(thread_id, "head_state", "is missing or not a string");
   auto decoded = decode_state_json(rest->second.scalar());
   if (!decoded.ok())
     throw_corrupt(thread_id, "head_state", "is not a valid state: " + decoded.status().message());
-  AgentStateSnapshot state = std::move(*decoded);
-  state.messages.clear();
+  decoded->messages.clear();
+  return std::move(*decoded);
+}
 
+DecodedSegment decode_segment(const std::string& thread_id, const SegmentRef& ref, const Item& segment,
+                              std::size_t max_state_bytes) {
+  auto owner = segment.find("chunk_of");
+  if (owner == segment.end() || owner->second.scalar() != thread_id)
+    throw_corrupt(thread_id, "chunk_of", "of segment " + ref.id + " names another thread");
+  DecodedSegment out;
+  if (auto ttl = segment.find("ttl"); ttl != segment.end())
+    out.ttl_epoch = parse_stored_int(thread_id, "ttl", ttl->second);
+  std::string decompressed;
+  const std::string* json = nullptr;
+  if (auto z = segment.find("messages_zstd"); z != segment.end()) {
+    if (!z->second.is(V::Type::kB))
+      throw_corrupt(thread_id, "messages_zstd", "of segment " + ref.id + " is not binary");
+    decompressed = zstd_decompress(thread_id, "messages_zstd", z->second.scalar(), max_state_bytes);
+    json = &decompressed;
+  } else if (auto m = segment.find("messages"); m != segment.end() && m->second.is(V::Type::kS)) {
+    json = &m->second.scalar();
+  } else {
+    throw_corrupt(thread_id, "messages", "of segment " + ref.id + " is missing or not a string");
+  }
+  out.bytes = json->size();
+  Status parsed = decode_messages_json(*json, out.messages);
+  if (!parsed.ok()) throw_corrupt(thread_id, "messages", "of segment " + ref.id + ": " + parsed.message());
+  if (out.messages.size() != ref.count) {
+    throw_corrupt(thread_id, "messages",
+                  "of segment " + ref.id + " holds " + std::to_string(out.messages.size()) +
+                      " messages; the head says " + std::to_string(ref.count));
+  }
+  return out;
+}
+
+AgentStateSnapshot join_history(const std::string& thread_id, AgentStateSnapshot rest,
+                                const HistoryBase& base, const std::vector<const DecodedSegment*>& parts,
+                                std::int64_t now_epoch) {
+  rest.messages.reserve(base.message_count);
+  for (std::size_t i = 0; i < base.segments.size(); ++i) {
+    const DecodedSegment& part = *parts.at(i);
+    if (part.ttl_epoch && *part.ttl_epoch < now_epoch) {
+      throw_corrupt(thread_id, "ttl",
+                    "of segment " + base.segments[i].id + " has passed (" + std::to_string(*part.ttl_epoch) +
+                        ") while the thread's head is live: part of the history has expired");
+    }
+    rest.messages.insert(rest.messages.end(), part.messages.begin(), part.messages.end());
+  }
+  return rest;
+}
+
+std::optional<AgentStateSnapshot> assemble_history(const std::string& thread_id, const Item& head,
+                                                   const HistoryBase& base, const std::vector<Item>& segments,
+                                                   std::int64_t now_epoch, std::size_t max_state_bytes) {
+  AgentStateSnapshot rest = decode_head_state(thread_id, head);
   std::map<std::string, const Item*, std::less<>> by_key;
   for (const Item& segment : segments) {
     auto key = segment.find("thread_id");
     if (key != segment.end()) by_key.emplace(key->second.scalar(), &segment);
   }
-  state.messages.reserve(base.message_count);
+  std::vector<DecodedSegment> decoded;
+  decoded.reserve(base.segments.size());
   for (const SegmentRef& ref : base.segments) {
     auto found = by_key.find(segment_key(thread_id, ref.id));
     if (found == by_key.end()) return std::nullopt;
-    const Item& segment = *found->second;
-    auto owner = segment.find("chunk_of");
-    if (owner == segment.end() || owner->second.scalar() != thread_id)
-      throw_corrupt(thread_id, "chunk_of", "of segment " + ref.id + " names another thread");
-    if (auto ttl = segment.find("ttl"); ttl != segment.end()) {
-      std::int64_t expiry = parse_stored_int(thread_id, "ttl", ttl->second);
-      if (expiry < now_epoch) {
-        throw_corrupt(thread_id, "ttl",
-                      "of segment " + ref.id + " has passed (" + std::to_string(expiry) +
-                          ") while the thread's head is live: part of the history has expired");
-      }
-    }
-    std::string decompressed;
-    const std::string* json = nullptr;
-    if (auto z = segment.find("messages_zstd"); z != segment.end()) {
-      if (!z->second.is(V::Type::kB))
-        throw_corrupt(thread_id, "messages_zstd", "of segment " + ref.id + " is not binary");
-      decompressed = zstd_decompress(thread_id, "messages_zstd", z->second.scalar(), max_state_bytes);
-      json = &decompressed;
-    } else if (auto m = segment.find("messages"); m != segment.end() && m->second.is(V::Type::kS)) {
-      json = &m->second.scalar();
-    } else {
-      throw_corrupt(thread_id, "messages", "of segment " + ref.id + " is missing or not a string");
-    }
-    std::size_t before = state.messages.size();
-    Status parsed = decode_messages_json(*json, state.messages);
-    if (!parsed.ok()) throw_corrupt(thread_id, "messages", "of segment " + ref.id + ": " + parsed.message());
-    if (state.messages.size() - before != ref.count) {
-      throw_corrupt(thread_id, "messages",
-                    "of segment " + ref.id + " holds " + std::to_string(state.messages.size() - before) +
-                        " messages; the head says " + std::to_string(ref.count));
-    }
+    decoded.push_back(decode_segment(thread_id, ref, *found->second, max_state_bytes));
   }
-  return state;
+  std::vector<const DecodedSegment*> parts;
+  for (const auto& d : decoded) parts.push_back(&d);
+  return join_history(thread_id, std::move(rest), base, parts, now_epoch);
 }
 
 }  // namespace agents::detail

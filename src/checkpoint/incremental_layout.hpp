@@ -105,6 +105,25 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
                                                      const std::optional<HistoryBase>& previous,
                                                      std::int64_t version, const SaveTimes& times);
 
+/// A segment item read back: its messages, its expiry, and the JSON bytes they came from.
+struct DecodedSegment {
+  std::vector<Message> messages;
+  std::optional<std::int64_t> ttl_epoch;
+  std::size_t bytes = 0;
+};
+
+/// The head's `head_state`: the state without its messages. CorruptStateError otherwise.
+AgentStateSnapshot decode_head_state(const std::string& thread_id, const dynamodb::Item& head);
+/// One segment item as the head's entry `ref` describes it. CorruptStateError for an item of
+/// another thread, damaged or missing messages, or a count other than the entry's.
+DecodedSegment decode_segment(const std::string& thread_id, const SegmentRef& ref,
+                              const dynamodb::Item& segment, std::size_t max_state_bytes);
+/// The rest of the state with the segments' messages in order (parts[i] for base.segments[i]).
+/// CorruptStateError naming `ttl` for a segment past its expiry while the head is live.
+AgentStateSnapshot join_history(const std::string& thread_id, AgentStateSnapshot rest,
+                                const HistoryBase& base, const std::vector<const DecodedSegment*>& parts,
+                                std::int64_t now_epoch);
+
 /// The state a head and its segment items (any order) hold. nullopt when a segment is missing
 /// (a newer save may have replaced it); CorruptStateError naming the attribute for anything
 /// else, including a segment that expired while its head is live.

@@ -29,11 +29,12 @@ std::string temp_dir() {
 }
 
 std::shared_ptr<Checkpointer> dynamodb_backend(const agents::testing::LocalServer& server,
-                                               const std::string& table, bool incremental = false) {
+                                               const std::string& table, bool incremental = false,
+                                               std::size_t segment_cache_bytes = 0) {
   std::string endpoint = agents::testing::endpoint_or_skip(server);
   auto cp = std::make_shared<DynamoDbCheckpointer>(table);
   cp->with_endpoint(endpoint).with_region("us-east-1").with_credentials(agents::testing::local_credentials());
-  cp->with_incremental(incremental);
+  cp->with_incremental(incremental).with_segment_cache_bytes(segment_cache_bytes);
   return cp;
 }
 
@@ -67,6 +68,10 @@ std::vector<Backend> backends() {
        [] { return new_dynamodb_table(kDynamoDbLocal); }},
       {"DynaliteIncremental", [](const std::string& t) { return dynamodb_backend(kDynalite, t, true); },
        [] { return new_dynamodb_table(kDynalite); }},
+      // ... and with each instance keeping the segments it saw (another_instance() starts cold).
+      {"DynamoDbLocalIncrementalCached",
+       [](const std::string& t) { return dynamodb_backend(kDynamoDbLocal, t, true, 16 << 20); },
+       [] { return new_dynamodb_table(kDynamoDbLocal); }},
   };
 }
 

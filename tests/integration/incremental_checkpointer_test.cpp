@@ -263,6 +263,38 @@ TEST_P(IncrementalCheckpointerTest, AVersionPreconditionWithoutTheHintStillAppen
   EXPECT_EQ(cp_->load_state("t")->state, state);
 }
 
+// with_segment_cache_bytes: segments never change, so a load reads only those it has not seen.
+TEST_P(IncrementalCheckpointerTest, ACachingCheckpointerReadsOnlyTheSegmentsItHasNotSeen) {
+  auto cached = make_checkpointer(true);
+  cached->with_segment_cache_bytes(16 << 20);
+  AgentStateSnapshot state;
+  for (std::size_t turn = 0; turn < 20; ++turn) state = take_turn(*cached, "t", turn);
+  take_calls();
+  EXPECT_EQ(cached->load_state("t")->state, state);
+  EXPECT_EQ(operations(take_calls()), (std::vector<std::string>{"GetItem"}))
+      << "every segment was its own save's";
+
+  state = take_turn(*cp_, "t", 20);  // another worker, without the cache, appends
+  take_calls();
+  EXPECT_EQ(cached->load_state("t")->state, state);
+  EXPECT_EQ(operations(take_calls()), (std::vector<std::string>{"GetItem", "BatchGetItem"}));
+  EXPECT_EQ(cached->load_state("t")->state, state);
+  EXPECT_EQ(operations(take_calls()), (std::vector<std::string>{"GetItem"}));
+
+  auto cold = make_checkpointer(true);  // a new worker: reads everything once
+  cold->with_segment_cache_bytes(16 << 20);
+  EXPECT_EQ(cold->load_state("t")->state, state);
+  EXPECT_EQ(cold->load_state("t")->state, state);
+  EXPECT_EQ(operations(take_calls()), (std::vector<std::string>{"GetItem", "BatchGetItem", "GetItem"}));
+
+  // An edited history is a fresh base: the cache cannot serve it, and nothing stale is served.
+  state.messages[0].content = "edited";
+  auto loaded = cached->load_state("t");
+  cached->save_state("t", state, SavePrecondition::after_load(loaded));
+  EXPECT_EQ(cold->load_state("t")->state, state);
+  EXPECT_EQ(cached->load_state("t")->state, state);
+}
+
 TEST_P(IncrementalCheckpointerTest, OrphanedSegmentsAreRemovedAndLiveOnesKept) {
   AgentStateSnapshot state;
   for (std::size_t turn = 0; turn < 4; ++turn) state = take_turn(*cp_, "t", turn);

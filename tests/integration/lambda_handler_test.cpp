@@ -359,6 +359,36 @@ TEST_F(LambdaHandlerTest, BootstrapProcessServesEventsFromTheEnvironment) {
   EXPECT_NEAR(static_cast<double>(ttl - now), 86400.0, 120.0);
 }
 
+TEST_F(LambdaHandlerTest, BootstrapWithIncrementalSavesStoresTheHistoryAsSegments) {
+  RuntimeApiStandIn api;
+  std::map<std::string, std::string> env = {
+      {"AWS_LAMBDA_RUNTIME_API", api.address()},
+      {"AGENTS_TABLE", table_},
+      {"AGENTS_INCREMENTAL", "1"},
+      {"AWS_ENDPOINT_URL_DYNAMODB", endpoint_},
+      {"AWS_REGION", "us-east-1"},
+      {"AWS_ACCESS_KEY_ID", "AKIDLAMBDATEST"},
+      {"AWS_SECRET_ACCESS_KEY", "lambda-test-secret"},
+      {"AWS_EC2_METADATA_DISABLED", "true"},
+      {"AWS_LAMBDA_FUNCTION_NAME", "agents-chat"},
+  };
+  Child child = spawn_bootstrap(env);
+  api.push(
+      {.request_id = "i-1", .payload = rest_v1_event(chat_body("inc", "Remember that I like tea")).dump()});
+  api.push({.request_id = "i-2", .payload = http_v2_event(chat_body("inc", "What do you remember?")).dump()});
+  auto first = http_reply(api.wait_for("i-1"));
+  auto second = http_reply(api.wait_for("i-2"));
+  api.close();
+  EXPECT_EQ(child.wait(), 1);
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(second.status, 200) << second.body;
+  EXPECT_NE(second.body["response"].get<std::string>().find("tea"), std::string::npos) << second.body;
+  auto item = stored("inc");
+  EXPECT_EQ(item.count("state"), 0u);
+  EXPECT_EQ(item.count("head_state"), 1u) << "AGENTS_INCREMENTAL was applied";
+  EXPECT_EQ(item.count("segments"), 1u);
+}
+
 TEST_F(LambdaHandlerTest, BootstrapReportsABadConfigurationAsAnInitError) {
   RuntimeApiStandIn api;
   Child child = spawn_bootstrap({{"AWS_LAMBDA_RUNTIME_API", api.address()},

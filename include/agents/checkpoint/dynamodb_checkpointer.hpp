@@ -55,6 +55,11 @@ class DynamoDbCheckpointer final : public Checkpointer {
   /// does not grow with the conversation. Off by default: the Rust crate cannot read such
   /// threads. Loads read every layout whichever way this is set; the next save writes this one.
   DynamoDbCheckpointer& with_incremental(bool incremental);
+  /// Keeps up to `bytes` of history segments this checkpointer wrote or read (least recently
+  /// used out), so that a later load of the thread reads the head and only the segments it has
+  /// not seen: a warm Lambda worker or a chat loop reloads a long thread in about one GetItem.
+  /// Segments never change once written, so a kept one is never stale. 0 (the default): off.
+  DynamoDbCheckpointer& with_segment_cache_bytes(std::size_t bytes);
   /// Largest state (uncompressed JSON bytes) a save accepts; larger ones fail before any write.
   DynamoDbCheckpointer& with_max_state_bytes(std::size_t bytes);
   /// Receives one event per DynamoDB call (operation, latency, bytes, capacity, retries).
