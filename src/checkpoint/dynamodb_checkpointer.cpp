@@ -333,11 +333,13 @@ struct DynamoDbCheckpointer::Engine {
   std::optional<AgentStateSnapshot> load_history(const std::string& thread_id, const Item& head,
                                                  const detail::HistoryBase& base) {
     AgentStateSnapshot rest = detail::decode_head_state(thread_id, head);
-    std::vector<std::shared_ptr<const detail::DecodedSegment>> parts(base.segments.size());
+    const std::size_t n = base.segments.size();
+    std::vector<std::shared_ptr<const detail::DecodedSegment>> cached(n);  // shared with the cache
+    std::vector<detail::DecodedSegment> fetched(n);                        // read now
     std::vector<Item> keys;
-    for (std::size_t i = 0; i < base.segments.size(); ++i) {
+    for (std::size_t i = 0; i < n; ++i) {
       std::string key = detail::segment_key(thread_id, base.segments[i].id);
-      if (cache && (parts[i] = cache->find(key))) continue;
+      if (cache && (cached[i] = cache->find(key))) continue;
       keys.push_back(key_of(key));
     }
     if (!keys.empty()) {
@@ -345,20 +347,28 @@ struct DynamoDbCheckpointer::Engine {
           value_or_throw(client->batch_get_item({.table = table, .keys = keys, .consistent_read = true}));
       std::map<std::string, const Item*, std::less<>> by_key;
       for (const Item& item : got.items) by_key.emplace(item.at("thread_id").scalar(), &item);
-      for (std::size_t i = 0; i < base.segments.size(); ++i) {
-        if (parts[i]) continue;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (cached[i]) continue;
         std::string key = detail::segment_key(thread_id, base.segments[i].id);
         auto found = by_key.find(key);
         if (found == by_key.end()) return std::nullopt;
-        parts[i] = std::make_shared<detail::DecodedSegment>(
-            detail::decode_segment(thread_id, base.segments[i], *found->second, options.max_state_bytes));
-        if (cache) cache->put(key, parts[i]);
+        fetched[i] =
+            detail::decode_segment(thread_id, base.segments[i], *found->second, options.max_state_bytes);
+        if (cache) cache->put(key, std::make_shared<const detail::DecodedSegment>(fetched[i]));
       }
     }
-    std::vector<const detail::DecodedSegment*> raw;
-    raw.reserve(parts.size());
-    for (const auto& p : parts) raw.push_back(p.get());
-    return detail::join_history(thread_id, std::move(rest), base, raw, now_epoch());
+    const std::int64_t now = now_epoch();
+    rest.messages.reserve(base.message_count);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (cached[i]) {
+        detail::check_not_expired(thread_id, base.segments[i], *cached[i], now);
+        rest.messages.insert(rest.messages.end(), cached[i]->messages.begin(), cached[i]->messages.end());
+      } else {
+        detail::check_not_expired(thread_id, base.segments[i], fetched[i], now);
+        std::move(fetched[i].messages.begin(), fetched[i].messages.end(), std::back_inserter(rest.messages));
+      }
+    }
+    return rest;
   }
 
   std::optional<LoadedState> load(const std::string& thread_id) {

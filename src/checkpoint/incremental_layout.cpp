@@ -416,20 +416,13 @@ DecodedSegment decode_segment(const std::string& thread_id, const SegmentRef& re
   return out;
 }
 
-AgentStateSnapshot join_history(const std::string& thread_id, AgentStateSnapshot rest,
-                                const HistoryBase& base, const std::vector<const DecodedSegment*>& parts,
-                                std::int64_t now_epoch) {
-  rest.messages.reserve(base.message_count);
-  for (std::size_t i = 0; i < base.segments.size(); ++i) {
-    const DecodedSegment& part = *parts.at(i);
-    if (part.ttl_epoch && *part.ttl_epoch < now_epoch) {
-      throw_corrupt(thread_id, "ttl",
-                    "of segment " + base.segments[i].id + " has passed (" + std::to_string(*part.ttl_epoch) +
-                        ") while the thread's head is live: part of the history has expired");
-    }
-    rest.messages.insert(rest.messages.end(), part.messages.begin(), part.messages.end());
+void check_not_expired(const std::string& thread_id, const SegmentRef& ref, const DecodedSegment& segment,
+                       std::int64_t now_epoch) {
+  if (segment.ttl_epoch && *segment.ttl_epoch < now_epoch) {
+    throw_corrupt(thread_id, "ttl",
+                  "of segment " + ref.id + " has passed (" + std::to_string(*segment.ttl_epoch) +
+                      ") while the thread's head is live: part of the history has expired");
   }
-  return rest;
 }
 
 std::optional<AgentStateSnapshot> assemble_history(const std::string& thread_id, const Item& head,
@@ -447,10 +440,11 @@ std::optional<AgentStateSnapshot> assemble_history(const std::string& thread_id,
     auto found = by_key.find(segment_key(thread_id, ref.id));
     if (found == by_key.end()) return std::nullopt;
     decoded.push_back(decode_segment(thread_id, ref, *found->second, max_state_bytes));
+    check_not_expired(thread_id, ref, decoded.back(), now_epoch);
   }
-  std::vector<const DecodedSegment*> parts;
-  for (const auto& d : decoded) parts.push_back(&d);
-  return join_history(thread_id, std::move(rest), base, parts, now_epoch);
+  rest.messages.reserve(base.message_count);
+  for (auto& d : decoded) std::move(d.messages.begin(), d.messages.end(), std::back_inserter(rest.messages));
+  return rest;
 }
 
 }  // namespace agents::detail

@@ -118,11 +118,9 @@ AgentStateSnapshot decode_head_state(const std::string& thread_id, const dynamod
 /// another thread, damaged or missing messages, or a count other than the entry's.
 DecodedSegment decode_segment(const std::string& thread_id, const SegmentRef& ref,
                               const dynamodb::Item& segment, std::size_t max_state_bytes);
-/// The rest of the state with the segments' messages in order (parts[i] for base.segments[i]).
-/// CorruptStateError naming `ttl` for a segment past its expiry while the head is live.
-AgentStateSnapshot join_history(const std::string& thread_id, AgentStateSnapshot rest,
-                                const HistoryBase& base, const std::vector<const DecodedSegment*>& parts,
-                                std::int64_t now_epoch);
+/// CorruptStateError naming `ttl` when the segment's expiry has passed while its head is live.
+void check_not_expired(const std::string& thread_id, const SegmentRef& ref, const DecodedSegment& segment,
+                       std::int64_t now_epoch);
 
 /// The state a head and its segment items (any order) hold. nullopt when a segment is missing
 /// (a newer save may have replaced it); CorruptStateError naming the attribute for anything
