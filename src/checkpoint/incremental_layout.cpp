@@ -61,14 +61,16 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
   }
 }
 
-// Segment ids are "<save id>-<index>": hex and digits only, so keys and hints need no escaping.
-bool valid_segment_id(std::string_view id) {
-  if (id.empty() || id.size() > 40) return false;
-  for (char c : id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-')) return false;
+// Ids and digests are lowercase hex (segment ids "<save id>-<index>"), so keys and hints need no
+// escaping; a stored one with anything else is damage.
+bool lower_hex(std::string_view text, std::size_t max_size, bool dash_allowed = false) {
+  if (text.empty() || text.size() > max_size) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (dash_allowed && c == '-'))) return false;
   }
   return true;
 }
+bool valid_segment_id(std::string_view id) { return lower_hex(id, 40, true); }
 
 V segment_entry(const SegmentRef& s) {
   dynamodb::AttributeMap m{{"id", V::S(s.id)},
@@ -125,9 +127,18 @@ class Planner {
       }
       std::size_t first = group->first;
       std::size_t last = segments.back().first + segments.back().ref.count;
+      if (!each_fits(first, last)) return;  // cannot happen: each already fitted a segment
       segments.erase(group, segments.end());
-      pack(first, last, level + 1);  // every message here already fitted a segment
+      pack(first, last, level + 1);
     }
+  }
+
+  /// Whether every message of [first, last) fits a segment on its own (so pack succeeds).
+  bool each_fits(std::size_t first, std::size_t last) const {
+    for (std::size_t i = first; i < last; ++i) {
+      if (history_.array_bytes(i, i + 1) > kSegmentBytes) return false;
+    }
+    return true;
   }
 
   std::string save_id = new_save_id();
@@ -210,12 +221,13 @@ std::optional<HistoryBase> base_from_head(const std::string& thread_id, const It
   if (n < 0) throw_corrupt(thread_id, "message_count", "is negative");
   base.message_count = static_cast<std::size_t>(n);
   auto digest = head.find("history_digest");
-  if (digest == head.end() || !digest->second.is(V::Type::kS))
-    throw_corrupt(thread_id, "history_digest", "is missing or not a string");
+  if (digest == head.end() || !digest->second.is(V::Type::kS) || digest->second.scalar().size() != 64 ||
+      !lower_hex(digest->second.scalar(), 64))
+    throw_corrupt(thread_id, "history_digest", "is missing or not 64 hex digits");
   base.digest = digest->second.scalar();
   auto save = head.find("save_id");
-  if (save == head.end() || !save->second.is(V::Type::kS))
-    throw_corrupt(thread_id, "save_id", "is missing from an incremental head");
+  if (save == head.end() || !save->second.is(V::Type::kS) || !lower_hex(save->second.scalar(), 32))
+    throw_corrupt(thread_id, "save_id", "is missing from an incremental head or not hex");
   base.save_id = save->second.scalar();
   std::size_t total = 0;
   if (auto segments = head.find("segments"); segments != head.end()) {
@@ -325,9 +337,15 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
   planner.merge_full_levels();
   if (planner.segments.size() > kMaxSegments) {
     planner.segments.clear();
-    planner.pack(0, n, kSealedLevel);
-    if (planner.segments.size() > kMaxSegments) return std::nullopt;
+    if (!planner.pack(0, n, kSealedLevel) || planner.segments.size() > kMaxSegments) return std::nullopt;
   }
+  // The head must name every message exactly once, in order.
+  std::size_t next = 0;
+  for (const auto& planned : planner.segments) {
+    if (planned.first != next) return std::nullopt;
+    next += planned.ref.count;
+  }
+  if (next != n) return std::nullopt;
 
   IncrementalSave out;
   out.save_id = planner.save_id;

@@ -303,6 +303,13 @@ TEST(IncrementalLayout, DamagedHeadsAndSegmentsNameTheAttribute) {
   head = store.head();
   head.erase("history_digest");
   expect_corrupt("history_digest", [&] { base_from_head("t", head); });
+  // Found by the fuzzer: a digest or save id with the hint's separator must not pass as valid.
+  head = store.head();
+  head["history_digest"] = V::S(std::string(24, '0') + std::string(25, '|') + std::string(15, '0'));
+  expect_corrupt("history_digest", [&] { base_from_head("t", head); });
+  head = store.head();
+  head["save_id"] = V::S("0123|456");
+  expect_corrupt("save_id", [&] { base_from_head("t", head); });
 
   auto base = store.base();
   Item segment = store.items().begin()->second;
