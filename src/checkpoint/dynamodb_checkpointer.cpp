@@ -39,20 +39,19 @@ std::int64_t now_epoch() {
 
 Item key_of(const std::string& thread_id) { return {{"thread_id", V::S(thread_id)}}; }
 
-// A stored number the checkpointer relies on. A damaged or hostile one (not N, not whole, beyond
-// 64 bits) is a CorruptStateError naming the attribute, never std::out_of_range from std::stoll.
-std::int64_t stored_int(const std::string& thread_id, const char* attribute, const V& value) {
-  return detail::parse_stored_int(thread_id, attribute, value);
-}
-
 // What the items of a stored head are, for the save that replaces it or the delete that removes
-// it: "save_id:chunk_count" for chunked heads, a history hint for incremental ones, "" otherwise.
-// Works on whole items and on the projection read_head_attributes makes.
+// it: a chunk hint for chunked heads, a history hint for incremental ones, "" otherwise (and for
+// a damaged head: what it names cannot be trusted, so it is left to TTL and
+// remove_orphaned_chunks). Works on whole items and on the projection read_head_attributes makes.
 std::string replaced_hint_of(const std::string& thread_id, const Item& head) {
   auto count = head.find("chunk_count");
   auto save = head.find("save_id");
-  if (count != head.end() && save != head.end()) return save->second.scalar() + ":" + count->second.scalar();
-  if (auto base = detail::base_from_head(thread_id, head)) return detail::history_hint(*base);
+  if (count != head.end() && save != head.end())
+    return detail::chunk_hint(save->second.scalar(), count->second.scalar());
+  try {
+    if (auto base = detail::base_from_head(thread_id, head)) return detail::history_hint(*base);
+  } catch (const CorruptStateError&) {
+  }
   return "";
 }
 
@@ -128,7 +127,7 @@ struct DynamoDbCheckpointer::Engine {
     if (!got.item) return std::nullopt;
     auto ttl = got.item->find("ttl");
     if (ttl != got.item->end() && ttl->second.is(V::Type::kN) &&
-        stored_int(thread_id, "ttl", ttl->second) < now_epoch()) {
+        detail::parse_stored_int(thread_id, "ttl", ttl->second) < now_epoch()) {
       return std::nullopt;  // expired: as good as absent
     }
     return got.item;
@@ -137,7 +136,7 @@ struct DynamoDbCheckpointer::Engine {
   static std::int64_t version_of(const std::string& thread_id, const std::optional<Item>& item) {
     if (!item) return -1;
     auto v = item->find("version");
-    return v == item->end() ? 0 : stored_int(thread_id, "version", v->second);
+    return v == item->end() ? 0 : detail::parse_stored_int(thread_id, "version", v->second);
   }
 
   // Runs `call(i)` for i in [0, count), a few at a time: extra items dominate a large save.
@@ -189,15 +188,8 @@ struct DynamoDbCheckpointer::Engine {
                                             [&](const detail::SegmentRef& s) { return s.id == segment.id; });
         if (!kept) keys.push_back(detail::segment_key(thread_id, segment.id));
       }
-    } else if (auto colon = old_hint.find(':'); colon != std::string::npos) {
-      std::string save_id = old_hint.substr(0, colon);
-      // The count comes from a stored head: never trust it beyond what a save can write.
-      std::size_t count = 0;
-      std::string_view digits = std::string_view(old_hint).substr(colon + 1);
-      auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
-      if (ec != std::errc() || ptr != digits.data() + digits.size()) return;
-      count = std::min(count, detail::kMaxChunks);
-      for (std::size_t i = 0; i < count; ++i) keys.push_back(detail::chunk_key(thread_id, save_id, i));
+    } else {
+      keys = detail::chunk_keys_of_hint(thread_id, old_hint);
     }
     delete_keys(keys);
   }
@@ -233,7 +225,8 @@ struct DynamoDbCheckpointer::Engine {
     }
     detail::SaveItems items =
         detail::build_save_items(thread_id, *encoded.prepared, version, rfc3339_now(), ttl);
-    std::string hint = items.chunks.empty() ? "" : items.save_id + ":" + std::to_string(items.chunks.size());
+    std::string hint =
+        items.chunks.empty() ? "" : detail::chunk_hint(items.save_id, std::to_string(items.chunks.size()));
     return {std::move(items.head), std::move(items.chunks), items.save_id, std::move(hint)};
   }
 
@@ -260,10 +253,7 @@ struct DynamoDbCheckpointer::Engine {
       // save could neither append to them nor delete them.
       if (auto current = read_head_attributes(thread_id);
           current && version_of(thread_id, current) == precondition.version) {
-        try {
-          precondition.replaces_hint = replaced_hint_of(thread_id, *current);
-        } catch (const CorruptStateError&) {
-        }
+        precondition.replaces_hint = replaced_hint_of(thread_id, *current);
       }
     }
     for (int round = 0;; ++round) {
@@ -271,13 +261,7 @@ struct DynamoDbCheckpointer::Engine {
         auto current = read_head_attributes(thread_id);
         precondition = current ? SavePrecondition::version_is(version_of(thread_id, current))
                                : SavePrecondition::must_not_exist();
-        if (current) {
-          try {
-            precondition.replaces_hint = replaced_hint_of(thread_id, *current);
-          } catch (const CorruptStateError&) {
-            // A blind save overwrites whatever is there; a damaged head's items are left to TTL.
-          }
-        }
+        if (current) precondition.replaces_hint = replaced_hint_of(thread_id, *current);
       }
       std::int64_t new_version =
           precondition.kind == SavePrecondition::Kind::kVersion ? precondition.version + 1 : 1;
@@ -314,15 +298,15 @@ struct DynamoDbCheckpointer::Engine {
                          const AgentStateSnapshot& state, const Encoded& encoded) {
     if (!cache || !encoded.history || !detail::is_history_hint(attempt.hint)) return;
     for (const Item& item : attempt.extra_items) {
-      const auto first =
-          static_cast<std::size_t>(stored_int(thread_id, "first_message", item.at("first_message")));
-      const auto count =
-          static_cast<std::size_t>(stored_int(thread_id, "message_count", item.at("message_count")));
+      const auto first = static_cast<std::size_t>(
+          detail::parse_stored_int(thread_id, "first_message", item.at("first_message")));
+      const auto count = static_cast<std::size_t>(
+          detail::parse_stored_int(thread_id, "message_count", item.at("message_count")));
       auto segment = std::make_shared<detail::DecodedSegment>();
       segment->messages.assign(state.messages.begin() + static_cast<std::ptrdiff_t>(first),
                                state.messages.begin() + static_cast<std::ptrdiff_t>(first + count));
       if (auto ttl = item.find("ttl"); ttl != item.end())
-        segment->ttl_epoch = stored_int(thread_id, "ttl", ttl->second);
+        segment->ttl_epoch = detail::parse_stored_int(thread_id, "ttl", ttl->second);
       segment->bytes = encoded.history->array_bytes(first, first + count);
       cache->put(item.at("thread_id").scalar(), std::move(segment));
     }
@@ -424,7 +408,7 @@ struct DynamoDbCheckpointer::Engine {
                                 thread_id, attribute);
       }
       std::string hint = head.layout == detail::StoredHead::Layout::kChunked
-                             ? head.save_id + ":" + std::to_string(head.chunk_count)
+                             ? detail::chunk_hint(head.save_id, std::to_string(head.chunk_count))
                              : "";
       return LoadedState{std::move(*state), head.version, head.updated_at, std::move(hint)};
     }
@@ -434,11 +418,7 @@ struct DynamoDbCheckpointer::Engine {
     auto deleted = value_or_throw(
         client->delete_item({.table = table, .key = key_of(thread_id), .return_old_item = true}));
     if (!deleted.item) return false;
-    try {
-      delete_replaced(thread_id, replaced_hint_of(thread_id, *deleted.item), "");
-    } catch (const CorruptStateError&) {
-      // The head is gone; whatever a damaged one named is left to TTL and remove_orphaned_chunks.
-    }
+    delete_replaced(thread_id, replaced_hint_of(thread_id, *deleted.item), "");
     return true;
   }
 

@@ -275,12 +275,7 @@ EncodedHistory::EncodedHistory(const std::string& thread_id, const AgentStateSna
     encoded_.push_back(encode_message_json(m));
     offsets_.push_back(offsets_.back() + encoded_.back().size());
   }
-  AgentStateSnapshot rest;
-  rest.todos = state.todos;
-  rest.files = state.files;
-  rest.scratchpad = state.scratchpad;
-  rest.pending_interrupts = state.pending_interrupts;
-  head_state_ = encode_state_json(rest);
+  head_state_ = encode_state_json_without_messages(state);
   // The same checks, and the same sizes, as the plain layout's.
   const std::size_t n = encoded_.size();
   const std::size_t plain_bytes =

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <random>
 
@@ -70,6 +71,24 @@ std::string new_save_id() {
 
 std::string chunk_key(const std::string& thread_id, const std::string& save_id, std::size_t index) {
   return thread_id + "#chunk#" + save_id + "#" + std::to_string(index);
+}
+
+std::string chunk_hint(const std::string& save_id, std::string_view chunk_count) {
+  return save_id + ":" + std::string(chunk_count);
+}
+
+std::vector<std::string> chunk_keys_of_hint(const std::string& thread_id, std::string_view hint) {
+  std::vector<std::string> keys;
+  auto colon = hint.find(':');
+  if (colon == std::string_view::npos) return keys;
+  std::string save_id(hint.substr(0, colon));
+  std::size_t count = 0;
+  std::string_view digits = hint.substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+  if (ec != std::errc() || ptr != digits.data() + digits.size()) return keys;
+  count = std::min(count, kMaxChunks);
+  for (std::size_t i = 0; i < count; ++i) keys.push_back(chunk_key(thread_id, save_id, i));
+  return keys;
 }
 
 std::string zstd_compress(const std::string& data) {

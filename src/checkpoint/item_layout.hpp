@@ -55,6 +55,11 @@ void check_state_size(const std::string& thread_id, std::size_t bytes, std::size
 void check_utf8(const std::string& thread_id, std::string_view text);
 
 std::string chunk_key(const std::string& thread_id, const std::string& save_id, std::size_t index);
+/// The storage hint of a chunked head: "<save_id>:<chunk_count>".
+std::string chunk_hint(const std::string& save_id, std::string_view chunk_count);
+/// The chunk keys a chunk hint names (none for any other hint). The count comes from a stored
+/// head: it is never trusted beyond what a save can write (kMaxChunks).
+std::vector<std::string> chunk_keys_of_hint(const std::string& thread_id, std::string_view hint);
 std::string new_save_id();
 
 /// What a stored head says. Throws CorruptStateError naming the attribute for anything off.

@@ -78,9 +78,13 @@ std::string detail::encode_message_json(const Message& message) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-std::string encode_state_json(const AgentStateSnapshot& state) {
+namespace {
+
+std::string encode_state(const AgentStateSnapshot& state, bool with_messages) {
   std::size_t estimate = 64;
-  for (const auto& m : state.messages) estimate += m.content.size() + 48;
+  if (with_messages) {
+    for (const auto& m : state.messages) estimate += m.content.size() + 48;
+  }
   for (const auto& [path, content] : state.files) estimate += path.size() + content.size() + 8;
   rapidjson::StringBuffer buffer(nullptr, estimate + estimate / 16);
   JsonWriter w(buffer);
@@ -110,7 +114,7 @@ std::string encode_state_json(const AgentStateSnapshot& state) {
     detail::write_json(w, value);
   }
   w.EndObject();
-  if (!state.messages.empty()) {
+  if (with_messages && !state.messages.empty()) {
     key(w, "messages");
     w.StartArray();
     for (const auto& m : state.messages) write_message(w, m);
@@ -141,6 +145,14 @@ std::string encode_state_json(const AgentStateSnapshot& state) {
   }
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+std::string encode_state_json(const AgentStateSnapshot& state) { return encode_state(state, true); }
+
+std::string detail::encode_state_json_without_messages(const AgentStateSnapshot& state) {
+  return encode_state(state, false);
 }
 
 namespace {

@@ -16,6 +16,7 @@ namespace agents {
 namespace {
 
 using agents::testing::LocalServer;
+using agents::testing::now_epoch;
 using dynamodb::AttributeValue;
 using dynamodb::Item;
 using V = AttributeValue;
@@ -32,27 +33,18 @@ std::string strip_trailing_newline(std::string s) {
   return s;
 }
 
-std::int64_t now_epoch() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-class DynamoDbCheckpointerTest : public ::testing::TestWithParam<LocalServer> {
+class DynamoDbCheckpointerTest : public agents::testing::LocalTableTest {
  protected:
+  DynamoDbCheckpointerTest() : LocalTableTest("checkpoints") {}
+
   void SetUp() override {
-    AGENTS_REQUIRE_LOCAL_SERVER(GetParam(), endpoint);
-    endpoint_ = endpoint;
-    client_ = agents::testing::make_local_client(endpoint);
-    table_ = agents::testing::unique_table_name("checkpoints");
-    agents::testing::create_table_and_wait(*client_, {.table = table_, .partition_key = {"thread_id", "S"}});
+    LocalTableTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     cp_ = make_checkpointer();
   }
 
   std::shared_ptr<DynamoDbCheckpointer> make_checkpointer() {
-    auto cp = std::make_shared<DynamoDbCheckpointer>(table_);
-    cp->with_endpoint(endpoint_)
-        .with_region("us-east-1")
-        .with_credentials(agents::testing::local_credentials());
+    auto cp = local_checkpointer();
     cp->with_observer([this](const dynamodb::CallEvent& e) {
       std::lock_guard lock(mu_);
       calls_.push_back(e.operation);
@@ -83,9 +75,6 @@ class DynamoDbCheckpointerTest : public ::testing::TestWithParam<LocalServer> {
     return std::exchange(calls_, {});
   }
 
-  std::string endpoint_;
-  std::shared_ptr<dynamodb::DynamoDbClient> client_;
-  std::string table_;
   std::shared_ptr<DynamoDbCheckpointer> cp_;
   std::mutex mu_;
   std::vector<std::string> calls_;

@@ -15,13 +15,9 @@ namespace agents {
 namespace {
 
 using agents::testing::LocalServer;
+using agents::testing::now_epoch;
 using dynamodb::Item;
 using V = dynamodb::AttributeValue;
-
-std::int64_t now_epoch() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 AgentStateSnapshot with_turn(AgentStateSnapshot s, std::size_t turn, std::size_t bytes = 1000) {
   auto more = agents::testing::conversation(1, bytes, static_cast<unsigned>(turn + 1));
@@ -29,23 +25,19 @@ AgentStateSnapshot with_turn(AgentStateSnapshot s, std::size_t turn, std::size_t
   return s;
 }
 
-class IncrementalCheckpointerTest : public ::testing::TestWithParam<LocalServer> {
+class IncrementalCheckpointerTest : public agents::testing::LocalTableTest {
  protected:
+  IncrementalCheckpointerTest() : LocalTableTest("incremental") {}
+
   void SetUp() override {
-    AGENTS_REQUIRE_LOCAL_SERVER(GetParam(), endpoint);
-    endpoint_ = endpoint;
-    client_ = agents::testing::make_local_client(endpoint);
-    table_ = agents::testing::unique_table_name("incremental");
-    agents::testing::create_table_and_wait(*client_, {.table = table_, .partition_key = {"thread_id", "S"}});
+    LocalTableTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     cp_ = make_checkpointer(true);
   }
 
   std::shared_ptr<DynamoDbCheckpointer> make_checkpointer(bool incremental) {
-    auto cp = std::make_shared<DynamoDbCheckpointer>(table_);
-    cp->with_endpoint(endpoint_)
-        .with_region("us-east-1")
-        .with_credentials(agents::testing::local_credentials())
-        .with_incremental(incremental);
+    auto cp = local_checkpointer();
+    cp->with_incremental(incremental);
     cp->with_observer([this](const dynamodb::CallEvent& e) {
       std::lock_guard lock(mu_);
       calls_.push_back(e);
@@ -91,9 +83,6 @@ class IncrementalCheckpointerTest : public ::testing::TestWithParam<LocalServer>
     return state;
   }
 
-  std::string endpoint_;
-  std::shared_ptr<dynamodb::DynamoDbClient> client_;
-  std::string table_;
   std::shared_ptr<DynamoDbCheckpointer> cp_;
   std::mutex mu_;
   std::vector<dynamodb::CallEvent> calls_;

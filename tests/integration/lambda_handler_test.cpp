@@ -124,6 +124,8 @@ class LambdaHandlerTest : public ::testing::Test {
     auto it = item.find("version");
     return it == item.end() ? 0 : std::stoll(it->second.scalar());
   }
+  std::map<std::string, std::string> lambda_environment(const RuntimeApiStandIn& api) const;
+
   std::string stored_messages(const std::string& thread_id) {
     auto loaded = checkpointer()->load_state(thread_id);
     std::string all;
@@ -321,20 +323,19 @@ Child spawn_bootstrap(const std::map<std::string, std::string>& env) {
   return child;
 }
 
+// What Lambda sets for the bootstrap process, pointed at the test's table and Runtime API.
+std::map<std::string, std::string> LambdaHandlerTest::lambda_environment(const RuntimeApiStandIn& api) const {
+  return {{"AWS_LAMBDA_RUNTIME_API", api.address()}, {"AGENTS_TABLE", table_},
+          {"AWS_ENDPOINT_URL_DYNAMODB", endpoint_},  {"AWS_REGION", "us-east-1"},
+          {"AWS_ACCESS_KEY_ID", "AKIDLAMBDATEST"},   {"AWS_SECRET_ACCESS_KEY", "lambda-test-secret"},
+          {"AWS_EC2_METADATA_DISABLED", "true"},     {"AWS_LAMBDA_FUNCTION_NAME", "agents-chat"}};
+}
+
 TEST_F(LambdaHandlerTest, BootstrapProcessServesEventsFromTheEnvironment) {
   RuntimeApiStandIn api;
-  std::map<std::string, std::string> env = {
-      {"AWS_LAMBDA_RUNTIME_API", api.address()},
-      {"AGENTS_TABLE", table_},
-      {"AGENTS_TTL", "1d"},
-      {"AWS_ENDPOINT_URL_DYNAMODB", endpoint_},
-      {"AWS_REGION", "us-east-1"},
-      {"AWS_ACCESS_KEY_ID", "AKIDLAMBDATEST"},
-      {"AWS_SECRET_ACCESS_KEY", "lambda-test-secret"},
-      {"AWS_SESSION_TOKEN", "lambda-test-token"},
-      {"AWS_EC2_METADATA_DISABLED", "true"},
-      {"AWS_LAMBDA_FUNCTION_NAME", "agents-chat"},
-  };
+  auto env = lambda_environment(api);
+  env["AGENTS_TTL"] = "1d";
+  env["AWS_SESSION_TOKEN"] = "lambda-test-token";
   Child child = spawn_bootstrap(env);
   api.push(
       {.request_id = "b-1", .payload = rest_v1_event(chat_body("proc", "Remember that I like tea")).dump()});
@@ -361,17 +362,8 @@ TEST_F(LambdaHandlerTest, BootstrapProcessServesEventsFromTheEnvironment) {
 
 TEST_F(LambdaHandlerTest, BootstrapWithIncrementalSavesStoresTheHistoryAsSegments) {
   RuntimeApiStandIn api;
-  std::map<std::string, std::string> env = {
-      {"AWS_LAMBDA_RUNTIME_API", api.address()},
-      {"AGENTS_TABLE", table_},
-      {"AGENTS_INCREMENTAL", "1"},
-      {"AWS_ENDPOINT_URL_DYNAMODB", endpoint_},
-      {"AWS_REGION", "us-east-1"},
-      {"AWS_ACCESS_KEY_ID", "AKIDLAMBDATEST"},
-      {"AWS_SECRET_ACCESS_KEY", "lambda-test-secret"},
-      {"AWS_EC2_METADATA_DISABLED", "true"},
-      {"AWS_LAMBDA_FUNCTION_NAME", "agents-chat"},
-  };
+  auto env = lambda_environment(api);
+  env["AGENTS_INCREMENTAL"] = "1";
   Child child = spawn_bootstrap(env);
   api.push(
       {.request_id = "i-1", .payload = rest_v1_event(chat_body("inc", "Remember that I like tea")).dump()});

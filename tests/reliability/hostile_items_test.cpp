@@ -36,18 +36,14 @@ std::string nested(std::size_t depth, const std::string& leaf = "1") {
   return std::string(depth, '[') + leaf + std::string(depth, ']');
 }
 
-class HostileItems : public ::testing::TestWithParam<LocalServer> {
+class HostileItems : public agents::testing::LocalTableTest {
  protected:
+  HostileItems() : LocalTableTest("hostile") {}
+
   void SetUp() override {
-    AGENTS_REQUIRE_LOCAL_SERVER(GetParam(), endpoint);
-    endpoint_ = endpoint;
-    client_ = agents::testing::make_local_client(endpoint);
-    table_ = agents::testing::unique_table_name("hostile");
-    agents::testing::create_table_and_wait(*client_, {.table = table_, .partition_key = {"thread_id", "S"}});
-    cp_ = std::make_shared<DynamoDbCheckpointer>(table_);
-    cp_->with_endpoint(endpoint_)
-        .with_region("us-east-1")
-        .with_credentials(agents::testing::local_credentials());
+    LocalTableTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    cp_ = local_checkpointer();
     cp_->with_observer([this](const dynamodb::CallEvent& e) {
       if (e.operation == "DeleteItem") ++deletes_;
     });
@@ -115,9 +111,6 @@ class HostileItems : public ::testing::TestWithParam<LocalServer> {
     }
   }
 
-  std::string endpoint_;
-  std::shared_ptr<dynamodb::DynamoDbClient> client_;
-  std::string table_;
   std::shared_ptr<DynamoDbCheckpointer> cp_;
   std::atomic<int> deletes_{0};
 };

@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "agents/checkpoint/dynamodb_checkpointer.hpp"
 #include "agents/dynamodb/client.hpp"
 #include "support/local_servers.hpp"
 
@@ -44,5 +45,39 @@ inline void create_table_and_wait(dynamodb::DynamoDbClient& client,
   }
   throw std::runtime_error("table " + request.table + " did not become ACTIVE");
 }
+
+inline std::int64_t now_epoch() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// A fresh checkpoint table (SPEC section 1) on the test's local server, the test parameter.
+/// A derived SetUp calls this one first and returns at once when the test was skipped.
+class LocalTableTest : public ::testing::TestWithParam<LocalServer> {
+ protected:
+  explicit LocalTableTest(std::string table_prefix) : table_prefix_(std::move(table_prefix)) {}
+
+  void SetUp() override {
+    AGENTS_REQUIRE_LOCAL_SERVER(GetParam(), endpoint);
+    endpoint_ = endpoint;
+    client_ = make_local_client(endpoint);
+    table_ = unique_table_name(table_prefix_);
+    create_table_and_wait(*client_, {.table = table_, .partition_key = {"thread_id", "S"}});
+  }
+
+  /// A checkpointer on the table, as a user configures one for a local server.
+  std::shared_ptr<DynamoDbCheckpointer> local_checkpointer() const {
+    auto cp = std::make_shared<DynamoDbCheckpointer>(table_);
+    cp->with_endpoint(endpoint_).with_region("us-east-1").with_credentials(local_credentials());
+    return cp;
+  }
+
+  std::string endpoint_;
+  std::shared_ptr<dynamodb::DynamoDbClient> client_;
+  std::string table_;
+
+ private:
+  std::string table_prefix_;
+};
 
 }  // namespace agents::testing
