@@ -28,6 +28,7 @@ struct DynamoDbCheckpointer::Options {
   bool incremental = false;
   std::size_t segment_cache_bytes = 0;
   std::size_t max_state_bytes = 32 * 1024 * 1024;
+  std::function<std::chrono::system_clock::time_point()> clock;  ///< empty: the system clock
 };
 
 namespace {
@@ -542,6 +543,11 @@ DynamoDbCheckpointer& DynamoDbCheckpointer::with_observer(
   options_->client.observer = std::move(observer);
   return *this;
 }
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_clock(
+    std::function<std::chrono::system_clock::time_point()> clock) {
+  options_->clock = std::move(clock);
+  return *this;
+}
 DynamoDbCheckpointer& DynamoDbCheckpointer::with_client(std::shared_ptr<dynamodb::DynamoDbClient> client) {
   options_->shared_client = std::move(client);
   return *this;
@@ -582,7 +588,9 @@ bool DynamoDbCheckpointer::do_delete(const std::string& thread_id) { return engi
 
 std::vector<ThreadInfo> DynamoDbCheckpointer::do_list() { return engine().list(); }
 
-std::size_t DynamoDbCheckpointer::remove_orphaned_chunks(std::string_view thread_id) {
+std::size_t DynamoDbCheckpointer::remove_orphaned_chunks_and_segments(std::string_view thread_id,
+                                                                     std::chrono::seconds grace) {
+  (void)grace;  // TODO(issue 15): written_at grace
   validate_thread_id(thread_id);
   return engine().remove_orphans(std::string(thread_id));
 }

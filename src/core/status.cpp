@@ -34,6 +34,8 @@ std::string_view error_code_name(ErrorCode code) noexcept {
       return "max_iterations";
     case ErrorCode::kUnsupported:
       return "unsupported";
+    case ErrorCode::kOutcomeUnknown:
+      return "outcome_unknown";
   }
   return "unknown";
 }
@@ -71,6 +73,8 @@ void Status::throw_if_error() const {
       throw MaxIterationsError(message_);
     case ErrorCode::kUnsupported:
       throw UnsupportedError(message_);
+    case ErrorCode::kOutcomeUnknown:
+      throw OutcomeUnknownError(message_, "", -1);
   }
   throw Error(code_, message_);
 }

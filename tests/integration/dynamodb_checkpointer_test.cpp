@@ -260,7 +260,7 @@ TEST_P(DynamoDbCheckpointerTest, OrphanedChunksOfACrashedSaveAreRemoved) {
              {"data", V::B("partial")}});
   }
   EXPECT_EQ(cp_->list_threads().threads.size(), 1u);
-  EXPECT_EQ(cp_->remove_orphaned_chunks("crashy"), 2u);
+  EXPECT_EQ(cp_->remove_orphaned_chunks_and_segments("crashy"), 2u);
   EXPECT_EQ(item_count(), 1u);
   EXPECT_TRUE(cp_->load_state("crashy").has_value());
 }

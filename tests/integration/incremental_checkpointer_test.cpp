@@ -293,7 +293,7 @@ TEST_P(IncrementalCheckpointerTest, OrphanedSegmentsAreRemovedAndLiveOnesKept) {
               {"save_id", V::S("00000000deadbeef")},
               {"messages", V::S("[]")}};
   ASSERT_TRUE(client_->put_item({.table = table_, .item = orphan}).ok());
-  EXPECT_EQ(cp_->remove_orphaned_chunks("t"), 1u);
+  EXPECT_EQ(cp_->remove_orphaned_chunks_and_segments("t"), 1u);
   EXPECT_EQ(segment_items().size(), 4u);
   EXPECT_EQ(cp_->load_state("t")->state, state);
 }

@@ -226,7 +226,7 @@ TEST_P(HostileItems, DeletingAHeadThatNamesABillionChunksStaysBounded) {
                                   {"state_bytes", V::N(10)},
                                   {"save_id", V::S("0123456789abcdef")}}));
   typed_or_ok("delete", [&] { cp_->delete_thread("count-overflow"); });
-  typed_or_ok("orphans", [&] { cp_->remove_orphaned_chunks("count-overflow"); });
+  typed_or_ok("orphans", [&] { cp_->remove_orphaned_chunks_and_segments("count-overflow"); });
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, HostileItems,

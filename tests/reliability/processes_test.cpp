@@ -273,7 +273,7 @@ void Processes::run_crash_test(int kills, const std::vector<std::string>& saver_
     std::string leftover;
     for (int attempt = 0; attempt < 40 && !clean; ++attempt) {
       if (attempt > 0) std::this_thread::sleep_for(50ms);
-      std::size_t removed = cp->remove_orphaned_chunks(thread);
+      std::size_t removed = cp->remove_orphaned_chunks_and_segments(thread);
       orphans_removed += removed;
       if (removed > 0 && attempt == 0) ++with_orphans;
       auto chunks = admin_->scan_all({.table = table_, .filter = "attribute_exists(chunk_of)"});

@@ -71,9 +71,24 @@ class DynamoDbCheckpointer final : public Checkpointer {
   /// The client, created on first use from the options above.
   std::shared_ptr<dynamodb::DynamoDbClient> client();
 
-  /// Removes chunk items of `thread_id` that no save references (left by a crash mid-save).
-  /// Scans the table: an occasional maintenance call, not part of the common path.
-  std::size_t remove_orphaned_chunks(std::string_view thread_id);
+  /// The clock behind expiry (`ttl`), write times and the save deadline; the system clock by
+  /// default. For tests and simulations that move time on without waiting.
+  DynamoDbCheckpointer& with_clock(std::function<std::chrono::system_clock::time_point()> clock);
+
+  /// A save that has not written its head this long after its first chunk or segment write
+  /// gives up (TimeoutError; nothing is stored) instead of naming items the cleanup may take.
+  static constexpr std::chrono::seconds kSaveDeadline{600};
+  /// How old an unreferenced chunk or segment must be before the cleanup removes it.
+  static constexpr std::chrono::seconds kDefaultCleanupGrace{3600};
+
+  /// Removes the chunk and segment items of `thread_id` that the stored head does not name and
+  /// that were written more than `grace` ago (left by a crash mid-save, or by a delete that
+  /// failed half way). Safe at any time on live threads: a save in flight is never older than
+  /// kSaveDeadline, so `grace` must be longer (InvalidArgumentError otherwise); the head is read
+  /// after the scan, so a save that lands during the cleanup keeps its items. Scans the table:
+  /// an occasional maintenance call, not part of the common path. Returns how many it removed.
+  std::size_t remove_orphaned_chunks_and_segments(std::string_view thread_id,
+                                                  std::chrono::seconds grace = kDefaultCleanupGrace);
 
  protected:
   SavedState do_save(const std::string& thread_id, const AgentStateSnapshot& state,

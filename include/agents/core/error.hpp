@@ -26,6 +26,7 @@ enum class ErrorCode : int {
   kModelError = 12,
   kMaxIterations = 13,
   kUnsupported = 14,
+  kOutcomeUnknown = 15,
 };
 
 /// "conflict", "state_too_large", ...: the code as it appears in logs and `--json` output.
@@ -70,6 +71,25 @@ class ConflictError : public Error {
   std::string thread_id_;
   std::int64_t expected_version_;
   std::int64_t actual_version_;
+};
+
+/// A save whose last write may or may not have been stored, and the library could not tell
+/// (docs/concurrency.md): its answer was lost and the thread has since been deleted, recreated
+/// or saved over too many times to trace. Nothing the save wrote was deleted. Load the thread to
+/// see whether the change is there before you redo it (Agent::save_state does this itself).
+class OutcomeUnknownError : public Error {
+ public:
+  OutcomeUnknownError(const std::string& message, std::string thread_id, std::int64_t attempted_version)
+      : Error(ErrorCode::kOutcomeUnknown, message),
+        thread_id_(std::move(thread_id)),
+        attempted_version_(attempted_version) {}
+  const std::string& thread_id() const noexcept { return thread_id_; }
+  /// The version the save would have stored.
+  std::int64_t attempted_version() const noexcept { return attempted_version_; }
+
+ private:
+  std::string thread_id_;
+  std::int64_t attempted_version_;
 };
 
 class StateTooLargeError : public Error {

@@ -1,0 +1,50 @@
+// Which stored save a precondition replaces (docs/concurrency.md). A version number restarts
+// when a thread is deleted and saved again, so a save is conditional on the replaced head's save
+// id (like an ETag). Each head also keeps the ids of the few saves it descends from, so a writer
+// whose answer was lost can tell "my save landed and was built upon" from "my save did not land".
+// Both travel inside LoadedState::storage_hint, which stays opaque to callers.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace agents::detail {
+
+/// Save ids a head keeps of its ancestors (newest first).
+inline constexpr std::size_t kAncestorsKept = 4;
+
+struct Generation {
+  /// Empty: the head has no save id (written by the Rust crate or an early version).
+  std::string save_id;
+  std::vector<std::string> ancestors;  ///< newest first, at most kAncestorsKept
+  friend bool operator==(const Generation&, const Generation&) = default;
+};
+
+/// What a storage hint carries: the generation (when known) and the layout's own part (a
+/// chunk hint, a history hint, or nothing for a plain or compressed head).
+struct StorageHint {
+  std::optional<Generation> generation;
+  std::string layout;
+};
+
+/// "g/<save id or ->/<ancestor>,<ancestor>/<layout hint>".
+std::string make_storage_hint(const Generation& generation, std::string_view layout_hint);
+/// Any other text (an empty hint, a hint from before generations, junk) carries no generation;
+/// a damaged generation part makes the whole hint unusable (nothing in it is trusted).
+StorageHint parse_storage_hint(std::string_view hint);
+
+/// The ancestors of a head that replaces `replaced`: its save id, then its ancestors, cut to
+/// kAncestorsKept. Empty when the replaced head had no save id.
+std::vector<std::string> ancestors_after(const Generation& replaced);
+/// The stored ancestor list: ids separated by single spaces, newest first ("" for none).
+std::string join_ancestors(const std::vector<std::string>& ancestors);
+/// nullopt when the text is not a list of save ids (damage).
+std::optional<std::vector<std::string>> split_ancestors(std::string_view text);
+
+/// Save ids are lowercase hex (keys and hints need no escaping).
+bool is_save_id(std::string_view text);
+
+}  // namespace agents::detail
