@@ -1,0 +1,564 @@
+#include "explorer/explorer.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "agents/dynamodb/client.hpp"
+#include "checkpoint/incremental_layout.hpp"
+#include "checkpoint/item_layout.hpp"
+#include "support/dynamodb_fixture.hpp"
+
+namespace agents::explorer {
+
+const std::vector<Layout>& all_layouts() {
+  using S = Layout::Store;
+  static const std::vector<Layout> layouts = {
+      {"plain", S::kDynamoDb, Compression::kAuto, false, 0, false, 30},
+      {"compressed", S::kDynamoDb, Compression::kAlways, false, 0, false, 20},
+      {"chunked", S::kDynamoDb, Compression::kAuto, false, 0, true, 4},
+      {"incremental", S::kDynamoDb, Compression::kAuto, true, 0, false, 30},
+      {"incremental-cache", S::kDynamoDb, Compression::kAuto, true, 32u << 20, false, 20},
+      {"file", S::kFile, Compression::kAuto, false, 0, false, 200},
+      {"memory", S::kInMemory, Compression::kAuto, false, 0, false, 400},
+  };
+  return layouts;
+}
+
+namespace {
+
+using dynamodb::AttributeValue;
+using dynamodb::Item;
+
+// The grace the cleanup actor passes inside schedules: longer than a save's deadline, short
+// enough that the clock jumps of a schedule pass it.
+constexpr std::chrono::seconds kScheduleGrace =
+    DynamoDbCheckpointer::kSaveDeadline + std::chrono::seconds(300);
+
+enum class SaveOutcome { kPending, kAcked, kConflict, kOutcomeUnknown, kTimeout, kError };
+
+const char* outcome_name(SaveOutcome o) {
+  switch (o) {
+    case SaveOutcome::kPending:
+      return "pending";
+    case SaveOutcome::kAcked:
+      return "acked";
+    case SaveOutcome::kConflict:
+      return "ConflictError";
+    case SaveOutcome::kOutcomeUnknown:
+      return "OutcomeUnknownError";
+    case SaveOutcome::kTimeout:
+      return "TimeoutError";
+    case SaveOutcome::kError:
+      return "error";
+  }
+  return "?";
+}
+
+struct SaveRecord {
+  std::string actor, token;
+  std::uint64_t start = 0, end = 0;
+  SaveOutcome outcome = SaveOutcome::kPending;
+  std::string error;
+};
+
+struct LoadRecord {
+  std::string actor;
+  std::uint64_t start = 0, end = 0;
+  bool threw = false, corrupt = false;
+  std::string error;
+  std::optional<AgentStateSnapshot> state;
+};
+
+struct DeleteRecord {
+  std::uint64_t start = 0, end = 0;
+  bool removed = false, threw = false;
+  std::string error;
+};
+
+struct CleanupRecord {
+  std::string actor;
+  std::uint64_t start = 0, end = 0;
+  bool threw = false, corrupt = false;
+  std::string error;
+};
+
+// Everything that happened, stamped with a logical clock (the scheduler lets one actor run at
+// a time, so the stamps follow real time).
+class History {
+ public:
+  std::uint64_t tick() { return ++clock_; }
+
+  std::size_t begin_save(const std::string& actor, const std::string& token,
+                         const AgentStateSnapshot& state) {
+    std::lock_guard lock(mu_);
+    attempted_[token] = state;
+    saves_.push_back({actor, token, tick()});
+    return saves_.size() - 1;
+  }
+  void end_save(std::size_t i, SaveOutcome outcome, std::string error = {}) {
+    std::lock_guard lock(mu_);
+    saves_[i].end = tick();
+    saves_[i].outcome = outcome;
+    saves_[i].error = std::move(error);
+  }
+  void add_load(LoadRecord r) {
+    std::lock_guard lock(mu_);
+    loads_.push_back(std::move(r));
+  }
+  void add_delete(DeleteRecord r) {
+    std::lock_guard lock(mu_);
+    deletes_.push_back(std::move(r));
+  }
+  void add_cleanup(CleanupRecord r) {
+    std::lock_guard lock(mu_);
+    cleanups_.push_back(std::move(r));
+  }
+  void add_violation(std::string v) {
+    std::lock_guard lock(mu_);
+    violations_.push_back(std::move(v));
+  }
+
+  std::vector<std::string> check() const;
+  std::string summary() const;
+
+ private:
+  static bool holds(const AgentStateSnapshot& s, const std::string& token) {
+    return std::any_of(s.messages.begin(), s.messages.end(),
+                       [&](const Message& m) { return m.content == token; });
+  }
+  static std::string tokens_of(const AgentStateSnapshot& s) {
+    std::string out;
+    for (const auto& m : s.messages) out += (out.empty() ? "" : ",") + m.content;
+    return "[" + out + "]";
+  }
+
+  mutable std::mutex mu_;
+  std::atomic<std::uint64_t> clock_{0};
+  std::map<std::string, AgentStateSnapshot> attempted_;  ///< every state a writer tried to save
+  std::vector<SaveRecord> saves_;
+  std::vector<LoadRecord> loads_;
+  std::vector<DeleteRecord> deletes_;
+  std::vector<CleanupRecord> cleanups_;
+  std::vector<std::string> violations_;
+};
+
+// The sequential model: every save appends one message with a unique token to the state it
+// loaded, so a stored state is exactly the state some writer tried to save, it names every
+// save it descends from, and only a delete takes a message out.
+std::vector<std::string> History::check() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out = violations_;
+  auto where = [](const LoadRecord& l) { return "load by " + l.actor + " at t" + std::to_string(l.start); };
+  for (const auto& l : loads_) {
+    if (l.corrupt) out.push_back("unloadable thread: " + where(l) + " threw " + l.error);
+    if (!l.state) continue;
+    if (l.state->messages.empty()) {
+      out.push_back(where(l) + " returned a state with no message: no writer saved one");
+      continue;
+    }
+    const std::string& last = l.state->messages.back().content;
+    auto tried = attempted_.find(last);
+    if (tried == attempted_.end()) {
+      out.push_back(where(l) + " returned a state no writer tried to save: " + tokens_of(*l.state));
+    } else if (!(tried->second == *l.state)) {
+      out.push_back(where(l) + " returned a mix of states: " + tokens_of(*l.state) + " is not the state " +
+                    tokens_of(tried->second) + " saved with " + last);
+    }
+  }
+  for (const auto& c : cleanups_) {
+    if (c.corrupt)
+      out.push_back("cleanup by " + c.actor + " at t" + std::to_string(c.start) + " threw " + c.error);
+  }
+  for (const auto& s : saves_) {
+    // ConflictError and the deadline's TimeoutError promise that nothing was stored.
+    if (s.outcome == SaveOutcome::kConflict || s.outcome == SaveOutcome::kTimeout) {
+      for (const auto& l : loads_) {
+        if (l.state && holds(*l.state, s.token)) {
+          out.push_back("false \"nothing was saved\": save " + s.token + " raised " +
+                        outcome_name(s.outcome) + " at t" + std::to_string(s.end) + ", but " + where(l) +
+                        " holds it: " + tokens_of(*l.state) + " (" + s.error.substr(0, 160) + ")");
+          break;
+        }
+      }
+    }
+    if (s.outcome != SaveOutcome::kAcked) continue;
+    // An acknowledged save is in every later load, unless a delete may have come after it.
+    for (const auto& l : loads_) {
+      if (l.threw || l.start < s.end) continue;
+      if (l.state && holds(*l.state, s.token)) continue;
+      bool deleted = std::any_of(deletes_.begin(), deletes_.end(), [&](const DeleteRecord& d) {
+        return (d.removed || d.threw) && d.end > s.start && d.start < l.start;
+      });
+      if (deleted) continue;
+      out.push_back("lost update: save " + s.token + " acknowledged at t" + std::to_string(s.end) +
+                    " is missing from " + where(l) + ": " +
+                    (l.state ? tokens_of(*l.state) : std::string("(no thread)")) +
+                    "; no delete came after it");
+      break;
+    }
+  }
+  return out;
+}
+
+std::string History::summary() const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, int> outcomes;
+  for (const auto& s : saves_) ++outcomes[outcome_name(s.outcome)];
+  std::string out = std::to_string(saves_.size()) + " saves (";
+  bool first = true;
+  for (const auto& [name, n] : outcomes) {
+    out += (first ? "" : ", ") + name + " " + std::to_string(n);
+    first = false;
+  }
+  out += "), " + std::to_string(loads_.size()) + " loads, " + std::to_string(deletes_.size()) + " deletes, " +
+         std::to_string(cleanups_.size()) + " cleanups";
+  return out;
+}
+
+// What an actor needs: its checkpointer and, for the stores without a transport, the gate it
+// passes before each checkpointer call.
+struct ActorEnv {
+  std::string name;
+  std::shared_ptr<Checkpointer> cp;
+  std::function<void(const std::string&)> step;
+};
+
+std::optional<std::optional<LoadedState>> load(ActorEnv& env, History& h, const std::string& thread) {
+  env.step("load");
+  LoadRecord r{env.name, h.tick()};
+  std::optional<std::optional<LoadedState>> out;
+  try {
+    auto loaded = env.cp->load_state(thread);
+    if (loaded) r.state = loaded->state;
+    out = std::move(loaded);
+  } catch (const CorruptStateError& e) {
+    r.threw = r.corrupt = true;
+    r.error = std::string("CorruptStateError: ") + e.what();
+  } catch (const std::exception& e) {
+    r.threw = true;
+    r.error = e.what();
+  }
+  r.end = h.tick();
+  h.add_load(std::move(r));
+  return out;
+}
+
+bool holds_token(const std::optional<LoadedState>& loaded, const std::string& token) {
+  return loaded && std::any_of(loaded->state.messages.begin(), loaded->state.messages.end(),
+                               [&](const Message& m) { return m.content == token; });
+}
+
+// Load, append one message, save after the load; a conflict reloads and tries again; an
+// unknown outcome reloads and looks for its message.
+void run_writer(ActorEnv& env, History& h, const std::string& thread, int index, int appends, int max_tries,
+                const AgentStateSnapshot& initial) {
+  int made = 0, done = 0;
+  std::string in_doubt;
+  for (int tries = 0; done < appends && tries < max_tries; ++tries) {
+    auto loaded = load(env, h, thread);
+    if (!loaded) continue;
+    if (!in_doubt.empty()) {
+      if (holds_token(*loaded, in_doubt)) ++done;
+      in_doubt.clear();
+      if (done >= appends) break;
+    }
+    AgentStateSnapshot state = *loaded ? (*loaded)->state : initial;
+    std::string token = "w" + std::to_string(index) + "-" + std::to_string(++made);
+    state.messages.push_back(Message::user(token));
+    std::size_t i = h.begin_save(env.name, token, state);
+    env.step("save " + token);
+    try {
+      env.cp->save(thread, state, SavePrecondition::after_load(*loaded));
+      h.end_save(i, SaveOutcome::kAcked);
+      ++done;
+    } catch (const ConflictError& e) {
+      h.end_save(i, SaveOutcome::kConflict, e.what());
+    } catch (const OutcomeUnknownError& e) {
+      h.end_save(i, SaveOutcome::kOutcomeUnknown, e.what());
+      in_doubt = token;
+    } catch (const TimeoutError& e) {
+      h.end_save(i, SaveOutcome::kTimeout, e.what());
+    } catch (const CorruptStateError& e) {
+      h.end_save(i, SaveOutcome::kError, e.what());
+      h.add_violation("save " + token + " threw CorruptStateError: " + std::string(e.what()));
+    } catch (const std::exception& e) {
+      h.end_save(i, SaveOutcome::kError, e.what());
+    }
+  }
+}
+
+void run_deleter(ActorEnv& env, History& h, const std::string& thread, int deletes) {
+  for (int k = 0; k < deletes; ++k) {
+    if (k > 0) (void)load(env, h, thread);  // lets time and other steps pass between deletes
+    env.step("delete");
+    DeleteRecord r{h.tick()};
+    try {
+      r.removed = env.cp->delete_thread(thread);
+    } catch (const std::exception& e) {
+      r.threw = true;
+      r.error = e.what();
+    }
+    r.end = h.tick();
+    h.add_delete(std::move(r));
+  }
+}
+
+void run_cleanup(const std::string& name, DynamoDbCheckpointer& cp, History& h, const std::string& thread,
+                 std::chrono::seconds grace) {
+  CleanupRecord r{name, h.tick()};
+  try {
+    (void)cp.remove_orphaned_chunks_and_segments(thread, grace);
+  } catch (const CorruptStateError& e) {
+    r.threw = r.corrupt = true;
+    r.error = std::string("CorruptStateError: ") + e.what();
+  } catch (const std::exception& e) {
+    r.threw = true;
+    r.error = e.what();
+  }
+  r.end = h.tick();
+  h.add_cleanup(std::move(r));
+}
+
+// Random printable text that zstd cannot shrink much (6 bits a byte), the same for every
+// schedule: with it a state is chunked.
+const std::string& large_padding() {
+  static const std::string pad = [] {
+    static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::mt19937_64 rng(15);
+    std::string s(700 * 1024, ' ');
+    for (char& c : s) c = kAlphabet[rng() % 64];
+    return s;
+  }();
+  return pad;
+}
+
+aws::RetryOptions fast_retries() {
+  aws::RetryOptions r;
+  r.max_attempts = 4;
+  r.transient_base = std::chrono::milliseconds(1);
+  r.max_backoff = std::chrono::milliseconds(2);
+  r.sleeper = [](std::chrono::milliseconds) {};
+  r.jitter = [] { return 0.0; };
+  return r;
+}
+
+std::shared_ptr<DynamoDbCheckpointer> make_dynamodb(const Target& t, std::shared_ptr<http::HttpClient> http,
+                                                    Scheduler& s) {
+  auto cp = std::make_shared<DynamoDbCheckpointer>(t.table);
+  cp->with_endpoint(t.endpoint)
+      .with_region("us-east-1")
+      .with_credentials(testing::local_credentials())
+      .with_http_client(std::move(http))
+      .with_retry(fast_retries())
+      .with_clock(s.clock())
+      .with_compression(t.layout.compression)
+      .with_incremental(t.layout.incremental)
+      .with_segment_cache_bytes(t.layout.segment_cache_bytes);
+  return cp;
+}
+
+// After the cleanup ran past its grace: every chunk or segment of the thread is one its head names.
+void check_orphans(const Target& t, const std::string& thread, History& h) {
+  auto client = testing::make_local_client(t.endpoint);
+  auto head = client->get_item(
+      {.table = t.table, .key = {{"thread_id", AttributeValue::S(thread)}}, .consistent_read = true});
+  if (!head.ok()) {
+    h.add_violation("orphan check: GetItem failed: " + head.status().message());
+    return;
+  }
+  std::set<std::string> named;
+  if (head->item) {
+    const Item& item = *head->item;
+    auto count = item.find("chunk_count");
+    auto save = item.find("save_id");
+    if (count != item.end() && save != item.end()) {
+      const std::size_t n = std::stoul(count->second.scalar());
+      for (std::size_t i = 0; i < n; ++i) named.insert(detail::chunk_key(thread, save->second.scalar(), i));
+    }
+    try {
+      if (auto base = detail::base_from_head(thread, item)) {
+        for (const auto& s : base->segments) named.insert(detail::segment_key(thread, s.id));
+      }
+    } catch (const std::exception& e) {
+      h.add_violation(std::string("orphan check: the head is damaged: ") + e.what());
+    }
+  }
+  auto items = client->scan_all({.table = t.table,
+                                 .filter = "chunk_of = :t",
+                                 .projection = "thread_id",
+                                 .attributes = {{}, {{":t", AttributeValue::S(thread)}}}});
+  if (!items.ok()) {
+    h.add_violation("orphan check: Scan failed: " + items.status().message());
+    return;
+  }
+  int left = 0;
+  std::string first;
+  for (const auto& item : *items) {
+    const std::string& key = item.at("thread_id").scalar();
+    if (named.count(key)) continue;
+    if (left++ == 0) first = key;
+  }
+  if (left > 0) {
+    h.add_violation("orphans: " + std::to_string(left) +
+                    " chunk/segment item(s) that no head names are left " +
+                    "after the cleanup ran past its grace, e.g. " + first);
+  }
+}
+
+std::atomic<std::uint64_t> thread_counter{0};
+
+}  // namespace
+
+std::string describe_steps(const std::vector<Step>& steps, std::size_t max_steps) {
+  std::ostringstream out;
+  std::size_t i = 0;
+  for (const auto& s : steps) {
+    if (i == max_steps) {
+      out << "  ... " << steps.size() - max_steps << " more steps\n";
+      break;
+    }
+    out << "  " << i++ << ": actor " << s.actor << " " << gate_kind_name(s.kind) << " " << s.label
+        << (s.dropped ? " DROPPED" : "") << " (clock +" << s.clock << "s)\n";
+  }
+  return out.str();
+}
+
+ScheduleResult run_schedule(const Target& t, std::uint64_t seed) {
+  const bool dynamo = t.layout.store == Layout::Store::kDynamoDb;
+  // The schedule's shape comes from the seed too (apart from the scheduler's own choices).
+  std::mt19937_64 shape(seed * 0x9E3779B97F4A7C15ull + 1);
+  const int writers = 2 + static_cast<int>(shape() % 2);
+  const int appends = t.layout.large_states ? 1 + static_cast<int>(shape() % 2) : 2;
+  const int deletes = shape() % 10 < 7 ? 1 + static_cast<int>(shape() % 2) : 0;
+  const int cleanups = dynamo && shape() % 10 < 7 ? 1 + static_cast<int>(shape() % 2) : 0;
+
+  Scheduler::Options options;
+  if (dynamo) {
+    options.max_drops = static_cast<int>(shape() % 4);
+    options.drop_before = 0.04;
+    options.drop_after = 0.12;
+    options.clock_step_seconds = 1;
+    options.clock_jump_chance = 0.03;
+    options.clock_jump_seconds = (DynamoDbCheckpointer::kSaveDeadline + std::chrono::seconds(60)).count();
+    options.max_clock_jumps = 2;
+  }
+  const std::int64_t start_epoch = testing::now_epoch();
+  Scheduler sched(seed, options, start_epoch);
+  History h;
+  const std::string thread =
+      "x" + std::to_string(seed) + "-" + std::to_string(::getpid()) + "-" + std::to_string(thread_counter++);
+  AgentStateSnapshot initial;
+  if (t.layout.large_states) initial.files["pad"] = large_padding();
+
+  // One checkpointer per actor (the in-memory store is one object all actors share).
+  std::shared_ptr<InMemoryCheckpointer> memory;
+  if (t.layout.store == Layout::Store::kInMemory) memory = std::make_shared<InMemoryCheckpointer>();
+  std::vector<std::shared_ptr<DynamoDbCheckpointer>> dynamodb_cps;
+  auto make_env = [&](int actor, std::string name) {
+    ActorEnv env{std::move(name), nullptr, [](const std::string&) {}};
+    if (dynamo) {
+      auto cp = make_dynamodb(t, std::make_shared<SchedulingHttpClient>(t.http, sched, actor, thread), sched);
+      dynamodb_cps.push_back(cp);
+      env.cp = cp;
+    } else {
+      env.cp = memory
+                   ? std::static_pointer_cast<Checkpointer>(memory)
+                   : std::static_pointer_cast<Checkpointer>(std::make_shared<FileCheckpointer>(t.directory));
+      env.step = [&sched, actor](const std::string& label) {
+        (void)sched.gate(actor, GateKind::kCall, {label, false, false});
+      };
+    }
+    return env;
+  };
+
+  std::vector<ActorEnv> envs;
+  std::vector<std::function<void(ActorEnv&)>> bodies;
+  for (int w = 1; w <= writers; ++w) {
+    envs.push_back(make_env(static_cast<int>(envs.size()), "w" + std::to_string(w)));
+    const int max_tries = appends + 4;
+    bodies.push_back(
+        [&, w, max_tries](ActorEnv& env) { run_writer(env, h, thread, w, appends, max_tries, initial); });
+  }
+  if (deletes > 0) {
+    envs.push_back(make_env(static_cast<int>(envs.size()), "deleter"));
+    bodies.push_back([&](ActorEnv& env) { run_deleter(env, h, thread, deletes); });
+  }
+  if (cleanups > 0) {
+    envs.push_back(make_env(static_cast<int>(envs.size()), "cleanup"));
+    bodies.push_back([&](ActorEnv& env) {
+      auto& cp = static_cast<DynamoDbCheckpointer&>(*env.cp);
+      for (int k = 0; k < cleanups; ++k) run_cleanup(env.name, cp, h, thread, kScheduleGrace);
+    });
+  }
+
+  std::string shape_text = std::to_string(writers) + " writers x " + std::to_string(appends) + " appends, " +
+                           std::to_string(deletes) + " deletes, " + std::to_string(cleanups) + " cleanups";
+  for (std::size_t a = 0; a < envs.size(); ++a) {
+    const int weight = 1 + static_cast<int>(shape() % 8);
+    sched.add_actor(static_cast<int>(a), weight);
+    shape_text += (a == 0 ? "; actors " : ", ") + std::to_string(a) + "=" + envs[a].name + "(w" +
+                  std::to_string(weight) + ")";
+  }
+  std::vector<std::thread> threads;
+  for (std::size_t a = 0; a < envs.size(); ++a) {
+    threads.emplace_back([&, a] {
+      try {
+        bodies[a](envs[a]);
+      } catch (const std::exception& e) {
+        h.add_violation(envs[a].name + " stopped on an unexpected exception: " + e.what());
+      }
+      sched.actor_finished(static_cast<int>(a));
+    });
+  }
+  sched.run();
+  sched.release_all();
+  for (auto& th : threads) th.join();
+
+  ScheduleResult result;
+  result.seed = seed;
+  if (sched.stuck()) h.add_violation("the schedule did not finish: no step for 60 s (a hang)");
+
+  // The end: no gates; the clock far past every grace; the thread must load, and after the
+  // cleanup no chunk or segment may be left that the head does not name.
+  sched.advance_clock(2 * DynamoDbCheckpointer::kDefaultCleanupGrace.count());
+  ActorEnv final_env{"final", nullptr, [](const std::string&) {}};
+  if (dynamo) {
+    auto cp = make_dynamodb(t, t.http, sched);
+    final_env.cp = cp;
+    auto before = load(final_env, h, thread);
+    if (!before) h.add_violation("final load threw (the thread is unloadable)");
+    run_cleanup("final cleanup", *cp, h, thread, DynamoDbCheckpointer::kDefaultCleanupGrace);
+    final_env.name = "final-after-cleanup";
+    auto after = load(final_env, h, thread);
+    if (!after) {
+      h.add_violation("the load after the final cleanup threw (the cleanup broke the thread)");
+    } else if (before && ((*before ? std::optional((*before)->state) : std::nullopt) !=
+                          (*after ? std::optional((*after)->state) : std::nullopt))) {
+      h.add_violation("the final cleanup changed the stored state");
+    }
+    check_orphans(t, thread, h);
+  } else {
+    final_env.cp =
+        memory ? std::static_pointer_cast<Checkpointer>(memory)
+               : std::static_pointer_cast<Checkpointer>(std::make_shared<FileCheckpointer>(t.directory));
+    if (!load(final_env, h, thread)) h.add_violation("final load threw (the thread is unloadable)");
+  }
+
+  result.violations = h.check();
+  result.steps = sched.steps();
+  result.summary = shape_text + "; " + h.summary() + "; " + std::to_string(sched.steps().size()) +
+                   " steps, " + std::to_string(sched.drops()) + " dropped, " +
+                   std::to_string(sched.clock_jumps()) + " clock jumps";
+  return result;
+}
+
+}  // namespace agents::explorer
