@@ -27,8 +27,8 @@ const std::vector<Layout>& all_layouts() {
       {"chunked", S::kDynamoDb, Compression::kAuto, false, 0, true, 4},
       {"incremental", S::kDynamoDb, Compression::kAuto, true, 0, false, 30},
       {"incremental-cache", S::kDynamoDb, Compression::kAuto, true, 32u << 20, false, 20},
-      {"file", S::kFile, Compression::kAuto, false, 0, false, 200},
-      {"memory", S::kInMemory, Compression::kAuto, false, 0, false, 400},
+      {"file", S::kFile, Compression::kAuto, false, 0, false, 100},
+      {"memory", S::kInMemory, Compression::kAuto, false, 0, false, 200},
   };
   return layouts;
 }
@@ -190,6 +190,25 @@ std::vector<std::string> History::check() const {
           out.push_back("false \"nothing was saved\": save " + s.token + " raised " +
                         outcome_name(s.outcome) + " at t" + std::to_string(s.end) + ", but " + where(l) +
                         " holds it: " + tokens_of(*l.state) + " (" + s.error.substr(0, 160) + ")");
+          break;
+        }
+      }
+    }
+    // A state once stored and then deleted never comes back: a save is applied once, and no
+    // save built on it may land after the delete.
+    std::uint64_t seen = s.outcome == SaveOutcome::kAcked ? s.end : 0;  // stored by then
+    for (const auto& l : loads_)
+      if (l.state && holds(*l.state, s.token) && (seen == 0 || l.end < seen)) seen = l.end;
+    if (seen != 0) {
+      for (const auto& d : deletes_) {
+        if (d.threw || d.start < seen) continue;
+        auto back = std::find_if(loads_.begin(), loads_.end(), [&](const LoadRecord& l) {
+          return l.start > d.end && l.state && holds(*l.state, s.token);
+        });
+        if (back != loads_.end()) {
+          out.push_back("resurrected: " + s.token + " was stored by t" + std::to_string(seen) +
+                        ", a delete ran from t" + std::to_string(d.start) + " to t" + std::to_string(d.end) +
+                        ", and " + where(*back) + " holds it again: " + tokens_of(*back->state));
           break;
         }
       }
@@ -438,14 +457,33 @@ std::string describe_steps(const std::vector<Step>& steps, std::size_t max_steps
   return out.str();
 }
 
-ScheduleResult run_schedule(const Target& t, std::uint64_t seed) {
+std::optional<std::vector<int>> next_choices(const ScheduleResult& done) {
+  std::vector<int> next = done.choices;
+  while (!next.empty()) {
+    const std::size_t k = next.size() - 1;
+    if (next[k] + 1 < done.branching[k]) {
+      ++next[k];
+      return next;
+    }
+    next.pop_back();
+  }
+  return std::nullopt;
+}
+
+ScheduleResult run_schedule(const Target& t, std::uint64_t seed, const Enumeration* enumeration) {
   const bool dynamo = t.layout.store == Layout::Store::kDynamoDb;
   // The schedule's shape comes from the seed too (apart from the scheduler's own choices).
   std::mt19937_64 shape(seed * 0x9E3779B97F4A7C15ull + 1);
-  const int writers = 2 + static_cast<int>(shape() % 2);
-  const int appends = t.layout.large_states ? 1 + static_cast<int>(shape() % 2) : 2;
-  const int deletes = shape() % 10 < 7 ? 1 + static_cast<int>(shape() % 2) : 0;
-  const int cleanups = dynamo && shape() % 10 < 7 ? 1 + static_cast<int>(shape() % 2) : 0;
+  int writers = 2 + static_cast<int>(shape() % 2);
+  int appends = t.layout.large_states ? 1 + static_cast<int>(shape() % 2) : 2;
+  int deletes = shape() % 10 < 7 ? 1 + static_cast<int>(shape() % 2) : 0;
+  int cleanups = dynamo && shape() % 10 < 7 ? 1 + static_cast<int>(shape() % 2) : 0;
+  if (enumeration) {
+    writers = enumeration->shape.writers;
+    appends = enumeration->shape.appends;
+    deletes = enumeration->shape.deletes;
+    cleanups = dynamo ? enumeration->shape.cleanups : 0;
+  }
 
   Scheduler::Options options;
   if (dynamo) {
@@ -458,6 +496,11 @@ ScheduleResult run_schedule(const Target& t, std::uint64_t seed) {
     options.max_clock_jumps = 2;
   } else {
     options.settle = std::chrono::milliseconds(0);  // one thread per actor: a gate ends a step
+  }
+  if (enumeration) {
+    options.enumerate = true;
+    options.forced = enumeration->forced;
+    options.settle = std::chrono::milliseconds(dynamo ? 2 : 0);
   }
   const std::int64_t start_epoch = testing::now_epoch();
   Scheduler sched(seed, options, start_epoch);
@@ -492,7 +535,7 @@ ScheduleResult run_schedule(const Target& t, std::uint64_t seed) {
   std::vector<std::function<void(ActorEnv&)>> bodies;
   for (int w = 1; w <= writers; ++w) {
     envs.push_back(make_env(static_cast<int>(envs.size()), "w" + std::to_string(w)));
-    const int max_tries = appends + 4;
+    const int max_tries = appends + (enumeration ? 1 : 4);  // an enumeration stays small
     bodies.push_back(
         [&, w, max_tries](ActorEnv& env) { run_writer(env, h, thread, w, appends, max_tries, initial); });
   }
@@ -563,6 +606,8 @@ ScheduleResult run_schedule(const Target& t, std::uint64_t seed) {
 
   result.violations = h.check();
   result.steps = sched.steps();
+  result.choices = sched.choices();
+  result.branching = sched.branching();
   result.summary = shape_text + "; " + h.summary() + "; " + std::to_string(sched.steps().size()) +
                    " steps, " + std::to_string(sched.drops()) + " dropped, " +
                    std::to_string(sched.clock_jumps()) + " clock jumps";

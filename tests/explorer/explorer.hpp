@@ -40,15 +40,34 @@ struct Target {
   std::string name() const { return server.empty() ? layout.name : server + "/" + layout.name; }
 };
 
+/// The actors of a schedule; by default the seed picks them.
+struct Shape {
+  int writers = 2;
+  int appends = 1;
+  int deletes = 0;
+  int cleanups = 0;
+};
+
+/// A schedule of an exhaustive enumeration: the choices to make (then the first ones).
+struct Enumeration {
+  Shape shape;
+  std::vector<int> forced;
+};
+
 struct ScheduleResult {
   std::uint64_t seed = 0;
   std::vector<std::string> violations;
   std::vector<Step> steps;
-  std::string summary;  ///< actors, outcomes, drops, clock jumps
+  std::string summary;                  ///< actors, outcomes, drops, clock jumps
+  std::vector<int> choices, branching;  ///< under an Enumeration
 };
 
 /// Runs one schedule on a fresh thread of the target and checks it.
-ScheduleResult run_schedule(const Target& target, std::uint64_t seed);
+ScheduleResult run_schedule(const Target& target, std::uint64_t seed,
+                            const Enumeration* enumeration = nullptr);
+
+/// The next schedule of a depth-first enumeration after `done`, or nothing when all were run.
+std::optional<std::vector<int>> next_choices(const ScheduleResult& done);
 
 /// One line per step, for a failing schedule's report.
 std::string describe_steps(const std::vector<Step>& steps, std::size_t max_steps = 400);

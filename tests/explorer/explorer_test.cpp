@@ -166,6 +166,110 @@ TEST_P(ExplorerTest, EveryScheduleKeepsTheGuarantees) {
                        << " AGENTS_EXPLORER_SEED=<seed> AGENTS_EXPLORER_SCHEDULES=1)";
 }
 
+// Every order of the steps of a tiny configuration (depth-first over the scheduler's choices),
+// in the stores where a schedule is cheap; DynamoDB Local only in the long form
+// (AGENTS_EXPLORER_EXHAUSTIVE=1). AGENTS_EXPLORER_EXHAUSTIVE_MAX caps the count per shape.
+struct ExhaustiveParam {
+  std::string server, env_var;
+  Layout layout;
+  Shape shape;
+};
+
+class ExhaustiveTest : public ::testing::TestWithParam<ExhaustiveParam> {};
+
+TEST_P(ExhaustiveTest, EveryOrderOfATinyConfiguration) {
+  const ExhaustiveParam& p = GetParam();
+  Target t;
+  t.layout = p.layout;
+  t.server = p.server;
+  if (!selected(t.layout.name, t.name())) GTEST_SKIP() << "not in AGENTS_EXPLORER_LAYOUTS";
+  const bool dynamo = p.layout.store == Layout::Store::kDynamoDb;
+  if (dynamo && env_text("AGENTS_EXPLORER_EXHAUSTIVE").empty())
+    GTEST_SKIP() << "DynamoDB enumerations run in the long form (AGENTS_EXPLORER_EXHAUSTIVE=1)";
+  std::filesystem::path directory;
+  if (dynamo) {
+    AGENTS_REQUIRE_LOCAL_SERVER((testing::LocalServer{p.server, p.env_var}), endpoint);
+    t.endpoint = endpoint;
+    t.table = testing::unique_table_name("explorer");
+    testing::create_table_and_wait(*testing::make_local_client(endpoint),
+                                   {.table = t.table, .partition_key = {"thread_id", "S"}});
+    t.http = http::make_curl_http_client({.request_timeout = std::chrono::milliseconds(60000)});
+  } else if (p.layout.store == Layout::Store::kFile) {
+    directory = std::filesystem::temp_directory_path() / testing::unique_table_name("agents-explorer");
+    std::filesystem::create_directories(directory);
+    t.directory = directory.string();
+  }
+  const long long cap = env_number("AGENTS_EXPLORER_EXHAUSTIVE_MAX").value_or(dynamo ? 400 : 1500);
+
+  Enumeration e{p.shape, {}};
+  long long runs = 0;
+  int failed = 0;
+  bool complete = false;
+  for (;;) {
+    ScheduleResult r = run_schedule(t, 0, &e);
+    ++runs;
+    if (!r.violations.empty()) {
+      ++failed;
+      if (failed <= 3) {
+        std::cout << "explorer: VIOLATION exhaustive " << t.name() << " schedule " << runs << ": "
+                  << r.summary << "\n";
+        for (const auto& v : r.violations) std::cout << "  - " << v << "\n";
+        std::cout << "  schedule:\n" << describe_steps(r.steps, 250) << std::flush;
+      }
+    }
+    auto next = next_choices(r);
+    if (!next) {
+      complete = true;
+      break;
+    }
+    if (runs >= cap) break;
+    e.forced = std::move(*next);
+  }
+  if (!directory.empty()) std::filesystem::remove_all(directory);
+  std::ostringstream line;
+  line << "explorer: exhaustive " << t.name() << " (" << p.shape.writers << " writers x " << p.shape.appends
+       << ", " << p.shape.deletes << " deletes, " << p.shape.cleanups << " cleanups): " << runs
+       << " schedules (" << (complete ? "all" : "capped") << "), " << failed << " violations";
+  std::cout << line.str() << std::endl;
+  totals().schedules += static_cast<int>(runs);
+  totals().violations += failed;
+  totals().lines.push_back(line.str());
+  EXPECT_EQ(failed, 0);
+}
+
+std::vector<ExhaustiveParam> exhaustive_params() {
+  std::vector<ExhaustiveParam> out;
+  for (const auto& layout : all_layouts()) {
+    if (layout.store != Layout::Store::kDynamoDb) {
+      out.push_back({"", "", layout, {.writers = 2, .appends = 1, .deletes = 1}});
+      out.push_back({"", "", layout, {.writers = 2, .appends = 2, .deletes = 0}});
+      out.push_back({"", "", layout, {.writers = 3, .appends = 1, .deletes = 1}});  // the smallest ABA
+    } else if (layout.name == "plain" || layout.name == "incremental") {
+      out.push_back({testing::kDynamoDbLocal.name,
+                     testing::kDynamoDbLocal.env_var,
+                     layout,
+                     {.writers = 2, .appends = 1, .deletes = 1}});
+      out.push_back({testing::kDynamoDbLocal.name,
+                     testing::kDynamoDbLocal.env_var,
+                     layout,
+                     {.writers = 2, .appends = 1, .deletes = 0, .cleanups = 1}});
+    }
+  }
+  return out;
+}
+
+std::string exhaustive_name(const ::testing::TestParamInfo<ExhaustiveParam>& info) {
+  const auto& p = info.param;
+  std::string name = (p.server.empty() ? "" : p.server + "_") + p.layout.name + "_" +
+                     std::to_string(p.shape.writers) + "w" + std::to_string(p.shape.appends) + "a" +
+                     std::to_string(p.shape.deletes) + "d" + std::to_string(p.shape.cleanups) + "c";
+  for (char& c : name)
+    if (c == '-') c = '_';
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Explorer, ExhaustiveTest, ::testing::ValuesIn(exhaustive_params()), exhaustive_name);
+
 std::vector<Param> params() {
   std::vector<Param> out;
   for (const auto& layout : all_layouts()) {

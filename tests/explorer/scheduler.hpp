@@ -66,6 +66,10 @@ class Scheduler {
     std::chrono::milliseconds settle{1};           ///< quiet time that ends a step
     std::chrono::milliseconds sibling_wait{10};    ///< a thread may be joining its siblings
     std::chrono::milliseconds stuck_after{60000};  ///< no progress this long: the schedule hangs
+    /// Exhaustive enumeration: decision k takes choice forced[k] (0 past its end) among every
+    /// waiting gate in a fixed order, ignoring weights; no drops, no clock jumps.
+    bool enumerate = false;
+    std::vector<int> forced;
   };
 
   Scheduler(std::uint64_t seed, Options options, std::int64_t start_epoch)
@@ -116,9 +120,9 @@ class Scheduler {
     for (;;) {
       if (!wait_quiescent(lock, last, arrivals_at_grant)) return;
       if (waiting_.empty()) return;  // every actor finished
-      Waiter* w = choose();
+      Waiter* w = options_.enumerate ? choose_forced() : choose();
       bool drop = false;
-      if (w->info.droppable && drops_ < options_.max_drops) {
+      if (!options_.enumerate && w->info.droppable && drops_ < options_.max_drops) {
         double chance = w->kind == GateKind::kBefore  ? options_.drop_before
                         : w->kind == GateKind::kAfter ? options_.drop_after
                                                       : 0.0;
@@ -145,6 +149,9 @@ class Scheduler {
   }
 
   bool stuck() const { return stuck_; }
+  /// Under `enumerate`: the choice taken at each decision and how many there were.
+  const std::vector<int>& choices() const { return choices_; }
+  const std::vector<int>& branching() const { return branching_; }
   const std::vector<Step>& steps() const { return steps_; }
   int drops() const { return drops_; }
   int clock_jumps() const { return jumps_; }
@@ -209,14 +216,29 @@ class Scheduler {
       pick -= weights_[entry.first];
       if (pick >= 0) continue;
       auto& ws = entry.second;
-      std::sort(ws.begin(), ws.end(), [](const Waiter* a, const Waiter* b) {
-        if (a->kind != b->kind) return a->kind > b->kind;  // answers before sends
-        if (a->info.label != b->info.label) return a->info.label < b->info.label;
-        return a->seq < b->seq;
-      });
+      std::sort(ws.begin(), ws.end(), canonical_order);
       return ws[next_random() % ws.size()];
     }
     return waiting_.front();
+  }
+
+  static bool canonical_order(const Waiter* a, const Waiter* b) {
+    if (a->actor != b->actor) return a->actor < b->actor;
+    if (a->kind != b->kind) return a->kind > b->kind;
+    if (a->info.label != b->info.label) return a->info.label < b->info.label;
+    return a->seq < b->seq;
+  }
+
+  Waiter* choose_forced() {
+    std::vector<Waiter*> all(waiting_.begin(), waiting_.end());
+    std::sort(all.begin(), all.end(), canonical_order);
+    const std::size_t k = choices_.size();
+    int pick = k < options_.forced.size() ? options_.forced[k] : 0;
+    if (pick >= static_cast<int>(all.size()))
+      pick = static_cast<int>(all.size()) - 1;  // not replayed exactly
+    choices_.push_back(pick);
+    branching_.push_back(static_cast<int>(all.size()));
+    return all[static_cast<std::size_t>(pick)];
   }
 
   // Time moves on a little every step, and now and then by more than a save's deadline, but
@@ -224,7 +246,8 @@ class Scheduler {
   // that write, and no library can bound a pause between its check and the send.
   void tick_clock() {
     clock_ += options_.clock_step_seconds;
-    if (jumps_ >= options_.max_clock_jumps || uniform() >= options_.clock_jump_chance) return;
+    if (options_.enumerate || jumps_ >= options_.max_clock_jumps || uniform() >= options_.clock_jump_chance)
+      return;
     bool head_pending = std::any_of(waiting_.begin(), waiting_.end(), [](const Waiter* w) {
       return w->kind == GateKind::kBefore && w->info.head_write;
     });
@@ -247,6 +270,7 @@ class Scheduler {
   int in_transit_ = 0, drops_ = 0, jumps_ = 0;
   bool free_run_ = false, stuck_ = false;
   std::vector<Step> steps_;
+  std::vector<int> choices_, branching_;
 };
 
 /// One actor's view of the shared transport: every request waits at the scheduler before it is
