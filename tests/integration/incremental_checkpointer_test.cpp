@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <set>
 
@@ -393,6 +394,40 @@ TEST_P(IncrementalCheckpointerTest, AThreadStoredWithTheShortSaveIdsOfEarlierVer
   EXPECT_EQ(cp_->load_state("t")->state, state);
   EXPECT_EQ(raw_item("t").at("save_id").scalar().size(), 32u);
   EXPECT_EQ(segment_items().size(), 4u);  // the three old-style segments and the new one
+}
+
+// The planner fills a head up to the item limit, counted by item_size(). When item_size()
+// counted a number one byte short (110 messages: message_count and the segment's n are 110,
+// stored as "1|10", 3 bytes), a head planned at exactly 409,600 bytes was rejected with
+// ValidationException and the save failed instead of falling back. Every size around the limit
+// must save and load, and the largest incremental head must be exactly at the limit.
+TEST_P(IncrementalCheckpointerTest, HeadsPlannedUpToTheItemLimitAreAcceptedByTheServer) {
+  // A fixed clock: written_at and updated_at have the same size in every save.
+  cp_->with_clock([] { return std::chrono::system_clock::time_point(std::chrono::seconds(1'764'500'001)); });
+  AgentStateSnapshot base;
+  for (int i = 0; i < 110; ++i) base.messages.push_back(Message::user("message " + std::to_string(i)));
+  int saves = 0;
+  auto save_padded = [&](std::size_t pad) {
+    AgentStateSnapshot state = base;
+    state.files["pad"] = std::string(pad, 'x');  // in head_state, beside the messages
+    // A new thread each time (a save over a thread adds `ancestors`), all ids of one length.
+    char thread[32];
+    std::snprintf(thread, sizeof thread, "pad-%06zu-%03d", pad, saves++);
+    cp_->save_state(thread, state);
+    EXPECT_EQ(cp_->load_state(thread)->state, state) << pad;
+    Item head = raw_item(thread);
+    return std::make_pair(head.count("head_state") > 0, dynamodb::item_size(head));
+  };
+  // The largest padding that still saves incrementally (the others fall back to one item).
+  std::size_t lo = 300'000, hi = 420'000;
+  ASSERT_TRUE(save_padded(lo).first);
+  ASSERT_FALSE(save_padded(hi).first);
+  while (hi - lo > 1) {
+    std::size_t mid = (lo + hi) / 2;
+    (save_padded(mid).first ? lo : hi) = mid;
+  }
+  EXPECT_EQ(save_padded(lo).second, 400u * 1024);
+  for (std::size_t pad = lo - 2; pad <= lo + 2; ++pad) EXPECT_EQ(save_padded(pad).first, pad <= lo) << pad;
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, IncrementalCheckpointerTest,
