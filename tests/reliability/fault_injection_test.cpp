@@ -258,7 +258,8 @@ void run_fault_mix(long default_ops, std::size_t message_bytes) {
         ++final_acknowledged;
       else if (loaded && rec.floor != before)
         ++final_maybe;
-      if (rec.bytes > 400'000 || incremental) orphans_removed += direct->remove_orphaned_chunks_and_segments(rec.id);
+      if (rec.bytes > 400'000 || incremental)
+        orphans_removed += direct->remove_orphaned_chunks_and_segments(rec.id);
     }
   }
   // After the clean-up only the live save's chunks, or the segments the head names, remain.
