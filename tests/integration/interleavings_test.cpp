@@ -6,13 +6,16 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <limits>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
 #include "agents/dynamodb/client.hpp"
+#include "checkpoint/generation.hpp"
 #include "checkpoint/incremental_layout.hpp"
 #include "checkpoint/item_layout.hpp"
 #include "support/dynamodb_fixture.hpp"
@@ -363,6 +366,94 @@ class InterleavingTest : public agents::testing::LocalTableTest {
     expect_only_named_items("after W1's conflict (its own items must go)");
   }
 
+  // The answer of W1's applied head write is lost and W2 saves `turns` times on top: while the
+  // stored head still traces back to W1's save (detail::kAncestorsKept saves), W1's save
+  // succeeded; beyond that the library cannot know and says so.
+  void built_upon_times(Layout layout, int turns) {
+    auto hooks = std::make_shared<HookTransport>();
+    auto w1 = writer(layout, hooks), w2 = writer(layout);
+    ASSERT_NO_FATAL_FAILURE(seed(*w1, layout, first_state(layout)));
+    auto loaded = w1->load_state(kThread);
+    ASSERT_TRUE(loaded);
+    AgentStateSnapshot state = with_turn(loaded->state, "W1", 1);
+    const auto s1 = state;
+    auto& rule = hooks->on("PutItem")
+                     .where(is_head_put)
+                     .after_applied([&] {
+                       step("W2's turns", [&] {
+                         for (int turn = 0; turn < turns; ++turn) {
+                           auto l2 = w2->load_state(kThread);
+                           ASSERT_TRUE(l2);
+                           state = with_turn(l2->state, "W2", 2 + turn);
+                           w2->save(kThread, state, SavePrecondition::after_load(l2));
+                         }
+                       });
+                     })
+                     .drop_answer();
+    const bool traceable = turns <= static_cast<int>(detail::kAncestorsKept);
+    const std::string what = "W1's save built upon " + std::to_string(turns) + " times";
+    if (traceable) {
+      expect_success(what, [&] { return w1->save(kThread, s1, SavePrecondition::after_load(loaded)); });
+    } else {
+      expect_error<OutcomeUnknownError>(what,
+                                        [&] { w1->save(kThread, s1, SavePrecondition::after_load(loaded)); });
+    }
+    EXPECT_TRUE(rule.fired());
+    auto now = fresh_load();
+    ASSERT_TRUE(now);
+    EXPECT_TRUE(same_state(now->state, state));
+    EXPECT_EQ(now->version, loaded->version + 1 + turns);
+    expect_named_items_exist("after W1's save returned");
+  }
+
+  // The answer of W1's applied head write is lost and the thread is deleted before the retry:
+  // whether W1's save ever landed cannot be known.
+  void landed_then_thread_deleted(Layout layout) {
+    auto hooks = std::make_shared<HookTransport>();
+    auto w1 = writer(layout, hooks), w2 = writer(layout);
+    ASSERT_NO_FATAL_FAILURE(seed(*w1, layout, first_state(layout)));
+    auto loaded = w1->load_state(kThread);
+    ASSERT_TRUE(loaded);
+    auto& rule =
+        hooks->on("PutItem")
+            .where(is_head_put)
+            .after_applied([&] { step("W2's delete", [&] { EXPECT_TRUE(w2->delete_thread(kThread)); }); })
+            .drop_answer();
+    expect_error<OutcomeUnknownError>("W1's save whose thread was deleted", [&] {
+      w1->save(kThread, with_turn(loaded->state, "W1", 1), SavePrecondition::after_load(loaded));
+    });
+    EXPECT_TRUE(rule.fired());
+    auto now = fresh_load();
+    EXPECT_FALSE(now) << "the retry must not bring the deleted thread back";
+  }
+
+  // A lost answer and nobody else: the retry fails its condition against W1's own write.
+  void lost_answer_alone(Layout layout) {
+    auto hooks = std::make_shared<HookTransport>();
+    auto w1 = writer(layout, hooks);
+    ASSERT_NO_FATAL_FAILURE(seed(*w1, layout, first_state(layout)));
+    auto loaded = w1->load_state(kThread);
+    ASSERT_TRUE(loaded);
+    const auto s1 = with_turn(loaded->state, "W1", 1);
+    auto& rule = hooks->on("PutItem").where(is_head_put).drop_answer();
+    auto saved = expect_success("W1's save with a lost answer",
+                                [&] { return w1->save(kThread, s1, SavePrecondition::after_load(loaded)); });
+    EXPECT_TRUE(rule.fired());
+    if (saved) {
+      EXPECT_EQ(saved->version, loaded->version + 1);
+    }
+    auto now = fresh_load();
+    ASSERT_TRUE(now);
+    EXPECT_TRUE(same_state(now->state, s1));
+    expect_only_named_items("after the save");
+    // The hint it returned is good for the next turn.
+    if (saved) {
+      expect_success("the next turn", [&] {
+        return w1->save(kThread, with_turn(s1, "W1", 2), SavePrecondition::after_save(*saved));
+      });
+    }
+  }
+
   // ---- Defect 3: the cleanup runs while W1's save is in flight.
   // (a) After W1 wrote its chunks or segments, before its head.
   void cleanup_before_head(Layout layout) {
@@ -397,6 +488,46 @@ class InterleavingTest : public agents::testing::LocalTableTest {
         [&] { step("W1's save", [&] { w1->save(kThread, s1, SavePrecondition::after_load(loaded)); }); });
     expect_success("the cleanup", [&] { return cleaner->remove_orphaned_chunks_and_segments(kThread); });
     EXPECT_TRUE(rule.fired());
+    auto now = fresh_load();
+    ASSERT_TRUE(now);
+    EXPECT_TRUE(same_state(now->state, s1));
+    expect_named_items_exist("after the cleanup");
+  }
+
+  // (c) W1 wrote its chunks or segments before the cleanup's Scan, and its head lands after the
+  // Scan, before the cleanup reads the head (W1 runs on its own thread, paused before its head).
+  void head_lands_after_cleanup_scan(Layout layout) {
+    auto hooks = std::make_shared<HookTransport>();
+    auto cleaner_hooks = std::make_shared<HookTransport>();
+    auto w1 = writer(layout, hooks), cleaner = writer(layout, cleaner_hooks);
+    ASSERT_NO_FATAL_FAILURE(seed(*w1, layout, first_state(layout)));
+    auto loaded = w1->load_state(kThread);
+    ASSERT_TRUE(loaded);
+    const auto s1 = with_turn(loaded->state, "W1", 1);
+    std::promise<void> paused, resume;
+    auto resumed = resume.get_future().share();
+    hooks->on("PutItem").where(is_head_put).before_send([&] {
+      paused.set_value();
+      resumed.wait();
+    });
+    std::thread saver(
+        [&] { step("W1's save", [&] { w1->save(kThread, s1, SavePrecondition::after_load(loaded)); }); });
+    bool released = false;
+    auto release_w1 = [&] {
+      if (released) return;
+      released = true;
+      resume.set_value();
+      saver.join();
+    };
+    if (paused.get_future().wait_for(30s) != std::future_status::ready) {
+      ADD_FAILURE() << "W1 never reached its head write";
+      release_w1();
+      return;
+    }
+    auto& rule = cleaner_hooks->on("Scan").after_applied(release_w1);
+    expect_success("the cleanup", [&] { return cleaner->remove_orphaned_chunks_and_segments(kThread); });
+    EXPECT_TRUE(rule.fired());
+    release_w1();
     auto now = fresh_load();
     ASSERT_TRUE(now);
     EXPECT_TRUE(same_state(now->state, s1));
@@ -517,10 +648,26 @@ INTERLEAVING_TEST_ALL_LAYOUTS(deleted_and_recreated, ASaveAfterTheThreadWasRecre
 INTERLEAVING_TEST_ALL_LAYOUTS(landed_then_built_upon, ASaveThatLandedAndWasBuiltUponSucceeds)
 INTERLEAVING_TEST_ALL_LAYOUTS(landed_then_thread_recreated, ASaveLostWithItsThreadIsOutcomeUnknown)
 INTERLEAVING_TEST_ALL_LAYOUTS(did_not_land, ASaveProvedNotToHaveLandedIsAConflictAndCleansUp)
+INTERLEAVING_TEST(landed_then_thread_deleted, ASaveLostWithItsDeletedThreadIsOutcomeUnknown, Plain)
+INTERLEAVING_TEST(landed_then_thread_deleted, ASaveLostWithItsDeletedThreadIsOutcomeUnknown, Incremental)
+INTERLEAVING_TEST(lost_answer_alone, ASaveWhoseAnswerAloneWasLostSucceeds, Plain)
+INTERLEAVING_TEST(lost_answer_alone, ASaveWhoseAnswerAloneWasLostSucceeds, Chunked)
+INTERLEAVING_TEST(lost_answer_alone, ASaveWhoseAnswerAloneWasLostSucceeds, Incremental)
+TEST_P(InterleavingTest, ASaveBuiltUponAsOftenAsTheHeadTracesSucceeds) {
+  built_upon_times(Layout::kPlain, static_cast<int>(detail::kAncestorsKept));
+}
+TEST_P(InterleavingTest, ASaveBuiltUponMoreOftenThanTheHeadTracesIsOutcomeUnknown) {
+  built_upon_times(Layout::kPlain, static_cast<int>(detail::kAncestorsKept) + 1);
+}
+TEST_P(InterleavingTest, AnIncrementalSaveBuiltUponAsOftenAsTheHeadTracesSucceeds) {
+  built_upon_times(Layout::kIncremental, static_cast<int>(detail::kAncestorsKept));
+}
 // Defect 3.
 INTERLEAVING_TEST_EXTRA_ITEM_LAYOUTS(cleanup_before_head, ACleanupBeforeTheHeadKeepsTheSaveInFlight)
 INTERLEAVING_TEST_EXTRA_ITEM_LAYOUTS(save_between_cleanup_read_and_scan,
                                      ASaveLandingDuringACleanupKeepsItsItems)
+INTERLEAVING_TEST_EXTRA_ITEM_LAYOUTS(head_lands_after_cleanup_scan,
+                                     ASaveWhoseHeadLandsDuringACleanupKeepsItsItems)
 INTERLEAVING_TEST(save_past_deadline, ASavePastTheDeadlineTimesOutAndStoresNothing, Chunked)
 INTERLEAVING_TEST(save_past_deadline, ASavePastTheDeadlineTimesOutAndStoresNothing, Incremental)
 INTERLEAVING_TEST(orphans_removed_after_grace, OrphansGoAfterTheGracePeriodNamedItemsNever, Chunked)
