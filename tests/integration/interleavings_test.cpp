@@ -3,6 +3,7 @@
 // (tests/support/hook_transport.hpp) on both real local servers and in every layout.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -299,6 +300,11 @@ class InterleavingTest : public agents::testing::LocalTableTest {
       ASSERT_TRUE(after) << "turn " << turn;
       ASSERT_TRUE(same_state(after->state, state)) << "turn " << turn;
     }
+    auto base = detail::base_from_head(kThread, raw_head());
+    ASSERT_TRUE(base);
+    EXPECT_TRUE(std::any_of(base->segments.begin(), base->segments.end(),
+                            [](const detail::SegmentRef& segment) { return segment.level > 0; }))
+        << "the turns crossed a merge";
   }
 
   // Variant: the thread is deleted and created anew while W1's answer is lost: W1's save is gone
