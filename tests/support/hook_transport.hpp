@@ -71,6 +71,12 @@ class HookTransport final : public http::HttpClient {
       skip_status_ = std::move(status);
       return *this;
     }
+    /// The request is held back, as a slow network or a server queue would: the caller gets
+    /// lost_answer() (and its client retries); HookTransport::deliver_held() sends it later.
+    Rule& hold() {
+      hold_ = true;
+      return *this;
+    }
     bool fired() const {
       std::lock_guard lock(*mu_);
       return fired_;
@@ -86,6 +92,7 @@ class HookTransport final : public http::HttpClient {
     Callback after_;
     bool drop_answer_ = false;
     bool skip_send_ = false;
+    bool hold_ = false;
     Status skip_status_;
     int seen_ = 0;
     bool fired_ = false;
@@ -111,6 +118,18 @@ class HookTransport final : public http::HttpClient {
     return n;
   }
 
+  /// Sends the held requests now (a late duplicate reaching the server); their answers.
+  std::vector<StatusOr<http::Response>> deliver_held() {
+    std::vector<http::Request> held;
+    {
+      std::lock_guard lock(mu_);
+      held.swap(held_);
+    }
+    std::vector<StatusOr<http::Response>> answers;
+    for (const auto& request : held) answers.push_back(inner_->send(request));
+    return answers;
+  }
+
   StatusOr<http::Response> send(const http::Request& request) override {
     const std::string* target = http::find_header(request.headers, "X-Amz-Target");
     Rule* rule = nullptr;
@@ -133,6 +152,11 @@ class HookTransport final : public http::HttpClient {
     // Callbacks run without the lock: they may use other transports, or this one again.
     if (rule->before_) rule->before_();
     if (rule->skip_send_) return rule->skip_status_;
+    if (rule->hold_) {
+      std::lock_guard lock(mu_);
+      held_.push_back(request);
+      return lost_answer();
+    }
     auto response = inner_->send(request);
     if (rule->after_) rule->after_();
     if (rule->drop_answer_ && response.ok()) return lost_answer();
@@ -144,6 +168,7 @@ class HookTransport final : public http::HttpClient {
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Rule>> rules_;
   std::vector<std::string> targets_;
+  std::vector<http::Request> held_;
 };
 
 }  // namespace agents::testing
