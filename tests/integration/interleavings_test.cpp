@@ -498,6 +498,36 @@ class InterleavingTest : public agents::testing::LocalTableTest {
     EXPECT_TRUE(items_of_thread().empty()) << "items left: " << items_of_thread().size();
   }
 
+  // Beyond the issue (chunked and incremental disabled until the lead decides): W1's creating head
+  // write is applied, its answer lost, and the thread is deleted (with the items that head named)
+  // before W1's client retries. The retry's condition (the thread is absent) holds again, so it
+  // lands: the deleted thread comes back, and a head naming deleted items never loads again.
+  void create_lost_then_deleted(Layout layout) {
+    auto hooks = std::make_shared<HookTransport>();
+    auto w1 = writer(layout, hooks), w2 = writer(layout);
+    const auto s0 = first_state(layout);
+    auto& rule =
+        hooks->on("PutItem")
+            .where(is_head_put)
+            .after_applied([&] { step("W2's delete", [&] { EXPECT_TRUE(w2->delete_thread(kThread)); }); })
+            .drop_answer();
+    try {
+      w1->save(kThread, s0, SavePrecondition::must_not_exist());
+    } catch (const OutcomeUnknownError&) {
+    } catch (const Error& e) {
+      ADD_FAILURE() << "W1's create threw " << error_code_name(e.code()) << ": " << e.what();
+    }
+    EXPECT_TRUE(rule.fired());
+    try {
+      auto now = local_checkpointer()->load_state(kThread);
+      if (now) {
+        EXPECT_TRUE(same_state(now->state, s0));
+      }
+    } catch (const Error& e) {
+      ADD_FAILURE() << "the thread is unloadable: " << e.what();
+    }
+  }
+
   // ---- Defect 3: the cleanup runs while W1's save is in flight.
   // (a) After W1 wrote its chunks or segments, before its head.
   void cleanup_before_head(Layout layout) {
@@ -711,6 +741,11 @@ INTERLEAVING_TEST(late_create_after_delete, DISABLED_ALateDuplicateOfACreateDoes
 INTERLEAVING_TEST(late_create_after_delete, DISABLED_ALateDuplicateOfACreateDoesNotUndoADelete, Incremental)
 INTERLEAVING_TEST(lost_delete_answer, DISABLED_ADeleteWhoseAnswerWasLostRemovesEverything, Chunked)
 INTERLEAVING_TEST(lost_delete_answer, DISABLED_ADeleteWhoseAnswerWasLostRemovesEverything, Incremental)
+INTERLEAVING_TEST(create_lost_then_deleted, ACreateLostAndDeletedNeverLeavesAnUnloadableThread, Plain)
+INTERLEAVING_TEST(create_lost_then_deleted, DISABLED_ACreateLostAndDeletedNeverLeavesAnUnloadableThread,
+                  Chunked)
+INTERLEAVING_TEST(create_lost_then_deleted, DISABLED_ACreateLostAndDeletedNeverLeavesAnUnloadableThread,
+                  Incremental)
 // Defect 3.
 INTERLEAVING_TEST_EXTRA_ITEM_LAYOUTS(cleanup_before_head, ACleanupBeforeTheHeadKeepsTheSaveInFlight)
 INTERLEAVING_TEST_EXTRA_ITEM_LAYOUTS(save_between_cleanup_read_and_scan,
