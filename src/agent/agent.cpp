@@ -1,5 +1,6 @@
 #include "agents/agent/agent.hpp"
 
+#include <algorithm>
 #include <ostream>
 
 #include "agents/agent/builtin_tools.hpp"
@@ -20,6 +21,13 @@ TurnResult awaiting(TurnResult result, const std::vector<PendingInterrupt>& pend
   result.pending = pending;
   result.text = "Waiting for approval: " + describe_pending(pending);
   return result;
+}
+
+// Does `stored` hold every message of `ours`, in order, from the start (ours, or a later save
+// built on it)?
+bool holds_conversation(const AgentStateSnapshot& stored, const AgentStateSnapshot& ours) {
+  return stored.messages.size() >= ours.messages.size() &&
+         std::equal(ours.messages.begin(), ours.messages.end(), stored.messages.begin());
 }
 
 }  // namespace
@@ -66,7 +74,21 @@ std::int64_t Agent::save_state(std::string_view thread_id) {
   auto& cp = require_checkpointer("save_state");
   const bool tracked = !thread_id_.empty() && thread_id == thread_id_;
   SavePrecondition precondition = tracked ? precondition_ : SavePrecondition::none();
-  SavedState saved = cp.save(thread_id, state_, precondition);
+  SavedState saved;
+  try {
+    saved = cp.save(thread_id, state_, precondition);
+  } catch (const OutcomeUnknownError&) {
+    // The save's answer was lost and the checkpointer could not tell whether it landed. Before
+    // anyone re-handles the turn (a second model call, a duplicated turn), look: when the stored
+    // thread holds every message of this state, the turn is stored and the agent goes on from
+    // what is stored. Otherwise the error stands and nothing here changes.
+    auto stored = cp.load_state(thread_id);
+    if (!stored || !holds_conversation(stored->state, state_)) throw;
+    state_ = std::move(stored->state);
+    thread_id_ = std::string(thread_id);
+    precondition_ = SavePrecondition::after_load(stored);
+    return stored->version;
+  }
   std::int64_t version = saved.version;
   thread_id_ = std::string(thread_id);
   precondition_ = SavePrecondition::after_save(saved);

@@ -159,8 +159,9 @@ ThreadPage Checkpointer::list_threads(const ListThreadsOptions& options) {
   return page;
 }
 
-std::string rfc3339_now() {
-  auto now = std::chrono::system_clock::now();
+std::string rfc3339_now() { return rfc3339_utc(std::chrono::system_clock::now()); }
+
+std::string rfc3339_utc(std::chrono::system_clock::time_point now) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::time_t t = std::chrono::system_clock::to_time_t(now);
   std::tm tm{};

@@ -4,11 +4,13 @@
 #include <charconv>
 #include <chrono>
 #include <future>
+#include <limits>
 #include <map>
 #include <set>
 
 #include "agents/dynamodb/client.hpp"
 #include "checkpoint/conflict.hpp"
+#include "checkpoint/generation.hpp"
 #include "checkpoint/incremental_layout.hpp"
 #include "checkpoint/item_layout.hpp"
 #include "checkpoint/segment_cache.hpp"
@@ -33,18 +35,20 @@ struct DynamoDbCheckpointer::Options {
 
 namespace {
 
-std::int64_t now_epoch() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Item key_of(const std::string& thread_id) { return {{"thread_id", V::S(thread_id)}}; }
 
-// What the items of a stored head are, for the save that replaces it or the delete that removes
-// it: a chunk hint for chunked heads, a history hint for incremental ones, "" otherwise (and for
-// a damaged head: what it names cannot be trusted, so it is left to TTL and
-// remove_orphaned_chunks). Works on whole items and on the projection read_head_attributes makes.
-std::string replaced_hint_of(const std::string& thread_id, const Item& head) {
+// What a save knows of the head it replaces: its generation (which save it is, and the saves
+// it descends from) and its layout's storage hint (the chunks or segments it names).
+struct Replaced {
+  detail::Generation generation;
+  std::string layout_hint;
+};
+
+// The layout part of a stored head's storage hint: a chunk hint for chunked heads, a history
+// hint for incremental ones, "" otherwise (and for a damaged head: what it names cannot be
+// trusted, so it is left to TTL and the cleanup). Works on whole items and on the projection
+// read_head_attributes makes.
+std::string layout_hint_of(const std::string& thread_id, const Item& head) {
   auto count = head.find("chunk_count");
   auto save = head.find("save_id");
   if (count != head.end() && save != head.end())
@@ -56,13 +60,35 @@ std::string replaced_hint_of(const std::string& thread_id, const Item& head) {
   return "";
 }
 
+// The generation of a stored head. A damaged `ancestors` list only weakens the in-doubt check
+// (docs/concurrency.md), so it reads as empty rather than making the thread unloadable.
+detail::Generation generation_of(const Item& head) {
+  detail::Generation g;
+  if (auto save = head.find("save_id"); save != head.end() && save->second.is(V::Type::kS))
+    g.save_id = save->second.scalar();
+  if (auto a = head.find("ancestors"); a != head.end() && a->second.is(V::Type::kS)) {
+    if (auto ids = detail::split_ancestors(a->second.scalar())) g.ancestors = std::move(*ids);
+  }
+  return g;
+}
+
+Replaced replaced_by(const std::string& thread_id, const Item& head) {
+  return {generation_of(head), layout_hint_of(thread_id, head)};
+}
+
 // What one attempt of a save writes: the extra items (chunks or segments) first, then the head.
 struct SaveAttempt {
   Item head;
   std::vector<Item> extra_items;
   std::string save_id;
-  std::string hint;  ///< the storage hint of the new head
+  std::string layout_hint;  ///< the layout part of the new head's storage hint
+  std::vector<std::string> ancestors;
 };
+
+// How a head write that was not plainly acknowledged ended, as far as the stored head tells.
+enum class Outcome { kLanded, kNotLanded, kUnknown };
+
+constexpr std::int64_t kMaxVersion = std::numeric_limits<std::int64_t>::max();
 
 }  // namespace
 
@@ -74,19 +100,23 @@ struct DynamoDbCheckpointer::Engine {
   std::shared_ptr<dynamodb::DynamoDbClient> client;
   std::unique_ptr<detail::SegmentCache> cache;  ///< with_segment_cache_bytes > 0
 
+  std::chrono::system_clock::time_point now() const {
+    return options.clock ? options.clock() : std::chrono::system_clock::now();
+  }
+  std::int64_t now_epoch() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
+  }
+
   template <typename T>
   T value_or_throw(StatusOr<T> result) {
     if (!result.ok()) result.status().throw_if_error();
     return std::move(*result);
   }
 
-  dynamodb::WriteResult put(Item item, dynamodb::WriteConditions conditions = {}) {
-    return value_or_throw(
-        client->put_item({.table = table, .item = std::move(item), .conditions = std::move(conditions)}));
-  }
-
-  // The condition that makes a head write safe under `precondition`.
-  dynamodb::WriteConditions condition_for(const SavePrecondition& p) {
+  // The condition that makes a head write replace exactly what the save expects: the stored
+  // generation (its save id), not only a version number, which restarts after a delete.
+  dynamodb::WriteConditions condition_for(const SavePrecondition& p,
+                                          const std::optional<Replaced>& replaced) {
     dynamodb::WriteConditions c;
     switch (p.kind) {
       case SavePrecondition::Kind::kNone:
@@ -104,11 +134,13 @@ struct DynamoDbCheckpointer::Engine {
         } else {
           c.condition = "#v = :v";
           c.attributes.values = {{":v", V::N(p.version)}};
-          // An incremental save builds on the segments its hint names: make sure they are this
-          // head's (a hint from another thread fails as a conflict, not as a broken chain).
-          if (auto base = detail::base_from_hint(p.replaces_hint)) {
+        }
+        if (replaced) {
+          if (replaced->generation.save_id.empty()) {
+            c.condition += " AND attribute_not_exists(save_id)";
+          } else {
             c.condition += " AND save_id = :sid";
-            c.attributes.values.emplace(":sid", V::S(base->save_id));
+            c.attributes.values.emplace(":sid", V::S(replaced->generation.save_id));
           }
         }
         break;
@@ -118,20 +150,20 @@ struct DynamoDbCheckpointer::Engine {
 
   // Reads the head's small attributes (not the state) with a consistent read.
   std::optional<Item> read_head_attributes(const std::string& thread_id) {
-    auto got = value_or_throw(
-        client->get_item({.table = table,
-                          .key = key_of(thread_id),
-                          .consistent_read = true,
-                          .projection = "#v, save_id, chunk_count, #ttl, message_count, "
-                                        "history_digest, #seg",
-                          .names = {{"#v", "version"}, {"#ttl", "ttl"}, {"#seg", "segments"}}}));
-    if (!got.item) return std::nullopt;
-    auto ttl = got.item->find("ttl");
-    if (ttl != got.item->end() && ttl->second.is(V::Type::kN) &&
+    auto got = client->get_item({.table = table,
+                                 .key = key_of(thread_id),
+                                 .consistent_read = true,
+                                 .projection = "#v, save_id, ancestors, chunk_count, #ttl, message_count, "
+                                               "history_digest, #seg, chunk_of",
+                                 .names = {{"#v", "version"}, {"#ttl", "ttl"}, {"#seg", "segments"}}});
+    auto item = std::move(value_or_throw(std::move(got)).item);
+    if (!item || detail::is_chunk_item(*item)) return std::nullopt;
+    auto ttl = item->find("ttl");
+    if (ttl != item->end() && ttl->second.is(V::Type::kN) &&
         detail::parse_stored_int(thread_id, "ttl", ttl->second) < now_epoch()) {
       return std::nullopt;  // expired: as good as absent
     }
-    return got.item;
+    return item;
   }
 
   static std::int64_t version_of(const std::string& thread_id, const std::optional<Item>& item) {
@@ -161,24 +193,28 @@ struct DynamoDbCheckpointer::Engine {
     return failed;
   }
 
-  void write_items(const std::vector<Item>& items) {
-    Status failed = in_flight(items.size(), [&](std::size_t i) {
-      auto r = client->put_item({.table = table, .item = items[i]});
-      return r.ok() ? Status() : r.status();
-    });
-    if (!failed.ok()) failed.throw_if_error();
-  }
-
-  // Best effort: an item left behind is unreferenced, expires with its TTL and is found by
-  // remove_orphaned_chunks.
+  // Best effort: an item left behind is unreferenced, expires with its TTL and is removed by
+  // remove_orphaned_chunks_and_segments.
   void delete_keys(const std::vector<std::string>& keys) {
     (void)in_flight(keys.size(), [&](std::size_t i) {
-      auto r = client->delete_item({.table = table, .key = key_of(keys[i])});
+      // Only ever a chunk or segment: never a head, whatever a damaged hint says.
+      auto r = client->delete_item({.table = table,
+                                    .key = key_of(keys[i]),
+                                    .conditions = {.condition = "attribute_not_exists(thread_id) OR "
+                                                                "attribute_exists(chunk_of)"}});
       return r.ok() ? Status() : r.status();
     });
+  }
+
+  static std::vector<std::string> keys_of(const std::vector<Item>& items) {
+    std::vector<std::string> keys;
+    for (const auto& item : items) keys.push_back(item.at("thread_id").scalar());
+    return keys;
   }
 
   // Removes the items of a replaced head (`old_hint`) that the new head (`new_hint`) does not use.
+  // Safe only once the new head replaced exactly that head (the save-id condition makes it so):
+  // no other head can descend from it, so no other head names those items.
   void delete_replaced(const std::string& thread_id, const std::string& old_hint,
                        const std::string& new_hint) {
     std::vector<std::string> keys;
@@ -202,21 +238,25 @@ struct DynamoDbCheckpointer::Engine {
   };
 
   SaveAttempt plan(const std::string& thread_id, const AgentStateSnapshot& state,
-                   const SavePrecondition& precondition, std::int64_t version, Encoded& encoded) {
+                   const std::optional<Replaced>& replaced, std::int64_t version, Encoded& encoded) {
+    const std::int64_t written_at = now_epoch();
     std::optional<std::int64_t> ttl;
-    if (options.ttl) ttl = now_epoch() + options.ttl->count();
+    if (options.ttl) ttl = written_at + options.ttl->count();
+    std::vector<std::string> ancestors;
+    if (replaced) ancestors = detail::ancestors_after(replaced->generation);
+    const std::string updated_at = rfc3339_utc(now());
     if (encoded.history) {
       std::optional<detail::HistoryBase> previous;
-      if (precondition.kind == SavePrecondition::Kind::kVersion)
-        previous = detail::base_from_hint(precondition.replaces_hint);
+      if (replaced) previous = detail::base_from_hint(replaced->layout_hint);
       // Segments expire twice the TTL after they are written, and a save rewrites any that would
       // expire before the head it writes: so no segment ever expires under a live head.
-      detail::SaveTimes times{rfc3339_now(), ttl, std::nullopt};
+      detail::SaveTimes times{updated_at, ttl, std::nullopt, written_at};
       if (ttl) times.segment_ttl = *ttl + options.ttl->count();
-      auto planned = detail::plan_incremental_save(thread_id, *encoded.history, previous, version, times);
+      auto planned =
+          detail::plan_incremental_save(thread_id, *encoded.history, previous, version, times, ancestors);
       if (planned) {
         return {std::move(planned->head), std::move(planned->segments), planned->save_id,
-                detail::history_hint(planned->base)};
+                detail::history_hint(planned->base), std::move(ancestors)};
       }
       // A message or the rest of the state too large for one item: this save is plain.
     }
@@ -224,15 +264,54 @@ struct DynamoDbCheckpointer::Engine {
       encoded.prepared = detail::prepare_state(thread_id, encode_state_json(state), options.compression,
                                                options.max_state_bytes);
     }
-    detail::SaveItems items =
-        detail::build_save_items(thread_id, *encoded.prepared, version, rfc3339_now(), ttl);
+    detail::SaveItems items = detail::build_save_items(thread_id, *encoded.prepared, version, updated_at, ttl,
+                                                       ancestors, written_at);
     std::string hint =
         items.chunks.empty() ? "" : detail::chunk_hint(items.save_id, std::to_string(items.chunks.size()));
-    return {std::move(items.head), std::move(items.chunks), items.save_id, std::move(hint)};
+    return {std::move(items.head), std::move(items.chunks), items.save_id, std::move(hint),
+            std::move(ancestors)};
+  }
+
+  // After a head write whose answer was lost or whose condition failed: did it land? The stored
+  // head names its own save id and the ids of the saves it descends from (generation.hpp), so
+  // "landed, then built upon" is told apart from "did not land" for a few saves after ours.
+  static Outcome outcome_of(const SaveAttempt& attempt, const std::optional<Replaced>& replaced,
+                            bool in_doubt, const std::optional<Item>& stored) {
+    std::vector<std::string> chain;
+    if (stored) {
+      detail::Generation g = generation_of(*stored);
+      chain.push_back(g.save_id);
+      chain.insert(chain.end(), g.ancestors.begin(), g.ancestors.end());
+    }
+    if (std::find(chain.begin(), chain.end(), attempt.save_id) != chain.end()) return Outcome::kLanded;
+    // Every attempt was answered (no lost answer): the failed condition is the whole story.
+    if (!in_doubt) return Outcome::kNotLanded;
+    // The head we replace was replaced by another save: ours can never land now.
+    if (replaced && !replaced->generation.save_id.empty()) {
+      auto at = std::find(chain.begin(), chain.end(), replaced->generation.save_id);
+      if (at != chain.end() && at != chain.begin()) return Outcome::kNotLanded;
+    }
+    return Outcome::kUnknown;
+  }
+
+  [[noreturn]] void throw_outcome_unknown(const std::string& thread_id, std::int64_t version,
+                                          const std::string& why) {
+    throw OutcomeUnknownError("thread '" + thread_id + "': the save of version " + std::to_string(version) +
+                                  " may or may not have been stored (" + why +
+                                  "); nothing it wrote was removed. Load the thread to see whether the "
+                                  "change is there before you make it again.",
+                              thread_id, version);
   }
 
   SavedState save(const std::string& thread_id, const AgentStateSnapshot& state,
                   SavePrecondition precondition) {
+    if (precondition.kind == SavePrecondition::Kind::kVersion &&
+        (precondition.version < 0 || precondition.version == kMaxVersion)) {
+      throw InvalidArgumentError(
+          "thread '" + thread_id + "': cannot save after version " + std::to_string(precondition.version) +
+          (precondition.version < 0 ? " (versions are never negative)" : " (the largest version there is)") +
+          "; nothing was written");
+    }
     // Encoded (and its size and text checked) once, before any request, even when a blind save
     // goes round.
     Encoded encoded;
@@ -245,59 +324,132 @@ struct DynamoDbCheckpointer::Engine {
     if (precondition.kind == SavePrecondition::Kind::kNone && options.strict) {
       precondition = SavePrecondition::must_not_exist();
     }
-    // A blind save (no load before it) still keeps versions counting: read the current version,
-    // then write conditionally, and go round again if another writer slipped in between.
-    const bool blind = precondition.kind == SavePrecondition::Kind::kNone;
-    if (options.incremental && precondition.kind == SavePrecondition::Kind::kVersion &&
-        precondition.replaces_hint.empty()) {
-      // `version_is(v)` without the load's hint: learn which segments version v names, or this
-      // save could neither append to them nor delete them.
-      if (auto current = read_head_attributes(thread_id);
-          current && version_of(thread_id, current) == precondition.version) {
-        precondition.replaces_hint = replaced_hint_of(thread_id, *current);
+    // What is replaced: from the load's hint, else from the stored head.
+    std::optional<Replaced> replaced;
+    if (precondition.kind == SavePrecondition::Kind::kVersion) {
+      detail::StorageHint hint = detail::parse_storage_hint(precondition.replaces_hint);
+      if (hint.generation) {
+        replaced = Replaced{std::move(*hint.generation), std::move(hint.layout)};
+      } else {
+        // `version_is(v)` without the load's hint: pin the generation stored now at version v,
+        // and learn what it names, or this save could neither append to nor delete its items.
+        auto current = read_head_attributes(thread_id);
+        if (version_of(thread_id, current) != precondition.version)
+          detail::throw_conflict(thread_id, precondition, version_of(thread_id, current));
+        replaced = replaced_by(thread_id, *current);
       }
     }
+    // A blind save (no load before it) still keeps versions counting: read the current head,
+    // then write conditionally, and go round again if another writer slipped in between.
+    const bool blind = precondition.kind == SavePrecondition::Kind::kNone;
     for (int round = 0;; ++round) {
       if (blind) {
         auto current = read_head_attributes(thread_id);
-        precondition = current ? SavePrecondition::version_is(version_of(thread_id, current))
-                               : SavePrecondition::must_not_exist();
-        if (current) precondition.replaces_hint = replaced_hint_of(thread_id, *current);
+        if (current) {
+          precondition = SavePrecondition::version_is(version_of(thread_id, current));
+          replaced = replaced_by(thread_id, *current);
+          if (precondition.version == kMaxVersion) {
+            detail::throw_corrupt(thread_id, "version",
+                                  "is " + std::to_string(kMaxVersion) +
+                                      ", the largest version there is: no save can follow it");
+          }
+        } else {
+          precondition = SavePrecondition::must_not_exist();
+          replaced.reset();
+        }
       }
-      std::int64_t new_version =
+      const std::int64_t new_version =
           precondition.kind == SavePrecondition::Kind::kVersion ? precondition.version + 1 : 1;
-      SaveAttempt attempt = plan(thread_id, state, precondition, new_version, encoded);
-      // Extra items first, under a fresh save id: readers only find them once the head names them.
-      write_items(attempt.extra_items);
-      auto written = put(std::move(attempt.head), condition_for(precondition));
-      if (!written.condition_failed) {
-        delete_replaced(thread_id, precondition.replaces_hint, attempt.hint);
-        remember_segments(thread_id, attempt, state, encoded);
-        return {new_version, attempt.hint};
+      SaveAttempt attempt = plan(thread_id, state, replaced, new_version, encoded);
+      const auto started = now();
+      write_extra_items(attempt);
+      // The cleanup spares unreferenced items younger than its grace period; a save that could
+      // not reach its head write well within that period must not name its items any more.
+      if (!attempt.extra_items.empty() && now() - started > kSaveDeadline) {
+        delete_keys(keys_of(attempt.extra_items));
+        throw TimeoutError("thread '" + thread_id + "': the save did not reach its head write within " +
+                           std::to_string(kSaveDeadline.count()) +
+                           " s of its first chunk or segment write; nothing was saved");
       }
-      auto stored = read_head_attributes(thread_id);
-      // The save id is fresh for every attempt: if the head holds it, this write landed, whether
-      // or not the client noticed an attempt with an unknown outcome (a transport may resend a
-      // request on its own, and a damaged answer to an applied write looks like any fault).
-      // Reporting a conflict here would delete the items the stored head names.
-      if (stored && stored->count("save_id") && stored->at("save_id").scalar() == attempt.save_id) {
-        delete_replaced(thread_id, precondition.replaces_hint, attempt.hint);  // our earlier attempt landed
-        remember_segments(thread_id, attempt, state, encoded);
-        return {new_version, attempt.hint};
-      }
-      std::vector<std::string> ours;
-      for (const auto& item : attempt.extra_items) ours.push_back(item.at("thread_id").scalar());
-      delete_keys(ours);
+      const std::string old_hint = replaced ? replaced->layout_hint : "";
+      HeadWrite head = write_head(thread_id, attempt, precondition, replaced, new_version);
+      if (head.outcome == Outcome::kLanded)
+        return landed(thread_id, attempt, old_hint, state, encoded, new_version);
+      // Not applied, and no head descends from this save: nothing names its items.
+      delete_keys(keys_of(attempt.extra_items));
+      if (!head.error.ok()) head.error.throw_if_error();
       if (!blind || round >= 8)
-        detail::throw_conflict(thread_id, precondition, version_of(thread_id, stored));
+        detail::throw_conflict(thread_id, precondition, version_of(thread_id, head.stored));
     }
   }
 
+  struct HeadWrite {
+    Outcome outcome = Outcome::kLanded;
+    std::optional<Item> stored;  ///< the head read back, when it was
+    Status error;                ///< a write that failed without being applied
+  };
+
+  // Writes the head conditionally. Returns kLanded or kNotLanded; throws OutcomeUnknownError when
+  // the stored head cannot tell (and TimeoutError etc. never hide a write that may have landed).
+  HeadWrite write_head(const std::string& thread_id, const SaveAttempt& attempt,
+                       const SavePrecondition& precondition, const std::optional<Replaced>& replaced,
+                       std::int64_t version) {
+    for (int resend = 0;; ++resend) {
+      auto written = client->put_item(
+          {.table = table, .item = attempt.head, .conditions = condition_for(precondition, replaced)});
+      if (written.ok() && !written->condition_failed) return {};
+      const bool in_doubt = written.ok() ? written->in_doubt : written.status().details().outcome_unknown;
+      // Refused, throttled, rejected (e.g. ValidationException) on every attempt: not applied.
+      if (!written.ok() && !in_doubt) return {Outcome::kNotLanded, std::nullopt, written.status()};
+      std::optional<Item> stored;
+      try {
+        stored = read_head_attributes(thread_id);
+      } catch (const Error& e) {
+        throw_outcome_unknown(
+            thread_id, version,
+            std::string("its answer was lost and the thread could not be read back: ") + e.what());
+      }
+      const Outcome outcome = outcome_of(attempt, replaced, in_doubt, stored);
+      if (outcome == Outcome::kLanded) return {};
+      if (outcome == Outcome::kNotLanded) return {Outcome::kNotLanded, std::move(stored), {}};
+      // The head is still the one this save replaces (or still absent): the write has not been
+      // applied yet. Send it once more; the same save id makes a late duplicate harmless.
+      const bool unchanged = stored ? replaced && !replaced->generation.save_id.empty() &&
+                                          generation_of(*stored).save_id == replaced->generation.save_id
+                                    : precondition.kind == SavePrecondition::Kind::kMustNotExist;
+      if (resend == 0 && unchanged) continue;
+      // Its items stay: a head that descends from this save may name them (the cleanup removes
+      // them once no head does).
+      throw_outcome_unknown(thread_id, version,
+                            stored ? "its answer was lost, and the thread has changed beyond what its stored "
+                                     "head traces back"
+                                   : "its answer was lost, and the thread is not stored now");
+    }
+  }
+
+  // Writes the chunks or segments of an attempt; on a failure, removes what it wrote (no head
+  // names them) and throws.
+  void write_extra_items(const SaveAttempt& attempt) {
+    Status failed = in_flight(attempt.extra_items.size(), [&](std::size_t i) {
+      auto r = client->put_item({.table = table, .item = attempt.extra_items[i]});
+      return r.ok() ? Status() : r.status();
+    });
+    if (failed.ok()) return;
+    delete_keys(keys_of(attempt.extra_items));
+    failed.throw_if_error();
+  }
+
+  SavedState landed(const std::string& thread_id, const SaveAttempt& attempt, const std::string& old_hint,
+                    const AgentStateSnapshot& state, const Encoded& encoded, std::int64_t version) {
+    delete_replaced(thread_id, old_hint, attempt.layout_hint);
+    remember_segments(thread_id, attempt, state, encoded);
+    return {version, detail::make_storage_hint({attempt.save_id, attempt.ancestors}, attempt.layout_hint)};
+  }
   // After a save that landed: its new segments go to the cache, so that the next load of the
   // thread in this process reads only the head.
   void remember_segments(const std::string& thread_id, const SaveAttempt& attempt,
                          const AgentStateSnapshot& state, const Encoded& encoded) {
-    if (!cache || !encoded.history || !detail::is_history_hint(attempt.hint)) return;
+    if (!cache || !encoded.history || !detail::is_history_hint(attempt.layout_hint)) return;
     for (const Item& item : attempt.extra_items) {
       const auto first = static_cast<std::size_t>(
           detail::parse_stored_int(thread_id, "first_message", item.at("first_message")));
@@ -373,7 +525,8 @@ struct DynamoDbCheckpointer::Engine {
           detail::throw_corrupt(thread_id, "segments",
                                 "names segments that are missing; the history cannot be assembled");
         }
-        return LoadedState{std::move(*state), head.version, head.updated_at, detail::history_hint(*base)};
+        return LoadedState{std::move(*state), head.version, head.updated_at,
+                           detail::make_storage_hint(generation_of(*got.item), detail::history_hint(*base))};
       }
       std::string decompressed;
       const std::string* json = head.plain_state;
@@ -411,7 +564,8 @@ struct DynamoDbCheckpointer::Engine {
       std::string hint = head.layout == detail::StoredHead::Layout::kChunked
                              ? detail::chunk_hint(head.save_id, std::to_string(head.chunk_count))
                              : "";
-      return LoadedState{std::move(*state), head.version, head.updated_at, std::move(hint)};
+      return LoadedState{std::move(*state), head.version, head.updated_at,
+                         detail::make_storage_hint(generation_of(*got.item), hint)};
     }
   }
 
@@ -419,7 +573,7 @@ struct DynamoDbCheckpointer::Engine {
     auto deleted = value_or_throw(
         client->delete_item({.table = table, .key = key_of(thread_id), .return_old_item = true}));
     if (!deleted.item) return false;
-    delete_replaced(thread_id, replaced_hint_of(thread_id, *deleted.item), "");
+    delete_replaced(thread_id, layout_hint_of(thread_id, *deleted.item), "");
     return true;
   }
 
@@ -447,27 +601,42 @@ struct DynamoDbCheckpointer::Engine {
     return out;
   }
 
-  std::size_t remove_orphans(const std::string& thread_id) {
+  // Safe on live threads (docs/concurrency.md): the head is read after the scan, so items of a
+  // save that lands meanwhile are named by it; items of a save still in flight are younger than
+  // `grace` (a save gives up at kSaveDeadline); and no head can come to name an item that neither
+  // the current head nor a save in flight names.
+  std::size_t remove_orphans(const std::string& thread_id, std::chrono::seconds grace) {
+    auto items = value_or_throw(client->scan_all({.table = table,
+                                                  .filter = "chunk_of = :t",
+                                                  .projection = "thread_id, save_id, written_at",
+                                                  .attributes = {{}, {{":t", V::S(thread_id)}}},
+                                                  .consistent_read = true}));
     auto head = read_head_attributes(thread_id);
-    std::string live = head && head->count("save_id") ? head->at("save_id").scalar() : "";
+    std::string live =
+        head && head->count("chunk_count") && head->count("save_id") ? head->at("save_id").scalar() : "";
     std::set<std::string, std::less<>> live_segments;
     if (head) {
       if (auto base = detail::base_from_head(thread_id, *head)) {
         for (const auto& s : base->segments) live_segments.insert(detail::segment_key(thread_id, s.id));
       }
     }
-    auto items = value_or_throw(client->scan_all({.table = table,
-                                                  .filter = "chunk_of = :t",
-                                                  .projection = "thread_id, save_id",
-                                                  .attributes = {{}, {{":t", V::S(thread_id)}}}}));
+    const std::int64_t oldest_kept = now_epoch() - grace.count();
     std::size_t removed = 0;
     for (const auto& item : items) {
       const std::string& key = item.at("thread_id").scalar();
       auto save = item.find("save_id");
-      if (save != item.end() && save->second.scalar() == live) continue;
+      if (!live.empty() && save != item.end() && save->second.scalar() == live) continue;
       if (live_segments.count(key)) continue;  // an older save's segment the head still names
-      auto r = client->delete_item({.table = table, .key = key_of(key)});
-      if (r.ok()) ++removed;
+      // Items written before write times were stored count as old.
+      if (auto w = item.find("written_at"); w != item.end() && w->second.is(V::Type::kN)) {
+        std::int64_t written = 0;
+        const std::string& text = w->second.scalar();
+        std::from_chars(text.data(), text.data() + text.size(), written);
+        if (written > oldest_kept) continue;
+      }
+      auto r = client->delete_item(
+          {.table = table, .key = key_of(key), .conditions = {.condition = "attribute_exists(chunk_of)"}});
+      if (r.ok() && !r->condition_failed) ++removed;
     }
     return removed;
   }
@@ -589,10 +758,16 @@ bool DynamoDbCheckpointer::do_delete(const std::string& thread_id) { return engi
 std::vector<ThreadInfo> DynamoDbCheckpointer::do_list() { return engine().list(); }
 
 std::size_t DynamoDbCheckpointer::remove_orphaned_chunks_and_segments(std::string_view thread_id,
-                                                                     std::chrono::seconds grace) {
-  (void)grace;  // TODO(issue 15): written_at grace
+                                                                      std::chrono::seconds grace) {
   validate_thread_id(thread_id);
-  return engine().remove_orphans(std::string(thread_id));
+  if (grace <= kSaveDeadline) {
+    throw InvalidArgumentError("cleanup grace of " + std::to_string(grace.count()) +
+                               " s: it must be longer than a save may take (kSaveDeadline, " +
+                               std::to_string(kSaveDeadline.count()) +
+                               " s), or it could remove the items "
+                               "of a save in flight");
+  }
+  return engine().remove_orphans(std::string(thread_id), grace);
 }
 
 }  // namespace agents

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "agents/core/error.hpp"
+#include "checkpoint/generation.hpp"
 #include "checkpoint/item_layout.hpp"
 #include "checkpoint/message_json.hpp"
 
@@ -300,7 +301,8 @@ std::string EncodedHistory::array(std::size_t first, std::size_t last) const {
 std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_id,
                                                      const EncodedHistory& history,
                                                      const std::optional<HistoryBase>& previous,
-                                                     std::int64_t version, const SaveTimes& times) {
+                                                     std::int64_t version, const SaveTimes& times,
+                                                     const std::vector<std::string>& ancestors) {
   const std::size_t n = history.size();
   // Is the stored history a prefix of this one? Then only the rest is new.
   Sha256 sha;
@@ -367,6 +369,7 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
       segment.emplace("messages", V::S(std::move(messages)));
     }
     if (planned.ref.ttl_epoch) segment.emplace("ttl", V::N(*planned.ref.ttl_epoch));
+    if (times.written_at > 0) segment.emplace("written_at", V::N(times.written_at));
     out.segments.push_back(std::move(segment));
   }
 
@@ -376,6 +379,7 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
   head.emplace("version", V::N(version));
   head.emplace("save_id", V::S(planner.save_id));
   if (times.head_ttl) head.emplace("ttl", V::N(*times.head_ttl));
+  if (!ancestors.empty()) head.emplace("ancestors", V::S(join_ancestors(ancestors)));
   head.emplace("head_state", V::S(history.head_state()));
   head.emplace("message_count", V::N(static_cast<long long>(n)));
   head.emplace("history_digest", V::S(out.base.digest));

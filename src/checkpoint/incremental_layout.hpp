@@ -4,7 +4,8 @@
 //   head     thread_id, head_state (S: the state without messages), message_count,
 //            history_digest, segments (L of M: id, n, lvl, ttl?), updated_at, ttl?, version, save_id
 //   segment  thread_id = "<thread>#seg#<id>", chunk_of, save_id, first_message, message_count,
-//            messages (S: a JSON array of messages) or, from 8 KB, messages_zstd (B), ttl?
+//            messages (S: a JSON array of messages) or, from 8 KB, messages_zstd (B), ttl?,
+//            written_at
 #pragma once
 
 #include <cstdint>
@@ -94,6 +95,7 @@ struct SaveTimes {
   std::string updated_at;
   std::optional<std::int64_t> head_ttl;     ///< the thread's expiry
   std::optional<std::int64_t> segment_ttl;  ///< for new segments: twice as far out (see the .cpp)
+  std::int64_t written_at = 0;              ///< epoch seconds on new segments (0: none)
 };
 
 /// Plans a save on top of `previous` (the history the replaced head names, if known): appends
@@ -103,7 +105,8 @@ struct SaveTimes {
 std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_id,
                                                      const EncodedHistory& history,
                                                      const std::optional<HistoryBase>& previous,
-                                                     std::int64_t version, const SaveTimes& times);
+                                                     std::int64_t version, const SaveTimes& times,
+                                                     const std::vector<std::string>& ancestors = {});
 
 /// A segment item read back: its messages, its expiry, and the JSON bytes they came from.
 struct DecodedSegment {

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "agents/core/error.hpp"
+#include "checkpoint/generation.hpp"
 
 namespace agents::detail {
 
@@ -18,7 +19,8 @@ using V = AttributeValue;
 namespace {
 
 // Room the head's own attributes take (names, id, dates, numbers) beside the state.
-std::size_t head_overhead(const std::string& thread_id) { return thread_id.size() + 160; }
+// (ancestors: up to four 32-digit save ids).
+std::size_t head_overhead(const std::string& thread_id) { return thread_id.size() + 320; }
 
 }  // namespace
 
@@ -150,7 +152,8 @@ PreparedState prepare_state(const std::string& thread_id, std::string state_json
 }
 
 SaveItems build_save_items(const std::string& thread_id, const PreparedState& prepared, std::int64_t version,
-                           const std::string& updated_at, std::optional<std::int64_t> ttl_epoch) {
+                           const std::string& updated_at, std::optional<std::int64_t> ttl_epoch,
+                           const std::vector<std::string>& ancestors, std::int64_t written_at) {
   SaveItems out;
   out.save_id = new_save_id();
   Item& head = out.head;
@@ -159,6 +162,7 @@ SaveItems build_save_items(const std::string& thread_id, const PreparedState& pr
   head.emplace("version", V::N(version));
   head.emplace("save_id", V::S(out.save_id));
   if (ttl_epoch) head.emplace("ttl", V::N(*ttl_epoch));
+  if (!ancestors.empty()) head.emplace("ancestors", V::S(join_ancestors(ancestors)));
   switch (prepared.layout) {
     case PreparedState::Layout::kPlain:
       head.emplace("state", V::S(prepared.payload));
@@ -177,6 +181,7 @@ SaveItems build_save_items(const std::string& thread_id, const PreparedState& pr
         chunk.emplace("chunk_index", V::N(static_cast<long long>(i)));
         chunk.emplace("data", V::B(prepared.payload.substr(i * kChunkPayloadBytes, kChunkPayloadBytes)));
         if (ttl_epoch) chunk.emplace("ttl", V::N(*ttl_epoch));
+        if (written_at > 0) chunk.emplace("written_at", V::N(written_at));
         out.chunks.push_back(std::move(chunk));
       }
       break;

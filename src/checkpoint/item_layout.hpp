@@ -3,7 +3,8 @@
 //   compressed  thread_id, state_zstd (B), updated_at, ttl?, version, save_id
 //   chunked     head: thread_id, updated_at, ttl?, version, save_id, chunk_count, state_bytes
 //               chunks: thread_id = "<thread>#chunk#<save_id>#<i>", chunk_of, save_id,
-//                       chunk_index, data (B), ttl?
+//                       chunk_index, data (B), ttl?, written_at
+// Every head our saves write may also carry `ancestors` (the save ids it descends from).
 #pragma once
 
 #include <cstdint>
@@ -40,8 +41,11 @@ struct SaveItems {
   std::string save_id;
 };
 
+/// `ancestors`: the head's `ancestors` attribute (generation.hpp); `written_at` (epoch seconds,
+/// 0: none) goes on every chunk, so that the cleanup can tell a save in flight from an orphan.
 SaveItems build_save_items(const std::string& thread_id, const PreparedState& prepared, std::int64_t version,
-                           const std::string& updated_at, std::optional<std::int64_t> ttl_epoch);
+                           const std::string& updated_at, std::optional<std::int64_t> ttl_epoch,
+                           const std::vector<std::string>& ancestors = {}, std::int64_t written_at = 0);
 
 /// CorruptStateError naming the thread and attribute: "stored attribute 'a' <what>; ...".
 [[noreturn]] void throw_corrupt(const std::string& thread_id, const std::string& attribute,

@@ -295,7 +295,11 @@ class DynamoDbClientImpl final : public DynamoDbClient {
     simdjson::dom::element doc;
     bool parsed = !out.response.body.empty() && !thread_parser().parse(out.response.body).get(doc);
     if (!out.status.ok()) {
-      if (out.status.details().service_code != "ConditionalCheckFailedException") return out.status;
+      if (out.status.details().service_code != "ConditionalCheckFailedException") {
+        // An earlier attempt may have been applied even when the last one surely was not.
+        if (out.stats.outcome_unknown_attempt) out.status.details().outcome_unknown = true;
+        return out.status;
+      }
       result.condition_failed = true;
       result.in_doubt = out.stats.outcome_unknown_attempt;
       returned_attributes = "Item";  // ALL_OLD on a failed condition comes back as "Item"

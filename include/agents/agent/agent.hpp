@@ -69,7 +69,10 @@ class Agent {
   bool load_state(std::string_view thread_id);
   /// Writes the whole state. After a load of the same thread (or an earlier save of it) the
   /// write is conditional and throws ConflictError when another writer saved in between;
-  /// otherwise it overwrites. Returns the new version.
+  /// otherwise it overwrites. Returns the new version. When the checkpointer cannot tell
+  /// whether the write landed (OutcomeUnknownError), the agent reloads the thread: if the stored
+  /// thread holds every message of this state, the turn is stored, the agent goes on from the
+  /// stored state and returns its version; otherwise the error is rethrown and nothing changes.
   std::int64_t save_state(std::string_view thread_id);
 
   /// Appends the user message, runs the tool-calling loop and returns the answer. With

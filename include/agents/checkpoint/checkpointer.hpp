@@ -2,6 +2,7 @@
 // two writers of one thread never lose each other's update (SPEC section 4).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -164,5 +165,7 @@ class FileCheckpointer final : public Checkpointer {
 
 /// RFC 3339 UTC with milliseconds and `Z`, e.g. 2024-01-01T12:00:00.123Z.
 std::string rfc3339_now();
+/// `time` in the same form as rfc3339_now.
+std::string rfc3339_utc(std::chrono::system_clock::time_point time);
 
 }  // namespace agents

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <sstream>
+#include <utility>
 
 #include "agents/agent/builtin_tools.hpp"
 #include "agents/core/error.hpp"
@@ -123,6 +124,59 @@ TEST_P(AgentCheckpointerTest, ASaveWithoutLoadOverwritesAndLoadingANewThreadRese
   EXPECT_FALSE(a.load_state("fresh"));
   EXPECT_EQ(a.state(), AgentStateSnapshot{});  // nothing of thread "t" leaks into "fresh"
   EXPECT_EQ(a.thread_id(), "fresh");
+}
+
+// A checkpointer whose next save loses its answer: the write is applied (or not) and the caller
+// gets OutcomeUnknownError, as DynamoDbCheckpointer reports when it cannot tell.
+class LostAnswerCheckpointer final : public Checkpointer {
+ public:
+  explicit LostAnswerCheckpointer(std::shared_ptr<Checkpointer> inner) : inner_(std::move(inner)) {}
+  enum class Next { kNormal, kLandsButAnswerIsLost, kLostBeforeLanding } next = Next::kNormal;
+
+ protected:
+  SavedState do_save(const std::string& thread_id, const AgentStateSnapshot& state,
+                     SavePrecondition precondition) override {
+    const Next now = std::exchange(next, Next::kNormal);
+    if (now == Next::kNormal) return inner_->save(thread_id, state, std::move(precondition));
+    if (now == Next::kLandsButAnswerIsLost) inner_->save(thread_id, state, std::move(precondition));
+    throw OutcomeUnknownError("lost answer", thread_id, -1);
+  }
+  std::optional<LoadedState> do_load(const std::string& thread_id) override {
+    return inner_->load_state(thread_id);
+  }
+  bool do_delete(const std::string& thread_id) override { return inner_->delete_thread(thread_id); }
+  std::vector<ThreadInfo> do_list() override { return inner_->list_threads().threads; }
+
+ private:
+  std::shared_ptr<Checkpointer> inner_;
+};
+
+TEST_P(AgentCheckpointerTest, AnUnknownOutcomeIsResolvedByReloadingBeforeTheTurnIsRedone) {
+  auto lossy = std::make_shared<LostAnswerCheckpointer>(cp_);
+  auto agent = ConfigurableAgentBuilder("sys").with_model(offline_).with_checkpointer(lossy).build();
+  agent.load_state("t");
+  agent.handle_message("My name is Ada");
+  EXPECT_EQ(agent.save_state("t"), 1);
+  agent.handle_message("hello");
+  const AgentStateSnapshot turn_two = agent.state();
+
+  // The save landed but its answer was lost: the agent finds its turn stored and goes on.
+  lossy->next = LostAnswerCheckpointer::Next::kLandsButAnswerIsLost;
+  EXPECT_EQ(agent.save_state("t"), 2);
+  EXPECT_EQ(agent.state(), turn_two);
+  agent.handle_message("what is my name");
+  EXPECT_EQ(agent.save_state("t"), 3);  // the precondition follows the stored version
+  const AgentStateSnapshot turn_three = agent.state();
+
+  // The save did not land: the error reaches the caller and the agent keeps its state, so that
+  // the caller can reload before redoing the turn.
+  agent.handle_message("and again");
+  const AgentStateSnapshot unsaved = agent.state();
+  lossy->next = LostAnswerCheckpointer::Next::kLostBeforeLanding;
+  EXPECT_THROW(agent.save_state("t"), OutcomeUnknownError);
+  EXPECT_EQ(agent.state(), unsaved);
+  EXPECT_EQ(cp_->load_state("t")->state, turn_three);
+  EXPECT_EQ(agent.save_state("t"), 4);  // nothing else was stored: the retry goes through
 }
 
 INSTANTIATE_TEST_SUITE_P(Checkpointers, AgentCheckpointerTest, ::testing::Values("memory", "file"));
