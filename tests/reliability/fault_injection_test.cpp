@@ -333,9 +333,9 @@ void run_shared_thread(bool incremental) {
   agents::testing::create_table_and_wait(*admin, {.table = table, .partition_key = {"thread_id", "S"}});
   const std::string thread = "shared-thread";
   constexpr int kWriters = 4;
-  // Bounded (~30 s, at most 60): chunked saves upload ~600 KB per attempt, incremental ones a
+  // Bounded (~25 s, at most 60): chunked saves upload ~600 KB per attempt, incremental ones a
   // message. AGENTS_SHARED_APPENDS changes it.
-  const int appends = static_cast<int>(env_long("AGENTS_SHARED_APPENDS", incremental ? 30 : 10));
+  const int appends = static_cast<int>(env_long("AGENTS_SHARED_APPENDS", incremental ? 80 : 20));
 
   FaultMix mix;
   mix.seed = static_cast<std::uint64_t>(env_long("AGENTS_FAULT_SEED", 20240601)) + (incremental ? 1 : 0);

@@ -222,12 +222,12 @@ TEST_F(Processes, EightWritersNeverLoseAnIncrementOnTheFileCheckpointer) {
 // thread loads whole, and a cleanup whose clock is past the grace leaves no unnamed item.
 TEST_F(Processes, WriterProcessesSharingOneThreadUnderFaultsAndCleanupLoseNoAppend) {
   constexpr int kWriters = 4;
-  const int appends = static_cast<int>(env_long("AGENTS_SHARED_APPENDS", 20));
+  const int appends = static_cast<int>(env_long("AGENTS_SHARED_APPENDS", 30));
   const std::string thread = "shared-thread";
   agents::testing::FaultMix mix;
   mix.seed = static_cast<std::uint64_t>(env_long("AGENTS_FAULT_SEED", 20240601));
   mix.fault_rate = 0.1;
-  mix.weights[static_cast<int>(agents::testing::Fault::kStall)] = 0;  // the workers' timeout is 10 s
+  mix.stall = 1100ms;  // past the writers' request timeout
   mix.max_requests = 200'000;
   mix.max_duration = 120s;
   agents::testing::FaultProxy proxy(endpoint_, mix);
@@ -242,10 +242,29 @@ TEST_F(Processes, WriterProcessesSharingOneThreadUnderFaultsAndCleanupLoseNoAppe
   std::set<std::string> writer_names;
   for (int w = 0; w < kWriters; ++w) {
     writer_names.insert("p" + std::to_string(w));
-    writers.push_back(Child::spawn(
-        {"append", "--endpoint", proxy.url(), "--table", table_, "--thread", thread, "--writer",
-         "p" + std::to_string(w), "--count", std::to_string(appends), "--incremental", w % 2 == 0 ? "1" : "0",
-         "--payload-bytes", w % 2 == 0 ? "0" : "600000", "--message-bytes", "1500", "--seconds", "60"}));
+    writers.push_back(Child::spawn({"append",
+                                    "--endpoint",
+                                    proxy.url(),
+                                    "--table",
+                                    table_,
+                                    "--thread",
+                                    thread,
+                                    "--writer",
+                                    "p" + std::to_string(w),
+                                    "--count",
+                                    std::to_string(appends),
+                                    "--incremental",
+                                    w % 2 == 0 ? "1" : "0",
+                                    "--payload-bytes",
+                                    w % 2 == 0 ? "0" : "600000",
+                                    "--message-bytes",
+                                    "1500",
+                                    "--seconds",
+                                    "60",
+                                    "--max-attempts",
+                                    "2",
+                                    "--request-timeout-ms",
+                                    "1000"}));
   }
   Child cleaner = Child::spawn({"cleaner", "--endpoint", proxy.url(), "--table", table_, "--thread", thread,
                                 "--stop-file", stop_file.string()});

@@ -9,6 +9,7 @@
 //       of M payload bytes, and the history is checked too.
 //   reliability_worker append --endpoint URL --table T --thread ID --writer W --count N
 //                             [--payload-bytes B] [--message-bytes M] [--incremental 1] [--seconds S]
+//                             [--max-attempts N] [--request-timeout-ms MS]
 //       appends N messages "W-<i>" to the thread, one per conditional save, each retried until it
 //       is stored (tests/reliability/appender.hpp); prints "acked W-i", "found W-i" (a failed save
 //       found stored by the reload), "violation ..." and a last "done ..." line.
@@ -33,6 +34,7 @@
 #include <vector>
 
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
+#include "agents/http/http_client.hpp"
 #include "reliability/appender.hpp"
 #include "reliability/reliability_states.hpp"
 
@@ -70,6 +72,16 @@ std::unique_ptr<agents::Checkpointer> make_store(const std::map<std::string, std
   auto cp = std::make_unique<agents::DynamoDbCheckpointer>(arg(args, "table"));
   cp->with_endpoint(arg(args, "endpoint")).with_region("us-east-1").with_credentials(local_credentials());
   cp->with_incremental(arg(args, "incremental", "0") == "1");
+  // Fewer retries and a short timeout let the fault proxy's faults reach the caller.
+  if (args.count("max-attempts")) {
+    cp->with_retry({.max_attempts = std::stoi(arg(args, "max-attempts")),
+                    .throttling_base = 20ms,
+                    .quota_capacity = 1'000'000});
+  }
+  if (args.count("request-timeout-ms")) {
+    cp->with_http_client(agents::http::make_curl_http_client(
+        {.request_timeout = std::chrono::milliseconds(std::stol(arg(args, "request-timeout-ms")))}));
+  }
   return cp;
 }
 
