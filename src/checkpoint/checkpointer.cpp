@@ -5,12 +5,93 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <iterator>
+#include <optional>
 
 namespace agents {
 
 namespace {
 constexpr std::size_t kMaxThreadIdBytes = 1024;
+// Item keys of the DynamoDB layouts that hang off a thread's key (item_layout.hpp,
+// incremental_layout.hpp): no thread id may contain them, or it could name such an item.
+constexpr std::string_view kReservedInThreadIds[] = {"#chunk#", "#seg#"};
+
+// Page tokens: "i1.<hex thread id>" (sorted by thread id) or "u1.<hex updated_at>.<hex thread
+// id>" (sorted by updated_at). Hex keeps any bytes of an id intact and never contains '.'.
+constexpr std::string_view kByIdToken = "i1.";
+constexpr std::string_view kByTimeToken = "u1.";
+
+struct PageKey {
+  std::string updated_at;
+  std::string thread_id;
+};
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xF]);
+  }
+  return out;
 }
+
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return out;
+}
+
+std::string page_token_of(const ThreadInfo& last, bool by_time) {
+  if (!by_time) return std::string(kByIdToken) + to_hex(last.thread_id);
+  return std::string(kByTimeToken) + to_hex(last.updated_at) + "." + to_hex(last.thread_id);
+}
+
+[[noreturn]] void throw_bad_token(std::string_view token, const std::string& why) {
+  std::string shown(token.substr(0, 64));
+  if (token.size() > 64) shown += "...";
+  throw InvalidArgumentError("page token '" + shown + "' " + why +
+                             "; pass the next_page_token of the previous page, with the same sort_by");
+}
+
+PageKey parse_page_token(std::string_view token, bool by_time) {
+  const std::string_view mine = by_time ? kByTimeToken : kByIdToken;
+  const std::string_view other = by_time ? kByIdToken : kByTimeToken;
+  if (token.starts_with(other)) {
+    throw_bad_token(token, by_time ? "is from a listing sorted by thread id, not by updated_at"
+                                   : "is from a listing sorted by updated_at, not by thread id");
+  }
+  if (!token.starts_with(mine)) throw_bad_token(token, "is not a token that list_threads returns");
+  std::string_view rest = token.substr(mine.size());
+  PageKey key;
+  if (by_time) {
+    const std::size_t dot = rest.find('.');
+    auto updated_at = dot == std::string_view::npos ? std::nullopt : from_hex(rest.substr(0, dot));
+    if (!updated_at || !simdjson::validate_utf8(updated_at->data(), updated_at->size()))
+      throw_bad_token(token, "is damaged (its updated_at part)");
+    key.updated_at = std::move(*updated_at);
+    rest.remove_prefix(dot + 1);
+  }
+  auto id = from_hex(rest);
+  if (!id || id->empty() || id->size() > kMaxThreadIdBytes ||
+      !simdjson::validate_utf8(id->data(), id->size()))
+    throw_bad_token(token, "is damaged (its thread id part)");
+  key.thread_id = std::move(*id);
+  return key;
+}
+}  // namespace
 
 void Checkpointer::validate_thread_id(std::string_view thread_id) {
   if (thread_id.empty()) throw InvalidArgumentError("thread id is empty; use 1 to 1024 bytes of UTF-8");
@@ -20,6 +101,14 @@ void Checkpointer::validate_thread_id(std::string_view thread_id) {
   }
   if (!simdjson::validate_utf8(thread_id.data(), thread_id.size())) {
     throw InvalidArgumentError("thread id is not valid UTF-8");
+  }
+  for (std::string_view reserved : kReservedInThreadIds) {
+    if (thread_id.find(reserved) != std::string_view::npos) {
+      throw InvalidArgumentError("thread id contains \"" + std::string(reserved) +
+                                 "\", which is reserved: the items holding a large state's chunks and "
+                                 "history segments are keyed \"<thread>#chunk#...\" and "
+                                 "\"<thread>#seg#...\"; choose an id without it");
+    }
   }
 }
 
@@ -45,27 +134,28 @@ bool Checkpointer::delete_thread(std::string_view thread_id) {
 }
 
 ThreadPage Checkpointer::list_threads(const ListThreadsOptions& options) {
+  const bool by_time = options.sort_by == ListThreadsOptions::SortBy::kUpdatedAt;
+  // Parsed before any I/O: a bad token fails without a scan.
+  std::optional<PageKey> after;
+  if (!options.page_token.empty()) after = parse_page_token(options.page_token, by_time);
   std::vector<ThreadInfo> all = do_list();
-  if (options.sort_by == ListThreadsOptions::SortBy::kUpdatedAt) {
-    std::sort(all.begin(), all.end(), [](const ThreadInfo& a, const ThreadInfo& b) {
-      return a.updated_at != b.updated_at ? a.updated_at < b.updated_at : a.thread_id < b.thread_id;
-    });
-  } else {
-    std::sort(all.begin(), all.end(),
-              [](const ThreadInfo& a, const ThreadInfo& b) { return a.thread_id < b.thread_id; });
+  auto less = [by_time](const ThreadInfo& a, const ThreadInfo& b) {
+    if (by_time && a.updated_at != b.updated_at) return a.updated_at < b.updated_at;
+    return a.thread_id < b.thread_id;
+  };
+  std::sort(all.begin(), all.end(), less);
+  // Keyset paging: the page starts after the last thread the previous page returned, wherever
+  // threads created, deleted or saved since have moved it.
+  auto first = all.begin();
+  if (after) {
+    const ThreadInfo key{after->thread_id, after->updated_at, 0};
+    first = std::upper_bound(all.begin(), all.end(), key, less);
   }
-  std::size_t start = 0;
-  if (!options.page_token.empty()) {
-    try {
-      start = std::stoul(options.page_token);
-    } catch (const std::exception&) {
-      throw InvalidArgumentError("page token '" + options.page_token + "' is not one this listing returned");
-    }
-  }
+  const auto left = static_cast<std::size_t>(all.end() - first);
+  const std::size_t count = options.page_size == 0 ? left : std::min(left, options.page_size);
   ThreadPage page;
-  std::size_t end = options.page_size == 0 ? all.size() : std::min(all.size(), start + options.page_size);
-  for (std::size_t i = start; i < end; ++i) page.threads.push_back(std::move(all[i]));
-  if (end < all.size()) page.next_page_token = std::to_string(end);
+  page.threads.assign(std::make_move_iterator(first), std::make_move_iterator(first + count));
+  if (count < left) page.next_page_token = page_token_of(page.threads.back(), by_time);
   return page;
 }
 

@@ -83,10 +83,12 @@ struct SaveAttempt {
   std::string save_id;
   std::string layout_hint;  ///< the layout part of the new head's storage hint
   std::vector<std::string> ancestors;
+  // Set by the save loop:
+  std::int64_t version = 0;
+  std::string replaced_layout_hint;  ///< what the replaced head names (deleted once this lands)
+  bool creates = false;              ///< conditional on no thread being stored
+  bool maybe_applied = false;        ///< its head write's answer was lost
 };
-
-// How a head write that was not plainly acknowledged ended, as far as the stored head tells.
-enum class Outcome { kLanded, kNotLanded, kUnknown };
 
 constexpr std::int64_t kMaxVersion = std::numeric_limits<std::int64_t>::max();
 
@@ -148,14 +150,20 @@ struct DynamoDbCheckpointer::Engine {
     return c;
   }
 
-  // Reads the head's small attributes (not the state) with a consistent read.
+  // The head's small attributes: what it is and what it names, not the state.
+  static constexpr const char* kHeadProjection =
+      "#v, save_id, ancestors, chunk_count, #ttl, message_count, history_digest, #seg, chunk_of";
+  static std::map<std::string, std::string> head_projection_names() {
+    return {{"#v", "version"}, {"#ttl", "ttl"}, {"#seg", "segments"}};
+  }
+
+  // Reads the head's small attributes with a consistent read; nothing when absent or expired.
   std::optional<Item> read_head_attributes(const std::string& thread_id) {
     auto got = client->get_item({.table = table,
                                  .key = key_of(thread_id),
                                  .consistent_read = true,
-                                 .projection = "#v, save_id, ancestors, chunk_count, #ttl, message_count, "
-                                               "history_digest, #seg, chunk_of",
-                                 .names = {{"#v", "version"}, {"#ttl", "ttl"}, {"#seg", "segments"}}});
+                                 .projection = kHeadProjection,
+                                 .names = head_projection_names()});
     auto item = std::move(value_or_throw(std::move(got)).item);
     if (!item || detail::is_chunk_item(*item)) return std::nullopt;
     auto ttl = item->find("ttl");
@@ -272,26 +280,14 @@ struct DynamoDbCheckpointer::Engine {
             std::move(ancestors)};
   }
 
-  // After a head write whose answer was lost or whose condition failed: did it land? The stored
-  // head names its own save id and the ids of the saves it descends from (generation.hpp), so
-  // "landed, then built upon" is told apart from "did not land" for a few saves after ours.
-  static Outcome outcome_of(const SaveAttempt& attempt, const std::optional<Replaced>& replaced,
-                            bool in_doubt, const std::optional<Item>& stored) {
+  // The save ids a stored head traces back to: its own, then its ancestors (generation.hpp).
+  static std::vector<std::string> chain_of(const std::optional<Item>& stored) {
     std::vector<std::string> chain;
-    if (stored) {
-      detail::Generation g = generation_of(*stored);
-      chain.push_back(g.save_id);
-      chain.insert(chain.end(), g.ancestors.begin(), g.ancestors.end());
-    }
-    if (std::find(chain.begin(), chain.end(), attempt.save_id) != chain.end()) return Outcome::kLanded;
-    // Every attempt was answered (no lost answer): the failed condition is the whole story.
-    if (!in_doubt) return Outcome::kNotLanded;
-    // The head we replace was replaced by another save: ours can never land now.
-    if (replaced && !replaced->generation.save_id.empty()) {
-      auto at = std::find(chain.begin(), chain.end(), replaced->generation.save_id);
-      if (at != chain.end() && at != chain.begin()) return Outcome::kNotLanded;
-    }
-    return Outcome::kUnknown;
+    if (!stored) return chain;
+    detail::Generation g = generation_of(*stored);
+    chain.push_back(std::move(g.save_id));
+    chain.insert(chain.end(), g.ancestors.begin(), g.ancestors.end());
+    return chain;
   }
 
   [[noreturn]] void throw_outcome_unknown(const std::string& thread_id, std::int64_t version,
@@ -342,7 +338,10 @@ struct DynamoDbCheckpointer::Engine {
     // A blind save (no load before it) still keeps versions counting: read the current head,
     // then write conditionally, and go round again if another writer slipped in between.
     const bool blind = precondition.kind == SavePrecondition::Kind::kNone;
-    for (int round = 0;; ++round) {
+    // Attempts whose head write may have landed: a later read-back may find any of them.
+    std::vector<SaveAttempt> in_doubt;
+    int conflicts = 0, retries = 0;
+    for (;;) {
       if (blind) {
         auto current = read_head_attributes(thread_id);
         if (current) {
@@ -361,6 +360,9 @@ struct DynamoDbCheckpointer::Engine {
       const std::int64_t new_version =
           precondition.kind == SavePrecondition::Kind::kVersion ? precondition.version + 1 : 1;
       SaveAttempt attempt = plan(thread_id, state, replaced, new_version, encoded);
+      attempt.version = new_version;
+      attempt.replaced_layout_hint = replaced ? replaced->layout_hint : "";
+      attempt.creates = precondition.kind == SavePrecondition::Kind::kMustNotExist;
       const auto started = now();
       write_extra_items(attempt);
       // The cleanup spares unreferenced items younger than its grace period; a save that could
@@ -371,59 +373,72 @@ struct DynamoDbCheckpointer::Engine {
                            std::to_string(kSaveDeadline.count()) +
                            " s of its first chunk or segment write; nothing was saved");
       }
-      const std::string old_hint = replaced ? replaced->layout_hint : "";
-      HeadWrite head = write_head(thread_id, attempt, precondition, replaced, new_version);
-      if (head.outcome == Outcome::kLanded)
-        return landed(thread_id, attempt, old_hint, state, encoded, new_version);
-      // Not applied, and no head descends from this save: nothing names its items.
-      delete_keys(keys_of(attempt.extra_items));
-      if (!head.error.ok()) head.error.throw_if_error();
-      if (!blind || round >= 8)
-        detail::throw_conflict(thread_id, precondition, version_of(thread_id, head.stored));
-    }
-  }
-
-  struct HeadWrite {
-    Outcome outcome = Outcome::kLanded;
-    std::optional<Item> stored;  ///< the head read back, when it was
-    Status error;                ///< a write that failed without being applied
-  };
-
-  // Writes the head conditionally. Returns kLanded or kNotLanded; throws OutcomeUnknownError when
-  // the stored head cannot tell (and TimeoutError etc. never hide a write that may have landed).
-  HeadWrite write_head(const std::string& thread_id, const SaveAttempt& attempt,
-                       const SavePrecondition& precondition, const std::optional<Replaced>& replaced,
-                       std::int64_t version) {
-    for (int resend = 0;; ++resend) {
-      auto written = client->put_item(
-          {.table = table, .item = attempt.head, .conditions = condition_for(precondition, replaced)});
-      if (written.ok() && !written->condition_failed) return {};
-      const bool in_doubt = written.ok() ? written->in_doubt : written.status().details().outcome_unknown;
-      // Refused, throttled, rejected (e.g. ValidationException) on every attempt: not applied.
-      if (!written.ok() && !in_doubt) return {Outcome::kNotLanded, std::nullopt, written.status()};
+      // Never resent by the client once it may have been applied: a resent create could land
+      // after a delete removed what the first one wrote. This loop decides instead.
+      auto conditions = condition_for(precondition, replaced);
+      conditions.retry_when_outcome_unknown = false;
+      auto written =
+          client->put_item({.table = table, .item = attempt.head, .conditions = std::move(conditions)});
+      if (written.ok() && !written->condition_failed) {
+        return landed(thread_id, attempt, in_doubt, state, encoded);
+      }
+      attempt.maybe_applied = written.ok() ? written->in_doubt : written.status().details().outcome_unknown;
+      if (!written.ok() && !attempt.maybe_applied && in_doubt.empty()) {
+        // Refused, throttled or rejected (e.g. ValidationException): not applied, nothing names
+        // what this attempt wrote.
+        delete_keys(keys_of(attempt.extra_items));
+        written.status().throw_if_error();
+      }
       std::optional<Item> stored;
       try {
         stored = read_head_attributes(thread_id);
       } catch (const Error& e) {
         throw_outcome_unknown(
-            thread_id, version,
+            thread_id, new_version,
             std::string("its answer was lost and the thread could not be read back: ") + e.what());
       }
-      const Outcome outcome = outcome_of(attempt, replaced, in_doubt, stored);
-      if (outcome == Outcome::kLanded) return {};
-      if (outcome == Outcome::kNotLanded) return {Outcome::kNotLanded, std::move(stored), {}};
-      // The head is still the one this save replaces (or still absent): the write has not been
-      // applied yet. Send it once more; the same save id makes a late duplicate harmless.
+      const std::vector<std::string> chain = chain_of(stored);
+      const auto in_chain = [&](const std::string& id) {
+        return std::find(chain.begin(), chain.end(), id) != chain.end();
+      };
+      // An attempt of this save landed (perhaps built upon since): the save succeeded.
+      if (in_chain(attempt.save_id)) return landed(thread_id, attempt, in_doubt, state, encoded);
+      for (auto it = in_doubt.begin(); it != in_doubt.end(); ++it) {
+        if (!in_chain(it->save_id)) continue;
+        SaveAttempt winner = std::move(*it);
+        in_doubt.erase(it);
+        in_doubt.push_back(std::move(attempt));
+        return landed(thread_id, winner, in_doubt, state, encoded);
+      }
+      if (attempt.maybe_applied)
+        in_doubt.push_back(std::move(attempt));
+      else
+        delete_keys(keys_of(attempt.extra_items));
+      // A doubtful attempt conditional on a head that now has another successor can never land.
+      const bool replaced_by_another = replaced && !replaced->generation.save_id.empty() && !chain.empty() &&
+                                       chain.front() != replaced->generation.save_id &&
+                                       in_chain(replaced->generation.save_id);
+      if (replaced_by_another) {
+        for (const auto& a : in_doubt) delete_keys(keys_of(a.extra_items));
+        in_doubt.clear();
+      }
       const bool unchanged = stored ? replaced && !replaced->generation.save_id.empty() &&
-                                          generation_of(*stored).save_id == replaced->generation.save_id
+                                          chain.front() == replaced->generation.save_id
                                     : precondition.kind == SavePrecondition::Kind::kMustNotExist;
-      if (resend == 0 && unchanged) continue;
-      // Its items stay: a head that descends from this save may name them (the cleanup removes
-      // them once no head does).
-      throw_outcome_unknown(thread_id, version,
-                            stored ? "its answer was lost, and the thread has changed beyond what its stored "
-                                     "head traces back"
-                                   : "its answer was lost, and the thread is not stored now");
+      if (!in_doubt.empty()) {
+        // The stored head is still the one this save replaces: the write has not been applied
+        // (yet). Try again under a fresh save id, so that a late copy of the lost request and
+        // the new attempt can never both land, and its items are not ones a delete removed.
+        if (unchanged && ++retries <= 3) continue;
+        // Their items stay: a head that descends from one of them may name them (the cleanup
+        // removes them once no head does).
+        throw_outcome_unknown(thread_id, new_version,
+                              stored ? "its answer was lost, and the thread has changed beyond what its "
+                                       "stored head traces back"
+                                     : "its answer was lost, and the thread is not stored now");
+      }
+      if (!blind || ++conflicts > 8)
+        detail::throw_conflict(thread_id, precondition, version_of(thread_id, stored));
     }
   }
 
@@ -439,11 +454,19 @@ struct DynamoDbCheckpointer::Engine {
     failed.throw_if_error();
   }
 
-  SavedState landed(const std::string& thread_id, const SaveAttempt& attempt, const std::string& old_hint,
-                    const AgentStateSnapshot& state, const Encoded& encoded, std::int64_t version) {
-    delete_replaced(thread_id, old_hint, attempt.layout_hint);
+  // `attempt` landed. The other attempts of this save (`others`) lost their answers: an update
+  // conditional on the same head can never land now, so their items go; a create could still land
+  // after a delete of this one, so its items stay for the cleanup.
+  SavedState landed(const std::string& thread_id, const SaveAttempt& attempt,
+                    const std::vector<SaveAttempt>& others, const AgentStateSnapshot& state,
+                    const Encoded& encoded) {
+    delete_replaced(thread_id, attempt.replaced_layout_hint, attempt.layout_hint);
+    for (const auto& other : others) {
+      if (!other.creates) delete_keys(keys_of(other.extra_items));
+    }
     remember_segments(thread_id, attempt, state, encoded);
-    return {version, detail::make_storage_hint({attempt.save_id, attempt.ancestors}, attempt.layout_hint)};
+    return {attempt.version,
+            detail::make_storage_hint({attempt.save_id, attempt.ancestors}, attempt.layout_hint)};
   }
   // After a save that landed: its new segments go to the cache, so that the next load of the
   // thread in this process reads only the head.
@@ -569,12 +592,45 @@ struct DynamoDbCheckpointer::Engine {
     }
   }
 
+  // The head is deleted conditionally on the generation read just before, so that even when the
+  // delete's answer is lost (and its retry finds nothing) the items that head named are known and
+  // removed, and never those of a newer head that may still name some of them.
   bool remove(const std::string& thread_id) {
-    auto deleted = value_or_throw(
-        client->delete_item({.table = table, .key = key_of(thread_id), .return_old_item = true}));
-    if (!deleted.item) return false;
-    delete_replaced(thread_id, layout_hint_of(thread_id, *deleted.item), "");
-    return true;
+    for (int round = 0;; ++round) {
+      auto got = value_or_throw(client->get_item({.table = table,
+                                                  .key = key_of(thread_id),
+                                                  .consistent_read = true,
+                                                  .projection = kHeadProjection,
+                                                  .names = head_projection_names()}));
+      if (!got.item || detail::is_chunk_item(*got.item)) return false;
+      const Replaced head = replaced_by(thread_id, *got.item);
+      dynamodb::WriteConditions c;
+      if (head.generation.save_id.empty()) {
+        c.condition = "attribute_exists(thread_id) AND attribute_not_exists(save_id)";
+      } else {
+        c.condition = "save_id = :sid";
+        c.attributes.values = {{":sid", V::S(head.generation.save_id)}};
+      }
+      auto deleted =
+          value_or_throw(client->delete_item({.table = table, .key = key_of(thread_id), .conditions = c}));
+      bool gone = !deleted.condition_failed;
+      if (!gone && deleted.in_doubt) {
+        // An attempt whose answer was lost may have deleted it: it did unless the stored head is
+        // that one or one that descends from it.
+        const auto chain = chain_of(read_head_attributes(thread_id));
+        gone = head.generation.save_id.empty() ||
+               std::find(chain.begin(), chain.end(), head.generation.save_id) == chain.end();
+      }
+      if (gone) {
+        delete_replaced(thread_id, head.layout_hint, "");
+        return true;
+      }
+      if (round >= 8) {
+        throw ConflictError(
+            "thread '" + thread_id + "' kept changing while it was being deleted; nothing was deleted",
+            thread_id, -1, -1);
+      }
+    }
   }
 
   std::vector<ThreadInfo> list() {

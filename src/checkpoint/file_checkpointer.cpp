@@ -11,8 +11,9 @@
 
 #include "agents/aws/sigv4.hpp"
 #include "agents/checkpoint/checkpointer.hpp"
-#include "checkpoint/conflict.hpp"
+#include "checkpoint/item_layout.hpp"
 #include "checkpoint/json_value.hpp"
+#include "checkpoint/local_generation.hpp"
 
 namespace agents {
 
@@ -67,6 +68,7 @@ class DirectoryLock {
 struct StoredFile {
   std::string thread_id;
   LoadedState loaded;
+  std::string save_id;  ///< "" in files written before save ids
 };
 
 std::optional<StoredFile> read_file(const fs::path& path, bool with_state) {
@@ -87,7 +89,17 @@ std::optional<StoredFile> read_file(const fs::path& path, bool with_state) {
         "file store: " + path.string() + " is not a thread file (thread_id, version, updated_at, state)", "",
         "file");
   }
-  StoredFile out{std::string(thread_id), {{}, version, std::string(updated_at)}};
+  // Optional (older files have none), but when present it must be a save id.
+  std::string_view save_id;
+  if (auto field = doc["save_id"]; field.error() != simdjson::NO_SUCH_FIELD) {
+    if (field.get_string().get(save_id) || !detail::is_save_id(save_id)) {
+      throw CorruptStateError("file store: " + path.string() + ": save_id is not a save id",
+                              std::string(thread_id), "save_id");
+    }
+  }
+  StoredFile out{std::string(thread_id),
+                 {{}, version, std::string(updated_at), detail::local_storage_hint(std::string(save_id))},
+                 std::string(save_id)};
   if (with_state) {
     auto decoded = decode_state_json(simdjson::minify(state));
     if (!decoded.ok()) {
@@ -153,9 +165,9 @@ SavedState FileCheckpointer::do_save(const std::string& thread_id, const AgentSt
   DirectoryLock lock(dir);
   auto existing = read_file(path, false);
   std::int64_t current = existing ? existing->loaded.version : -1;
-  if (!detail::precondition_holds(precondition, current))
-    detail::throw_conflict(thread_id, precondition, current);
+  detail::check_local_precondition(thread_id, precondition, current, existing ? existing->save_id : "");
   std::int64_t version = std::max<std::int64_t>(current, 0) + 1;
+  const std::string save_id = detail::new_save_id();
   rapidjson::StringBuffer buffer(nullptr, state_json.size() + thread_id.size() + 128);
   detail::JsonWriter w(buffer);
   w.StartObject();
@@ -163,6 +175,8 @@ SavedState FileCheckpointer::do_save(const std::string& thread_id, const AgentSt
   w.String(thread_id.data(), static_cast<rapidjson::SizeType>(thread_id.size()));
   w.Key("version");
   w.Int64(version);
+  w.Key("save_id");
+  w.String(save_id.data(), static_cast<rapidjson::SizeType>(save_id.size()));
   w.Key("updated_at");
   std::string now = rfc3339_now();
   w.String(now.data(), static_cast<rapidjson::SizeType>(now.size()));
@@ -170,7 +184,7 @@ SavedState FileCheckpointer::do_save(const std::string& thread_id, const AgentSt
   w.RawValue(state_json.data(), state_json.size(), rapidjson::kObjectType);
   w.EndObject();
   write_atomically(dir, path, std::string(buffer.GetString(), buffer.GetSize()));
-  return {version, ""};
+  return {version, detail::local_storage_hint(save_id)};
 }
 
 std::optional<LoadedState> FileCheckpointer::do_load(const std::string& thread_id) {

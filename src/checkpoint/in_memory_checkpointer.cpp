@@ -2,13 +2,18 @@
 #include <mutex>
 
 #include "agents/checkpoint/checkpointer.hpp"
-#include "checkpoint/conflict.hpp"
+#include "checkpoint/item_layout.hpp"
+#include "checkpoint/local_generation.hpp"
 
 namespace agents {
 
 struct InMemoryCheckpointer::Impl {
+  struct Stored {
+    LoadedState loaded;   ///< storage_hint names save_id
+    std::string save_id;  ///< fresh for every save: a deleted and recreated thread is another save
+  };
   std::mutex mu;
-  std::map<std::string, LoadedState> threads;
+  std::map<std::string, Stored> threads;
 };
 
 InMemoryCheckpointer::InMemoryCheckpointer() : impl_(std::make_unique<Impl>()) {}
@@ -18,21 +23,23 @@ SavedState InMemoryCheckpointer::do_save(const std::string& thread_id, const Age
                                          SavePrecondition precondition) {
   std::lock_guard lock(impl_->mu);
   auto it = impl_->threads.find(thread_id);
-  std::int64_t current = it == impl_->threads.end() ? -1 : it->second.version;
-  if (!detail::precondition_holds(precondition, current))
-    detail::throw_conflict(thread_id, precondition, current);
-  LoadedState& slot = impl_->threads[thread_id];
-  slot.state = state;
-  slot.version = std::max<std::int64_t>(current, 0) + 1;
-  slot.updated_at = rfc3339_now();
-  return {slot.version, ""};
+  const bool exists = it != impl_->threads.end();
+  const std::int64_t current = exists ? it->second.loaded.version : -1;
+  detail::check_local_precondition(thread_id, precondition, current, exists ? it->second.save_id : "");
+  Impl::Stored& slot = impl_->threads[thread_id];
+  slot.save_id = detail::new_save_id();
+  slot.loaded.state = state;
+  slot.loaded.version = std::max<std::int64_t>(current, 0) + 1;
+  slot.loaded.updated_at = rfc3339_now();
+  slot.loaded.storage_hint = detail::local_storage_hint(slot.save_id);
+  return {slot.loaded.version, slot.loaded.storage_hint};
 }
 
 std::optional<LoadedState> InMemoryCheckpointer::do_load(const std::string& thread_id) {
   std::lock_guard lock(impl_->mu);
   auto it = impl_->threads.find(thread_id);
   if (it == impl_->threads.end()) return std::nullopt;
-  return it->second;
+  return it->second.loaded;
 }
 
 bool InMemoryCheckpointer::do_delete(const std::string& thread_id) {
@@ -43,7 +50,7 @@ bool InMemoryCheckpointer::do_delete(const std::string& thread_id) {
 std::vector<ThreadInfo> InMemoryCheckpointer::do_list() {
   std::lock_guard lock(impl_->mu);
   std::vector<ThreadInfo> out;
-  for (const auto& [id, s] : impl_->threads) out.push_back({id, s.updated_at, s.version});
+  for (const auto& [id, s] : impl_->threads) out.push_back({id, s.loaded.updated_at, s.loaded.version});
   return out;
 }
 

@@ -71,7 +71,10 @@ bool lower_hex(std::string_view text, std::size_t max_size, bool dash_allowed = 
   }
   return true;
 }
-bool valid_segment_id(std::string_view id) { return lower_hex(id, 40, true); }
+// "<save id>-<index>": is_save_id allows 64 characters (ids were 16 before 128-bit ids, now 32),
+// then a dash and a decimal index.
+constexpr std::size_t kMaxSegmentIdBytes = 64 + 1 + 20;
+bool valid_segment_id(std::string_view id) { return lower_hex(id, kMaxSegmentIdBytes, true); }
 
 V segment_entry(const SegmentRef& s) {
   dynamodb::AttributeMap m{{"id", V::S(s.id)},
@@ -227,7 +230,7 @@ std::optional<HistoryBase> base_from_head(const std::string& thread_id, const It
     throw_corrupt(thread_id, "history_digest", "is missing or not 64 hex digits");
   base.digest = digest->second.scalar();
   auto save = head.find("save_id");
-  if (save == head.end() || !save->second.is(V::Type::kS) || !lower_hex(save->second.scalar(), 32))
+  if (save == head.end() || !save->second.is(V::Type::kS) || !is_save_id(save->second.scalar()))
     throw_corrupt(thread_id, "save_id", "is missing from an incremental head or not hex");
   base.save_id = save->second.scalar();
   std::size_t total = 0;

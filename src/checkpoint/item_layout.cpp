@@ -1,11 +1,13 @@
 #include "checkpoint/item_layout.hpp"
 
+#include <openssl/rand.h>
 #include <simdjson.h>
+#include <sys/random.h>
 #include <zstd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
-#include <random>
 
 #include "agents/core/error.hpp"
 #include "checkpoint/generation.hpp"
@@ -60,13 +62,29 @@ void check_utf8(const std::string& thread_id, std::string_view text) {
 }
 
 std::string new_save_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
+  // 128 bits from the kernel for every id: no generator state that a fork or a cold start with
+  // the same seed could repeat, since the in-doubt check trusts that no other save drew this id.
+  unsigned char bytes[kSaveIdBytes];
+  std::size_t filled = 0;
+  while (filled < sizeof bytes) {
+    ssize_t n = ::getrandom(bytes + filled, sizeof bytes - filled, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      // No getrandom(2) (a kernel before 3.17, or a seccomp filter): OpenSSL's generator,
+      // which is seeded from the OS and reseeds after fork.
+      if (RAND_bytes(bytes, static_cast<int>(sizeof bytes)) != 1)
+        throw Error(ErrorCode::kServiceError,
+                    "no randomness for a save id (getrandom and RAND_bytes failed)");
+      break;
+    }
+    filled += static_cast<std::size_t>(n);
+  }
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(16, '0');
-  std::uint64_t r = rng();
-  for (char& c : id) {
-    c = kHex[r & 0xF];
-    r >>= 4;
+  std::string id;
+  id.reserve(2 * sizeof bytes);
+  for (unsigned char b : bytes) {
+    id += kHex[b >> 4];
+    id += kHex[b & 0xF];
   }
   return id;
 }

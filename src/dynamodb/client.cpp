@@ -66,15 +66,18 @@ class DynamoDbClientImpl final : public DynamoDbClient {
   }
 
   StatusOr<WriteResult> put_item(const PutItemRequest& r) override {
-    return write("PutItem", r.table, detail::encode_put_item(r), "Attributes");
+    return write("PutItem", r.table, detail::encode_put_item(r), "Attributes",
+                 r.conditions.retry_when_outcome_unknown);
   }
 
   StatusOr<WriteResult> delete_item(const DeleteItemRequest& r) override {
-    return write("DeleteItem", r.table, detail::encode_delete_item(r), "Attributes");
+    return write("DeleteItem", r.table, detail::encode_delete_item(r), "Attributes",
+                 r.conditions.retry_when_outcome_unknown);
   }
 
   StatusOr<WriteResult> update_item(const UpdateItemRequest& r) override {
-    return write("UpdateItem", r.table, detail::encode_update_item(r), "Attributes");
+    return write("UpdateItem", r.table, detail::encode_update_item(r), "Attributes",
+                 r.conditions.retry_when_outcome_unknown);
   }
 
   StatusOr<TransactWriteResult> transact_write_items(const TransactWriteRequest& r) override {
@@ -289,8 +292,8 @@ class DynamoDbClientImpl final : public DynamoDbClient {
   }
 
   StatusOr<WriteResult> write(const char* operation, const std::string& table, std::string body,
-                              const char* returned_attributes) {
-    CallOutcome out = execute(operation, table, std::move(body));
+                              const char* returned_attributes, bool retry_when_outcome_unknown) {
+    CallOutcome out = execute(operation, table, std::move(body), retry_when_outcome_unknown);
     WriteResult result;
     simdjson::dom::element doc;
     bool parsed = !out.response.body.empty() && !thread_parser().parse(out.response.body).get(doc);
@@ -356,7 +359,8 @@ class DynamoDbClientImpl final : public DynamoDbClient {
   }
 
   // One logical call: sign, send, verify the checksum, classify, retry; then tell the observer.
-  CallOutcome execute(std::string_view operation, std::string_view table, std::string body) {
+  CallOutcome execute(std::string_view operation, std::string_view table, std::string body,
+                      bool retry_when_outcome_unknown = true) {
     const auto started = std::chrono::steady_clock::now();
     const std::size_t body_size = body.size();
     const std::string payload_hash = aws::sigv4::sha256_hex(body);  // once, not per attempt
@@ -370,24 +374,39 @@ class DynamoDbClientImpl final : public DynamoDbClient {
     CallOutcome out;
     std::size_t received = 0;
     out.status = aws::run_with_retries(options_.retry, quota_, out.stats, [&](int) -> Status {
-      auto credentials = options_.credentials->get(aws::Clock::now());
-      if (!credentials.ok()) return credentials.status();
-      request.headers.resize(base_headers);
-      signer_.sign(request, *credentials, aws::Clock::now(), payload_hash);
-      auto response = options_.http->send(request);
-      if (!response.ok()) return response.status();
-      received += response->body.size();
-      if (Status crc = verify_checksum(operation, *response); !crc.ok()) return crc;
-      out.response = std::move(*response);
-      if (out.response.status == 200) return Status();
-      Status error = detail::classify_error_response(operation, table, out.response);
-      // A service may quote the request back (InvalidSignatureException quotes the canonical
-      // request, x-amz-security-token included): no secret may reach an error message.
-      return Status(
-          error.code(),
-          aws::detail::redact(error.message(), {credentials->secret_access_key, credentials->session_token}),
-          error.details());
+      Status status = attempt(operation, table, request, base_headers, payload_hash, out, received);
+      if (!retry_when_outcome_unknown && status.details().outcome_unknown) status.details().transient = false;
+      return status;
     });
+    report(operation, table, started, body_size, received, out);
+    return out;
+  }
+
+  Status attempt(std::string_view operation, std::string_view table, http::Request& request,
+                 std::size_t base_headers, const std::string& payload_hash, CallOutcome& out,
+                 std::size_t& received) {
+    auto credentials = options_.credentials->get(aws::Clock::now());
+    if (!credentials.ok()) return credentials.status();
+    request.headers.resize(base_headers);
+    signer_.sign(request, *credentials, aws::Clock::now(), payload_hash);
+    auto response = options_.http->send(request);
+    if (!response.ok()) return response.status();
+    received += response->body.size();
+    if (Status crc = verify_checksum(operation, *response); !crc.ok()) return crc;
+    out.response = std::move(*response);
+    if (out.response.status == 200) return Status();
+    Status error = detail::classify_error_response(operation, table, out.response);
+    // A service may quote the request back (InvalidSignatureException quotes the canonical
+    // request, x-amz-security-token included): no secret may reach an error message.
+    return Status(
+        error.code(),
+        aws::detail::redact(error.message(), {credentials->secret_access_key, credentials->session_token}),
+        error.details());
+  }
+
+  void report(std::string_view operation, std::string_view table,
+              std::chrono::steady_clock::time_point started, std::size_t body_size, std::size_t received,
+              const CallOutcome& out) {
     if (options_.observer) {
       CallEvent event;
       event.operation = std::string(operation);
@@ -407,7 +426,6 @@ class DynamoDbClientImpl final : public DynamoDbClient {
       }
       options_.observer(event);
     }
-    return out;
   }
 
   Status verify_checksum(std::string_view operation, const http::Response& response) const {

@@ -152,6 +152,20 @@ class CliTest(unittest.TestCase):
         p = run("state", "load", "keep", table=self.table)
         self.assertEqual(json.loads(p.stdout)["files"], {"x": "1"})
 
+    def test_thread_ids_with_reserved_key_text_are_refused(self):
+        # "<thread>#chunk#..." and "<thread>#seg#..." are the keys of other threads' items.
+        for thread in ["t#chunk#0123456789abcdef#0", "t#seg#0123456789abcdef-0"]:
+            reserved = "#chunk#" if "#chunk#" in thread else "#seg#"
+            for args, stdin in ((["state", "save", thread], "{}"), (["state", "load", thread], None),
+                                (["state", "delete", thread], None)):
+                p = run(*args, stdin=stdin, table=self.table)
+                self.assertEqual(p.returncode, 1, args)
+                self.assertIn("reserved", p.stderr)
+                self.assertIn(reserved, p.stderr)
+                self.assertEqual(len(p.stderr.strip().splitlines()), 1)
+        listed = run("state", "list", table=self.table).stdout.split()
+        self.assertFalse([t for t in listed if t.startswith("t#")], listed)
+
     def test_list_pages_and_prints_updated_times(self):
         table = new_table()
         self.assertEqual(run("table", "create", table=table).returncode, 0)

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <set>
 #include <thread>
 
 #include "agents/checkpoint/checkpointer.hpp"
@@ -276,6 +278,257 @@ TEST_P(CheckpointerConformance, AGrowingConversationLoadsExactlyAfterEveryTurn) 
   auto loaded = another_instance()->load_state("chat");
   EXPECT_EQ(loaded->state, expected);
   EXPECT_EQ(loaded->version, 24);
+}
+
+// Walks every page of a listing, calling `between` after each page but the last.
+std::vector<ThreadInfo> list_all(Checkpointer& cp, ListThreadsOptions options,
+                                 const std::function<void(int page)>& between = {}) {
+  std::vector<ThreadInfo> seen;
+  for (int page = 0;; ++page) {
+    auto got = cp.list_threads(options);
+    seen.insert(seen.end(), got.threads.begin(), got.threads.end());
+    if (got.next_page_token.empty()) return seen;
+    if (between) between(page);
+    options.page_token = got.next_page_token;
+  }
+}
+
+std::size_t times_listed(const std::vector<ThreadInfo>& seen, const std::string& id) {
+  return static_cast<std::size_t>(
+      std::count_if(seen.begin(), seen.end(), [&](const ThreadInfo& t) { return t.thread_id == id; }));
+}
+
+// Issue 15 defect 5: with an offset token, a delete before the cursor skipped a thread and a
+// create before it repeated one.
+TEST_P(CheckpointerConformance, ListingByIdListsEveryThreadThatExistsThroughoutExactlyOnce) {
+  std::vector<std::string> kept;
+  for (int i = 0; i < 9; ++i) kept.push_back("m" + std::to_string(i));
+  for (const auto& id : kept) cp_->save_state(id, {});
+  for (const char* id : {"a-doomed-0", "a-doomed-1", "a-doomed-2", "z-doomed-0", "z-doomed-1", "z-doomed-2"})
+    cp_->save_state(id, {});
+  auto other = another_instance();
+  auto seen = list_all(*cp_, {.page_size = 3}, [&](int page) {
+    // Deletes and creates on both sides of the cursor, and saves that change what is listed.
+    other->delete_thread("a-doomed-" + std::to_string(page));
+    other->delete_thread("z-doomed-" + std::to_string(page));
+    other->save_state("a-new-" + std::to_string(page), {});
+    other->save_state("z-new-" + std::to_string(page), {});
+    other->save_state(kept[static_cast<std::size_t>(page) % kept.size()], {});
+  });
+  for (const auto& id : kept) EXPECT_EQ(times_listed(seen, id), 1u) << id;
+  for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_LT(seen[i - 1].thread_id, seen[i].thread_id);
+}
+
+TEST_P(CheckpointerConformance, ListingByUpdatedAtListsEveryThreadNotSavedDuringItExactlyOnce) {
+  std::vector<std::string> kept;
+  for (int i = 0; i < 9; ++i) {
+    kept.push_back("m" + std::to_string(i));
+    cp_->save_state(kept.back(), {});
+    if (i % 3 == 0) cp_->save_state("doomed-" + std::to_string(i / 3), {});
+  }
+  cp_->save_state("moving", {});
+  auto other = another_instance();
+  const ListThreadsOptions options{.sort_by = ListThreadsOptions::SortBy::kUpdatedAt, .page_size = 2};
+  auto seen = list_all(*cp_, options, [&](int page) {
+    other->delete_thread("doomed-" + std::to_string(page));
+    other->save_state("new-" + std::to_string(page), {});
+    other->save_state("moving", {});  // moves to the end: listed again, or first listed now
+  });
+  for (const auto& id : kept) EXPECT_EQ(times_listed(seen, id), 1u) << id;
+  // One clock here: a save never moves a thread before the cursor.
+  EXPECT_GE(times_listed(seen, "moving"), 1u);
+}
+
+TEST_P(CheckpointerConformance, PageTokensKeepAnyThreadIdIntact) {
+  std::vector<std::string> ids = {"a.b", "a", "u1.00", "i1.", "日本語 🙂", "%2F", std::string(1024, 'z'),
+                                  "a b"};
+  for (const auto& id : ids) cp_->save_state(id, {});
+  std::sort(ids.begin(), ids.end());
+  for (auto sort_by : {ListThreadsOptions::SortBy::kThreadId, ListThreadsOptions::SortBy::kUpdatedAt}) {
+    auto seen = list_all(*cp_, {.sort_by = sort_by, .page_size = 1});
+    std::vector<std::string> got;
+    for (const auto& t : seen) got.push_back(t.thread_id);
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, ids);
+  }
+}
+
+TEST_P(CheckpointerConformance, RejectsPageTokensNoListingReturns) {
+  for (const char* id : {"a", "b", "c"}) cp_->save_state(id, {});
+  const auto by_time = ListThreadsOptions::SortBy::kUpdatedAt;
+  const std::string by_id_token = cp_->list_threads({.page_size = 1}).next_page_token;
+  const std::string by_time_token = cp_->list_threads({.sort_by = by_time, .page_size = 1}).next_page_token;
+  ASSERT_FALSE(by_id_token.empty());
+  ASSERT_FALSE(by_time_token.empty());
+  auto expect_rejected = [&](ListThreadsOptions options, const std::string& why) {
+    const std::string token = options.page_token;
+    try {
+      cp_->list_threads(options);
+      ADD_FAILURE() << "token '" << token << "' was accepted";
+    } catch (const InvalidArgumentError& e) {
+      EXPECT_NE(std::string(e.what()).find("page token"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  for (const char* bad : {"-1", "abc", "2", "i1.", "i1.zz", "i1.616", "u1.61", "u1.xx.61", "i1.ff"}) {
+    expect_rejected({.page_size = 1, .page_token = bad}, "");
+    expect_rejected({.sort_by = by_time, .page_size = 1, .page_token = bad}, "");
+  }
+  expect_rejected({.page_size = 1, .page_token = by_time_token}, "sorted by updated_at");
+  expect_rejected({.sort_by = by_time, .page_size = 1, .page_token = by_id_token}, "sorted by thread id");
+  // page_size 0 still means everything: everything after the token, and no further token.
+  auto rest = cp_->list_threads({.page_token = by_id_token});
+  ASSERT_EQ(rest.threads.size(), 2u);
+  EXPECT_EQ(rest.threads[0].thread_id, "b");
+  EXPECT_EQ(rest.threads[1].thread_id, "c");
+  EXPECT_TRUE(rest.next_page_token.empty());
+  // A token still works after the thread it names is deleted.
+  cp_->delete_thread("a");
+  EXPECT_EQ(cp_->list_threads({.page_token = by_id_token}).threads.size(), 2u);
+}
+
+// Issue 15 defect 7: an id equal to another thread's chunk or segment key addressed that item.
+TEST_P(CheckpointerConformance, ThreadIdsContainingReservedKeyTextAreRejected) {
+  for (std::string id : {"t#chunk#0123456789abcdef#0", "t#seg#0123456789abcdef-0", "#chunk#", "a#seg#"}) {
+    const std::string reserved = id.find("#chunk#") != std::string::npos ? "#chunk#" : "#seg#";
+    try {
+      cp_->save_state(id, {});
+      ADD_FAILURE() << id << " was saved";
+    } catch (const InvalidArgumentError& e) {
+      EXPECT_NE(std::string(e.what()).find(reserved), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(cp_->save_state(id, {}, SavePrecondition::must_not_exist()), InvalidArgumentError);
+    EXPECT_THROW(cp_->load_state(id), InvalidArgumentError);
+    EXPECT_THROW(cp_->delete_thread(id), InvalidArgumentError);
+  }
+  EXPECT_TRUE(cp_->list_threads().threads.empty());
+  for (const char* fine : {"t#chunk", "t#chunks#1", "#seg", "seg#", "t#segment#1"}) {
+    EXPECT_EQ(cp_->save_state(fine, {}), 1) << fine;
+  }
+}
+
+// The same on the items a real chunked or incremental save writes: no public call reaches them.
+TEST_P(CheckpointerConformance, NoThreadIdAddressesAnotherThreadsChunksOrSegments) {
+  auto* dynamo = dynamic_cast<DynamoDbCheckpointer*>(cp_.get());
+  const bool incremental = GetParam().name.find("Incremental") != std::string::npos;
+  AgentStateSnapshot state;
+  if (incremental) {
+    state = agents::testing::conversation(20, 30000);  // history segments
+  } else {
+    state.files["big"] = agents::testing::incompressible_text(600 * 1024);  // chunks
+  }
+  cp_->save_state("T", state);
+  auto internal_keys = [&] {
+    std::set<std::string> keys;
+    if (!dynamo) return keys;
+    auto items = dynamo->client()->scan_all({.table = store_,
+                                             .filter = "chunk_of = :t",
+                                             .projection = "thread_id",
+                                             .attributes = {{}, {{":t", dynamodb::AttributeValue::S("T")}}}});
+    EXPECT_TRUE(items.ok()) << items.status().message();
+    if (items.ok()) {
+      for (const auto& item : *items) keys.insert(item.at("thread_id").scalar());
+    }
+    return keys;
+  };
+  std::set<std::string> keys = internal_keys();
+  if (dynamo) {
+    ASSERT_FALSE(keys.empty());
+    for (const auto& key : keys)
+      EXPECT_NE(key.find(incremental ? "T#seg#" : "T#chunk#"), std::string::npos) << key;
+  } else {
+    keys = {"T#chunk#0123456789abcdef#0", "T#seg#0123456789abcdef-0"};  // what they would be
+  }
+  for (const auto& key : keys) {
+    EXPECT_THROW(cp_->save_state(key, {}), InvalidArgumentError) << key;
+    EXPECT_THROW(another_instance()->save_state(key, {}), InvalidArgumentError) << key;
+    EXPECT_THROW(cp_->delete_thread(key), InvalidArgumentError) << key;
+    EXPECT_THROW(cp_->load_state(key), InvalidArgumentError) << key;
+    if (dynamo) {
+      EXPECT_THROW(dynamo->remove_orphaned_chunks_and_segments(key), InvalidArgumentError) << key;
+    }
+  }
+  if (dynamo) {
+    EXPECT_EQ(internal_keys(), keys);
+  }
+  auto loaded = another_instance()->load_state("T");
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->state, state);
+  EXPECT_EQ(loaded->version, 1);
+}
+
+// Issue 15 defect 1: a version number restarts when a thread is deleted and saved again, so a
+// save after a load must replace that very save, not whatever now has the same version.
+TEST_P(CheckpointerConformance, ASaveAfterALoadNeverReplacesAThreadDeletedAndSavedAgain) {
+  AgentStateSnapshot first, second, stale;
+  first.scratchpad["conversation"] = "first";
+  second.scratchpad["conversation"] = "second";
+  stale.scratchpad["conversation"] = "stale";
+  cp_->save_state("reset", first);
+  auto w = cp_->load_state("reset");
+  ASSERT_TRUE(w);
+  ASSERT_EQ(w->version, 1);
+  auto other = another_instance();
+  EXPECT_TRUE(other->delete_thread("reset"));  // "reset conversation"
+  EXPECT_EQ(other->save_state("reset", second, SavePrecondition::must_not_exist()), 1);
+  try {
+    cp_->save_state("reset", stale, SavePrecondition::after_load(w));
+    FAIL() << "a save after a load replaced a thread deleted and saved again";
+  } catch (const ConflictError& e) {
+    EXPECT_EQ(e.thread_id(), "reset");
+    EXPECT_EQ(e.expected_version(), 1);
+  }
+  auto stored = another_instance()->load_state("reset");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->state, second);
+  EXPECT_EQ(stored->version, 1);
+
+  // The same through after_save: W's own save, then a delete and a new thread at version 1.
+  cp_->delete_thread("reset");
+  SavedState mine = cp_->save("reset", first, SavePrecondition::must_not_exist());
+  other->delete_thread("reset");
+  other->save_state("reset", second);
+  EXPECT_THROW(cp_->save_state("reset", stale, SavePrecondition::after_save(mine)), ConflictError);
+  EXPECT_EQ(cp_->load_state("reset")->state, second);
+
+  // A precondition that names only a version (no load behind it) checks only the version.
+  EXPECT_EQ(cp_->save_state("reset", stale, SavePrecondition::version_is(1)), 2);
+  EXPECT_EQ(cp_->load_state("reset")->state, stale);
+}
+
+// Files written before save ids (no "save_id") still load and save; a save after loading one
+// requires the stored file to still have no save id.
+TEST(FileCheckpointerGenerations, FilesWithoutASaveIdLoadAndReplaceOnlyThemselves) {
+  const std::string dir = temp_dir();
+  auto write_legacy = [&](const std::string& scratch) {
+    std::ofstream(std::filesystem::path(dir) / "legacy.thread.json")
+        << R"({"thread_id":"legacy","version":1,"updated_at":"2024-01-01T00:00:00.000Z",)"
+        << R"("state":{"todos":[],"files":{},"scratchpad":{"v":")" << scratch << R"("}}})";
+  };
+  FileCheckpointer cp(dir), other(dir);
+  write_legacy("old");
+  auto loaded = cp.load_state("legacy");
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(loaded->version, 1);
+  EXPECT_EQ(loaded->state.scratchpad.at("v"), "old");
+  AgentStateSnapshot next;
+  next.scratchpad["v"] = "next";
+  EXPECT_EQ(cp.save_state("legacy", next, SavePrecondition::after_load(loaded)), 2);
+  EXPECT_EQ(other.load_state("legacy")->state, next);
+
+  write_legacy("old");
+  loaded = cp.load_state("legacy");
+  other.delete_thread("legacy");
+  AgentStateSnapshot fresh;
+  fresh.scratchpad["v"] = "fresh";
+  EXPECT_EQ(other.save_state("legacy", fresh, SavePrecondition::must_not_exist()), 1);
+  EXPECT_THROW(cp.save_state("legacy", next, SavePrecondition::after_load(loaded)), ConflictError);
+  EXPECT_EQ(other.load_state("legacy")->state, fresh);
+
+  std::ofstream(std::filesystem::path(dir) / "legacy.thread.json")
+      << R"({"thread_id":"legacy","version":1,"save_id":7,"updated_at":"x","state":{}})";
+  EXPECT_THROW(cp.load_state("legacy"), CorruptStateError);
+  std::filesystem::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CheckpointerConformance, ::testing::ValuesIn(backends()),

@@ -271,6 +271,31 @@ TEST_P(DynamoDbClientTest, ConsumedCapacityAndObserverEvents) {
   EXPECT_GE(last.consumed_capacity, 1.0);
 }
 
+// item_size() must count exactly what the servers count: a layout that plans an item at the
+// 409,600-byte limit relies on it. Numbers are the subtle part (base-100 digit pairs aligned on
+// the decimal point, one more byte when negative), so each is tried at the limit and one past it.
+TEST_P(DynamoDbClientTest, ItemSizeOfNumbersMatchesTheServersLimitExactly) {
+  constexpr std::size_t kLimit = 400 * 1024;
+  for (const char* number :
+       {"110", "190", "12340", "100", "1.5", "0.001", "-5", "-0.05", "-110", "1E+5", "12E+3",
+        "123456789012345678901234567890123456", "-12345678901234567890123456789012345678", "0"}) {
+    SCOPED_TRACE(number);
+    Item item = key("size", 1);
+    item["n"] = V::N(number);
+    item["pad"] = V::S("");
+    item["pad"] = V::S(std::string(kLimit - item_size(item), 'x'));
+    ASSERT_EQ(item_size(item), kLimit);
+    auto at_limit = client_->put_item({.table = table_, .item = item});
+    EXPECT_TRUE(at_limit.ok()) << at_limit.status().message();
+
+    item["pad"] = V::S(item["pad"].scalar() + "x");
+    auto past_limit = client_->put_item({.table = table_, .item = item});
+    ASSERT_FALSE(past_limit.ok()) << "an item of " << item_size(item) << " bytes was accepted";
+    EXPECT_EQ(past_limit.status().details().service_code, "ValidationException");
+    EXPECT_NE(past_limit.status().message().find("size"), std::string::npos) << past_limit.status().message();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Servers, DynamoDbClientTest,
                          ::testing::Values(agents::testing::kDynamoDbLocal, agents::testing::kDynalite),
                          agents::testing::server_test_name);

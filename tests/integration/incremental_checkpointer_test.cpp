@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <mutex>
+#include <set>
 
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
 #include "agents/dynamodb/client.hpp"
@@ -333,6 +335,99 @@ TEST_P(IncrementalCheckpointerTest, ABrokenChainIsCorruptStateNamingTheAttribute
     EXPECT_EQ(e.attribute(), "segments") << e.what();
     EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
   }
+}
+
+// Replaces `from` by `to` in every string of a value (keys, ids, hints inside nested maps).
+V with_replaced(const V& value, const std::string& from, const std::string& to) {
+  switch (value.type()) {
+    case V::Type::kS: {
+      std::string s = value.scalar();
+      for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+        s.replace(at, from.size(), to);
+      return V::S(std::move(s));
+    }
+    case V::Type::kM: {
+      dynamodb::AttributeMap m;
+      for (const auto& [name, v] : value.map()) m.emplace(name, with_replaced(v, from, to));
+      return V::M(std::move(m));
+    }
+    case V::Type::kL: {
+      dynamodb::AttributeList l;
+      for (const auto& v : value.list()) l.push_back(with_replaced(v, from, to));
+      return V::L(std::move(l));
+    }
+    default:
+      return value;
+  }
+}
+
+// Save ids were 16 hex characters before they became 128-bit (32): a thread stored by an earlier
+// version must still load and take new turns.
+TEST_P(IncrementalCheckpointerTest, AThreadStoredWithTheShortSaveIdsOfEarlierVersionsLoadsAndGoesOn) {
+  AgentStateSnapshot state;
+  for (std::size_t turn = 0; turn < 3; ++turn) state = take_turn(*cp_, "t", turn);
+  auto all = client_->scan_all({.table = table_});
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  std::set<std::string> ids;
+  for (const auto& item : *all) ids.insert(item.at("save_id").scalar());
+  ASSERT_EQ(ids.size(), 3u);  // one per turn: the head's and the two older segments'
+  for (const auto& item : *all) {
+    Item old_style;
+    for (const auto& [name, value] : item) {
+      V v = value;
+      for (const auto& id : ids) {
+        ASSERT_EQ(id.size(), 32u);
+        v = with_replaced(v, id, id.substr(0, 16));
+      }
+      old_style.emplace(name, std::move(v));
+    }
+    ASSERT_TRUE(client_->delete_item({.table = table_, .key = {{"thread_id", item.at("thread_id")}}}).ok());
+    ASSERT_TRUE(client_->put_item({.table = table_, .item = old_style}).ok());
+  }
+  Item head = raw_item("t");
+  ASSERT_EQ(head.at("save_id").scalar().size(), 16u);
+  for (const auto& entry : head.at("segments").list()) EXPECT_EQ(entry.map().at("id").scalar().size(), 18u);
+
+  auto cold = make_checkpointer(true);
+  EXPECT_EQ(cold->load_state("t")->state, state);
+  state = take_turn(*cold, "t", 3);
+  EXPECT_EQ(cp_->load_state("t")->state, state);
+  EXPECT_EQ(raw_item("t").at("save_id").scalar().size(), 32u);
+  EXPECT_EQ(segment_items().size(), 4u);  // the three old-style segments and the new one
+}
+
+// The planner fills a head up to the item limit, counted by item_size(). When item_size()
+// counted a number one byte short (110 messages: message_count and the segment's n are 110,
+// stored as "1|10", 3 bytes), a head planned at exactly 409,600 bytes was rejected with
+// ValidationException and the save failed instead of falling back. Every size around the limit
+// must save and load, and the largest incremental head must be exactly at the limit.
+TEST_P(IncrementalCheckpointerTest, HeadsPlannedUpToTheItemLimitAreAcceptedByTheServer) {
+  // A fixed clock: written_at and updated_at have the same size in every save.
+  cp_->with_clock([] { return std::chrono::system_clock::time_point(std::chrono::seconds(1'764'500'001)); });
+  AgentStateSnapshot base;
+  for (int i = 0; i < 110; ++i) base.messages.push_back(Message::user("message " + std::to_string(i)));
+  int saves = 0;
+  auto save_padded = [&](std::size_t pad) {
+    AgentStateSnapshot state = base;
+    state.files["pad"] = std::string(pad, 'x');  // in head_state, beside the messages
+    // A new thread each time (a save over a thread adds `ancestors`), all ids of one length.
+    char thread[32];
+    std::snprintf(thread, sizeof thread, "pad-%06zu-%03d", pad, saves++);
+    cp_->save_state(thread, state);
+    EXPECT_EQ(cp_->load_state(thread)->state, state) << pad;
+    Item head = raw_item(thread);
+    return std::make_pair(head.count("head_state") > 0, dynamodb::item_size(head));
+  };
+  // The largest padding that still saves incrementally (the others fall back to one item).
+  std::size_t lo = 300'000, hi = 420'000;
+  ASSERT_TRUE(save_padded(lo).first);
+  ASSERT_FALSE(save_padded(hi).first);
+  while (hi - lo > 1) {
+    std::size_t mid = (lo + hi) / 2;
+    (save_padded(mid).first ? lo : hi) = mid;
+  }
+  EXPECT_EQ(save_padded(lo).second, 400u * 1024);
+  for (std::size_t pad = lo - 2; pad <= lo + 2; ++pad) EXPECT_EQ(save_padded(pad).first, pad <= lo) << pad;
 }
 
 INSTANTIATE_TEST_SUITE_P(Servers, IncrementalCheckpointerTest,

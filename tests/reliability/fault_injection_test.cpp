@@ -18,6 +18,7 @@
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
 #include "agents/dynamodb/client.hpp"
 #include "agents/http/http_client.hpp"
+#include "reliability/appender.hpp"
 #include "reliability/fault_proxy.hpp"
 #include "reliability/reliability_states.hpp"
 #include "support/dynamodb_fixture.hpp"
@@ -319,6 +320,121 @@ void run_fault_mix(long default_ops, std::size_t message_bytes) {
 TEST(FaultInjection, AcknowledgedSavesSurviveASeededFaultMix) { run_fault_mix(10'000, 0); }
 
 TEST(FaultInjection, AcknowledgedIncrementalSavesSurviveASeededFaultMix) { run_fault_mix(3'000, 200); }
+
+// Several writers, each with its own checkpointer (as separate processes have), append to ONE
+// thread through the fault proxy while a cleaner runs remove_orphaned_chunks_and_segments again
+// and again (default grace) through it too. Afterwards, straight to the server: every append a
+// writer saw stored is in the history exactly once and in order, the thread loads whole, and a
+// cleanup whose clock is past the grace leaves no item the head does not name.
+void run_shared_thread(bool incremental) {
+  AGENTS_REQUIRE_LOCAL_SERVER(agents::testing::kDynamoDbLocal, endpoint);
+  auto admin = agents::testing::make_local_client(endpoint);
+  const std::string table = agents::testing::unique_table_name("shared");
+  agents::testing::create_table_and_wait(*admin, {.table = table, .partition_key = {"thread_id", "S"}});
+  const std::string thread = "shared-thread";
+  constexpr int kWriters = 4;
+  // Bounded (~25 s, at most 60): chunked saves upload ~600 KB per attempt, incremental ones a
+  // message. AGENTS_SHARED_APPENDS changes it.
+  const int appends = static_cast<int>(env_long("AGENTS_SHARED_APPENDS", incremental ? 80 : 20));
+
+  FaultMix mix;
+  mix.seed = static_cast<std::uint64_t>(env_long("AGENTS_FAULT_SEED", 20240601)) + (incremental ? 1 : 0);
+  mix.fault_rate = 0.1;
+  mix.stall = 450ms;
+  mix.max_requests = 200'000;
+  mix.max_duration = 120s;
+  FaultProxy proxy(endpoint, mix);
+  auto make = [&] {
+    auto cp = checkpointer_for(table, proxy.url());
+    cp->with_incremental(incremental);
+    cp->with_http_client(http::make_curl_http_client({.connect_timeout = 1000ms, .request_timeout = 400ms}))
+        .with_retry(
+            {.max_attempts = 3, .quota_capacity = 1'000'000, .sleeper = [](std::chrono::milliseconds) {}});
+    return cp;
+  };
+
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + 60s;
+  std::vector<agents::testing::AppendReport> reports(kWriters);
+  std::vector<std::thread> writers;
+  std::set<std::string> writer_names;
+  for (int w = 0; w < kWriters; ++w) {
+    writer_names.insert("w" + std::to_string(w));
+    writers.emplace_back([&, w] {
+      auto cp = make();
+      reports[static_cast<std::size_t>(w)] =
+          agents::testing::append_messages(*cp, {.thread = thread,
+                                                 .writer = "w" + std::to_string(w),
+                                                 .count = appends,
+                                                 .payload_bytes = incremental ? 0u : 600'000u,
+                                                 .message_bytes = incremental ? 2000u : 64u,
+                                                 .deadline = deadline});
+    });
+  }
+  std::atomic<bool> writing{true};
+  std::atomic<long> cleanups{0}, cleanup_errors{0};
+  std::atomic<std::size_t> removed_during{0};
+  std::thread cleaner([&] {
+    auto cp = make();
+    while (writing) {
+      try {
+        removed_during += cp->remove_orphaned_chunks_and_segments(thread);
+        ++cleanups;
+      } catch (const Error&) {
+        ++cleanup_errors;  // a fault; the next round goes on
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  for (auto& t : writers) t.join();
+  writing = false;
+  cleaner.join();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  proxy.stop();
+
+  std::set<std::string> stored;
+  long acknowledged = 0, found = 0, conflicts = 0, failed_saves = 0, failed_loads = 0;
+  std::map<std::string, long> errors;
+  for (const auto& r : reports) {
+    EXPECT_TRUE(r.finished) << "a writer did not store all its appends in time";
+    for (const auto& v : r.violations) ADD_FAILURE() << v;
+    stored.insert(r.acknowledged.begin(), r.acknowledged.end());
+    stored.insert(r.found.begin(), r.found.end());
+    acknowledged += static_cast<long>(r.acknowledged.size());
+    found += static_cast<long>(r.found.size());
+    conflicts += r.conflicts;
+    failed_saves += r.failed_saves;
+    failed_loads += r.failed_loads;
+    for (const auto& [code, n] : r.errors) errors[code] += n;
+  }
+  auto final_check = agents::testing::check_shared_thread(endpoint, table, thread, stored, writer_names,
+                                                          agents::testing::local_credentials());
+  for (const auto& p : final_check.problems) ADD_FAILURE() << p;
+  EXPECT_EQ(final_check.messages, static_cast<std::size_t>(kWriters * appends));
+
+  const char* tag = incremental ? "[shared thread, incremental] " : "[shared thread, chunked] ";
+  std::cout << tag << kWriters << " writers x " << appends << " appends in " << seconds << " s: acknowledged "
+            << acknowledged << ", found stored after a failed save " << found << "; conflicts " << conflicts
+            << ", failed saves " << failed_saves << ", failed loads " << failed_loads << " (";
+  for (const auto& [code, n] : errors) std::cout << " " << code << "=" << n;
+  std::cout << " )\n"
+            << tag << "proxy: " << proxy.requests() << " requests, " << proxy.faults()
+            << " faults; cleaner: " << cleanups.load() << " rounds, " << cleanup_errors.load() << " failed, "
+            << removed_during.load() << " items removed during the run, " << final_check.removed_at_the_end
+            << " by the cleanup past its grace, " << final_check.items_left << " named items left; problems "
+            << final_check.problems.size() << "\n";
+  EXPECT_FALSE(proxy.exhausted());
+  EXPECT_GT(proxy.faults(), 0u);
+  EXPECT_GT(cleanups.load(), 0);
+}
+
+TEST(FaultInjection, WritersSharingOneChunkedThreadUnderFaultsAndCleanupLoseNoAppend) {
+  run_shared_thread(false);
+}
+
+TEST(FaultInjection, WritersSharingOneIncrementalThreadUnderFaultsAndCleanupLoseNoAppend) {
+  run_shared_thread(true);
+}
 
 }  // namespace
 }  // namespace agents

@@ -1,5 +1,6 @@
-// Many processes at once, and processes killed mid-save (SIGKILL), against DynamoDB Local and the
-// file checkpointer. The processes are reliability_worker (tests/reliability/reliability_worker.cpp).
+// Many processes at once (on one thread, also through the fault proxy while a cleanup runs), and
+// processes killed mid-save (SIGKILL), against DynamoDB Local and the file checkpointer. The processes are
+// reliability_worker (tests/reliability/reliability_worker.cpp).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <random>
 #include <set>
@@ -19,6 +21,8 @@
 #include <vector>
 
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
+#include "reliability/appender.hpp"
+#include "reliability/fault_proxy.hpp"
 #include "reliability/reliability_states.hpp"
 #include "support/dynamodb_fixture.hpp"
 
@@ -210,6 +214,93 @@ TEST_F(Processes, EightWritersNeverLoseAnIncrementOnTheFileCheckpointer) {
   FileCheckpointer files(dir.string());
   run_incrementers("file:" + dir.string(), files, "counter-thread");
   std::filesystem::remove_all(dir);
+}
+
+// Writer processes append to ONE thread through the fault proxy while a cleaner process runs
+// remove_orphaned_chunks_and_segments (default grace) again and again. Afterwards, straight to
+// the server: every append a writer saw stored is in the history exactly once and in order, the
+// thread loads whole, and a cleanup whose clock is past the grace leaves no unnamed item.
+TEST_F(Processes, WriterProcessesSharingOneThreadUnderFaultsAndCleanupLoseNoAppend) {
+  constexpr int kWriters = 4;
+  const int appends = static_cast<int>(env_long("AGENTS_SHARED_APPENDS", 30));
+  const std::string thread = "shared-thread";
+  agents::testing::FaultMix mix;
+  mix.seed = static_cast<std::uint64_t>(env_long("AGENTS_FAULT_SEED", 20240601));
+  mix.fault_rate = 0.1;
+  mix.stall = 1100ms;  // past the writers' request timeout
+  mix.max_requests = 200'000;
+  mix.max_duration = 120s;
+  agents::testing::FaultProxy proxy(endpoint_, mix);
+  const auto stop_file = std::filesystem::temp_directory_path() /
+                         ("agents-cleaner-stop-" + std::to_string(::getpid()) + "-" + table_);
+  std::filesystem::remove(stop_file);
+
+  const auto started = std::chrono::steady_clock::now();
+  // Two writers save incrementally, two in the default layout with a fresh 600 KB file (chunked):
+  // the layouts alternate on the thread (incremental saves of the big state fall back to chunks).
+  std::vector<Child> writers;
+  std::set<std::string> writer_names;
+  for (int w = 0; w < kWriters; ++w) {
+    writer_names.insert("p" + std::to_string(w));
+    writers.push_back(Child::spawn({"append",
+                                    "--endpoint",
+                                    proxy.url(),
+                                    "--table",
+                                    table_,
+                                    "--thread",
+                                    thread,
+                                    "--writer",
+                                    "p" + std::to_string(w),
+                                    "--count",
+                                    std::to_string(appends),
+                                    "--incremental",
+                                    w % 2 == 0 ? "1" : "0",
+                                    "--payload-bytes",
+                                    w % 2 == 0 ? "0" : "600000",
+                                    "--message-bytes",
+                                    "1500",
+                                    "--seconds",
+                                    "60",
+                                    "--max-attempts",
+                                    "2",
+                                    "--request-timeout-ms",
+                                    "1000"}));
+  }
+  Child cleaner = Child::spawn({"cleaner", "--endpoint", proxy.url(), "--table", table_, "--thread", thread,
+                                "--stop-file", stop_file.string()});
+  std::set<std::string> stored;
+  for (auto& c : writers) {
+    auto lines = c.read_lines_until(std::chrono::steady_clock::now() + 80s);
+    int status = c.wait();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "writer failed, status " << status;
+    for (const auto& l : lines) {
+      if (l.rfind("acked ", 0) == 0) stored.insert(l.substr(6));
+      if (l.rfind("found ", 0) == 0) stored.insert(l.substr(6));
+      if (l.rfind("violation ", 0) == 0) ADD_FAILURE() << l;
+      if (l.rfind("done ", 0) == 0) std::cout << "[shared thread, processes] " << l << "\n";
+    }
+  }
+  { std::ofstream touch(stop_file); }
+  for (const auto& l : cleaner.read_lines_until(std::chrono::steady_clock::now() + 30s))
+    std::cout << "[shared thread, processes] " << l << "\n";
+  int status = cleaner.wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "cleaner failed, status " << status;
+  std::filesystem::remove(stop_file);
+  proxy.stop();
+
+  auto final_check = agents::testing::check_shared_thread(endpoint_, table_, thread, stored, writer_names,
+                                                          agents::testing::local_credentials());
+  for (const auto& p : final_check.problems) ADD_FAILURE() << p;
+  EXPECT_EQ(stored.size(), static_cast<std::size_t>(kWriters * appends));
+  EXPECT_EQ(final_check.messages, static_cast<std::size_t>(kWriters * appends));
+  EXPECT_FALSE(proxy.exhausted());
+  EXPECT_GT(proxy.faults(), 0u);
+  std::cout << "[shared thread, processes] " << kWriters << " processes x " << appends << " appends in "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
+            << " s; proxy " << proxy.requests() << " requests, " << proxy.faults()
+            << " faults; the cleanup past its grace removed " << final_check.removed_at_the_end << ", "
+            << final_check.items_left << " named items left; problems " << final_check.problems.size()
+            << "\n";
 }
 
 void Processes::run_crash_test(int kills, const std::vector<std::string>& saver_args, bool history,

@@ -7,6 +7,15 @@
 //       saves self-checking states of B payload bytes in a loop, printing "saving N" before and
 //       "acked N" after each save, until killed. Incremental: each save also appends a message
 //       of M payload bytes, and the history is checked too.
+//   reliability_worker append --endpoint URL --table T --thread ID --writer W --count N
+//                             [--payload-bytes B] [--message-bytes M] [--incremental 1] [--seconds S]
+//                             [--max-attempts N] [--request-timeout-ms MS]
+//       appends N messages "W-<i>" to the thread, one per conditional save, each retried until it
+//       is stored (tests/reliability/appender.hpp); prints "acked W-i", "found W-i" (a failed save
+//       found stored by the reload), "violation ..." and a last "done ..." line.
+//   reliability_worker cleaner --endpoint URL --table T --thread ID --stop-file PATH
+//       runs remove_orphaned_chunks_and_segments (default grace) until PATH exists; prints
+//       "cleaned R rounds, F failed, N removed".
 //   reliability_worker soak --endpoint URL --table T --seconds S [--threads N] [--sample-seconds P]
 //       loads and saves at full speed, sampling its own RSS and open file descriptors.
 #include <dirent.h>
@@ -25,6 +34,8 @@
 #include <vector>
 
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
+#include "agents/http/http_client.hpp"
+#include "reliability/appender.hpp"
 #include "reliability/reliability_states.hpp"
 
 namespace {
@@ -61,6 +72,16 @@ std::unique_ptr<agents::Checkpointer> make_store(const std::map<std::string, std
   auto cp = std::make_unique<agents::DynamoDbCheckpointer>(arg(args, "table"));
   cp->with_endpoint(arg(args, "endpoint")).with_region("us-east-1").with_credentials(local_credentials());
   cp->with_incremental(arg(args, "incremental", "0") == "1");
+  // Fewer retries and a short timeout let the fault proxy's faults reach the caller.
+  if (args.count("max-attempts")) {
+    cp->with_retry({.max_attempts = std::stoi(arg(args, "max-attempts")),
+                    .throttling_base = 20ms,
+                    .quota_capacity = 1'000'000});
+  }
+  if (args.count("request-timeout-ms")) {
+    cp->with_http_client(agents::http::make_curl_http_client(
+        {.request_timeout = std::chrono::milliseconds(std::stol(arg(args, "request-timeout-ms")))}));
+  }
   return cp;
 }
 
@@ -135,6 +156,48 @@ int crash_saver(const std::map<std::string, std::string>& args) {
     }
     say("acked " + std::to_string(seq));
   }
+}
+
+int append(const std::map<std::string, std::string>& args) {
+  auto cp = make_store(args);
+  agents::testing::AppendOptions opts;
+  opts.thread = arg(args, "thread");
+  opts.writer = arg(args, "writer");
+  opts.count = std::stoi(arg(args, "count"));
+  opts.payload_bytes = std::stoul(arg(args, "payload-bytes", "0"));
+  opts.message_bytes = std::stoul(arg(args, "message-bytes", "64"));
+  opts.deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(std::stol(arg(args, "seconds", "90")));
+  auto report = agents::testing::append_messages(*cp, opts, say);
+  std::string errors;
+  for (const auto& [code, n] : report.errors) errors += " " + code + "=" + std::to_string(n);
+  say("done " + std::to_string(report.acknowledged.size()) + " acknowledged, " +
+      std::to_string(report.found.size()) + " found, " + std::to_string(report.conflicts) + " conflicts, " +
+      std::to_string(report.failed_saves) + " failed saves, " + std::to_string(report.failed_loads) +
+      " failed loads (" + errors + " )" + (report.finished ? "" : " UNFINISHED"));
+  return report.finished && report.violations.empty() ? 0 : 1;
+}
+
+int cleaner(const std::map<std::string, std::string>& args) {
+  auto store = make_store(args);
+  auto* cp = dynamic_cast<agents::DynamoDbCheckpointer*>(store.get());
+  if (cp == nullptr) throw std::runtime_error("cleaner needs the DynamoDB store");
+  const std::string thread = arg(args, "thread");
+  const std::string stop_file = arg(args, "stop-file");
+  long rounds = 0, failed = 0;
+  std::size_t removed = 0;
+  while (::access(stop_file.c_str(), F_OK) != 0) {
+    try {
+      removed += cp->remove_orphaned_chunks_and_segments(thread);
+      ++rounds;
+    } catch (const agents::Error&) {
+      ++failed;  // a fault: the next round goes on
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  say("cleaned " + std::to_string(rounds) + " rounds, " + std::to_string(failed) + " failed, " +
+      std::to_string(removed) + " removed");
+  return 0;
 }
 
 long rss_kib() {
@@ -236,7 +299,7 @@ int soak(const std::map<std::string, std::string>& args) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: reliability_worker increment|crash-saver|soak --option value ...\n";
+    std::cerr << "usage: reliability_worker increment|crash-saver|append|cleaner|soak --option value ...\n";
     return 2;
   }
   try {
@@ -245,6 +308,8 @@ int main(int argc, char** argv) {
     if (mode == "increment") return increment(args);
     if (mode == "crash-saver") return crash_saver(args);
     if (mode == "soak") return soak(args);
+    if (mode == "append") return append(args);
+    if (mode == "cleaner") return cleaner(args);
     std::cerr << "reliability_worker: unknown mode " << mode << "\n";
     return 2;
   } catch (const std::exception& e) {

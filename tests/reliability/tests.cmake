@@ -18,7 +18,7 @@ agents_enable_warnings(fault_proxy)
 agents_add_test(reliability_fault_tests LABEL integration
   SOURCES ${AGENTS_RELIABILITY_DIR}/fault_injection_test.cpp LIBS ZLIB::ZLIB)
 agents_add_test(reliability_process_tests LABEL integration
-  SOURCES ${AGENTS_RELIABILITY_DIR}/processes_test.cpp)
+  SOURCES ${AGENTS_RELIABILITY_DIR}/processes_test.cpp LIBS ZLIB::ZLIB)
 target_compile_definitions(reliability_process_tests PRIVATE
   AGENTS_RELIABILITY_WORKER="$<TARGET_FILE:reliability_worker>")
 add_dependencies(reliability_process_tests reliability_worker)

@@ -18,8 +18,10 @@ struct LoadedState {
   AgentStateSnapshot state;
   std::int64_t version = 0;
   std::string updated_at;  ///< RFC 3339 UTC, as stored
-  /// Opaque to callers: which extra items this version occupies, so that the save replacing it
-  /// can remove them. Carried over by SavePrecondition::after_load.
+  /// Opaque to callers: which stored save this is (a version number restarts when a thread is
+  /// deleted and saved again; this does not) and which extra items it occupies, so that the save
+  /// replacing it replaces exactly it and can remove them. Carried over by
+  /// SavePrecondition::after_load.
   std::string storage_hint;
 };
 
@@ -34,7 +36,8 @@ struct SavePrecondition {
   enum class Kind {
     kNone,          ///< overwrite whatever is stored (the Rust crate's behaviour)
     kMustNotExist,  ///< the thread must be absent (or expired)
-    kVersion,       ///< the stored version must be `version`
+    kVersion,       ///< the stored version must be `version` (and, with a load's hint, be
+                    ///< that very save: not one of a thread deleted and saved again since)
   };
   Kind kind = Kind::kNone;
   std::int64_t version = 0;
@@ -64,8 +67,11 @@ struct ThreadInfo {
 struct ListThreadsOptions {
   enum class SortBy { kThreadId, kUpdatedAt };
   SortBy sort_by = SortBy::kThreadId;
-  std::size_t page_size = 0;  ///< 0: everything in one page
-  std::string page_token;     ///< from the previous page's next_page_token
+  std::size_t page_size = 0;  ///< 0: everything (after page_token) in one page
+  /// Empty for the first page; then the previous page's next_page_token, with the same sort_by.
+  /// Opaque: it names the sort key of the last thread returned (not a position), so the next
+  /// page starts right after that thread wherever it now stands.
+  std::string page_token;
 };
 
 struct ThreadPage {
@@ -74,7 +80,8 @@ struct ThreadPage {
 };
 
 /// The storage interface. Public methods validate their arguments (thread ids of 1 to 1024
-/// bytes of valid UTF-8) before any I/O and then call the protected hooks.
+/// bytes of valid UTF-8, not containing the reserved "#chunk#" or "#seg#") before any I/O and
+/// then call the protected hooks.
 /// Thread safety: implementations are safe to share between threads.
 /// Errors: the typed exceptions of agents/core/error.hpp (ConflictError, CorruptStateError, ...).
 class Checkpointer {
@@ -92,9 +99,21 @@ class Checkpointer {
   std::optional<LoadedState> load_state(std::string_view thread_id);
   /// Removes every item of the thread; false when there was nothing to remove.
   bool delete_thread(std::string_view thread_id);
+  /// One page of the threads, sorted by thread id (bytewise) or by (updated_at, thread id).
+  /// Each page is read afresh, so threads may change between pages. What a listing guarantees:
+  ///  - sorted by thread id: a thread that exists throughout the listing is listed exactly once;
+  ///    one created or deleted during it may or may not be listed;
+  ///  - sorted by updated_at: a thread that exists throughout and is not saved during the
+  ///    listing is listed exactly once; one saved during it moves to its new updated_at, so it
+  ///    may be listed twice (before and after the save) or, when the new updated_at sorts
+  ///    before the page token (writers' clocks that disagree), not at all;
+  ///  - the version and updated_at shown are those read for the page that lists the thread.
+  /// Throws InvalidArgumentError for a page token that no listing with this sort_by returns.
   ThreadPage list_threads(const ListThreadsOptions& options = {});
 
-  /// Throws InvalidArgumentError unless `thread_id` is 1 to 1024 bytes of valid UTF-8.
+  /// Throws InvalidArgumentError unless `thread_id` is 1 to 1024 bytes of valid UTF-8 without
+  /// "#chunk#" or "#seg#": the keys of the items holding a large state's chunks and history
+  /// segments are "<thread>#chunk#..." and "<thread>#seg#...", and no thread id may name one.
   static void validate_thread_id(std::string_view thread_id);
 
  protected:

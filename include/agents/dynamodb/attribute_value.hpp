@@ -79,8 +79,9 @@ class AttributeValue {
 const char* type_tag(AttributeValue::Type type) noexcept;
 
 /// The item's size as DynamoDB counts it against the 400 KB limit: UTF-8 bytes of attribute
-/// names plus value sizes (numbers ~1 byte per 2 digits + 1, binary as raw bytes, 3 bytes of
-/// overhead plus 1 per element for M and L).
+/// names plus value sizes (numbers: 1 byte per base-100 digit pair aligned on the decimal point,
+/// plus 1, plus 1 if negative; binary as raw bytes; 3 bytes of overhead plus 1 per element for M
+/// and L).
 std::size_t item_size(const Item& item) noexcept;
 std::size_t attribute_size(const AttributeValue& value) noexcept;
 

@@ -47,6 +47,10 @@ struct WriteConditions {
   /// ReturnValuesOnConditionCheckFailure=ALL_OLD: the stored item comes back with a failed condition.
   bool return_item_on_condition_failure = false;
   bool return_consumed_capacity = false;
+  /// false: an attempt that may have been applied (its answer was lost) is not sent again; the
+  /// call fails with `details().outcome_unknown` and the caller decides (a resent conditional
+  /// create can re-apply after someone deleted what the first attempt wrote).
+  bool retry_when_outcome_unknown = true;
 };
 
 struct PutItemRequest {

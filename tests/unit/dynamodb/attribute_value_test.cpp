@@ -16,9 +16,65 @@ TEST(ItemSize, CountsNamesAndValuesAsDynamoDbDoes) {
   EXPECT_EQ(attribute_size(V::Bool(true)), 1u);
   EXPECT_EQ(attribute_size(V::Null()), 1u);
   EXPECT_EQ(attribute_size(V::B(std::string(10, '\0'))), 10u);  // raw bytes, not base64
-  EXPECT_EQ(attribute_size(V::N("12345")), 4u);                 // 5 digits: 3 bytes + 1
+  EXPECT_EQ(attribute_size(V::N("12345")), 4u);                 // 1|23|45: 3 pairs + 1
   EXPECT_EQ(attribute_size(V::L({V::S("ab"), V::S("c")})), 3u + (1 + 2) + (1 + 1));
   EXPECT_EQ(attribute_size(V::M({{"k", V::S("v")}})), 3u + 1 + 1 + 1);
+}
+
+// Sizes measured on DynamoDB Local and dynalite (the largest string that still fits beside the
+// number in a 409,600-byte item); both servers agree on every one of these.
+TEST(ItemSize, CountsNumbersAsBase100PairsAlignedOnTheDecimalPoint) {
+  const std::vector<std::pair<std::string, std::size_t>> sizes = {
+      {"0", 1},
+      {"-0", 1},
+      {"0.00", 1},
+      {"1", 2},
+      {"5", 2},
+      {"-5", 3},  // a negative number has a terminator byte
+      {"-1", 3},
+      {"9", 2},
+      {"10", 2},
+      {"11", 2},
+      {"99", 2},
+      {"100", 2},  // 1|00: trailing zero pairs are not stored
+      {"101", 3},
+      {"110", 3},  // 1|10
+      {"190", 3},
+      {"199", 3},
+      {"-110", 4},
+      {"123", 3},
+      {"125", 3},
+      {"1234", 3},   // 12|34
+      {"12340", 4},  // 1|23|40
+      {"000123", 3},
+      {"1.5", 3},  // 1.|50
+      {"1.25", 3},
+      {"12.5", 3},
+      {"0.1", 2},
+      {"0.01", 2},
+      {"0.001", 2},  // .00|10
+      {"0.125", 3},
+      {"-0.05", 3},
+      {"-0.5", 3},
+      {"123.4500", 4},
+      {"1E+5", 2},
+      {"1e5", 2},
+      {"1E+6", 2},
+      {"12E+3", 3},  // 1|20|00
+      {"1E-5", 2},
+      {"1E-6", 2},
+      {"1E+125", 2},
+      {"1E-129", 2},
+      {"123456789012345678901234567890123456", 19},
+      {"12345678901234567890123456789012345678", 20},
+      {"-12345678901234567890123456789012345678", 21},
+      {"99999999999999999999999999999999999999", 20},
+      {"9.9999999999999999999999999999999999999E+125", 20},
+      {"+5", 2},  // DynamoDB Local accepts a '+' (dynalite rejects it)
+  };
+  for (const auto& [number, size] : sizes) EXPECT_EQ(attribute_size(V::N(number)), size) << number;
+  EXPECT_EQ(attribute_size(V::NS({"110", "-5", "0"})), 3u + 3u + 1u);
+  EXPECT_EQ(attribute_size(V::M({{"n", V::N("12340")}})), 3u + 1 + 1 + 4);
 }
 
 TEST(AttributeValue, CopiesAreDeepAndCompareByValue) {

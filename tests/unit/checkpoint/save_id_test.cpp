@@ -1,0 +1,123 @@
+// Save ids are what the in-doubt check trusts ("the stored head holds my save id, so my save
+// landed"): two saves must never draw the same one, not even in processes forked from one parent
+// or started with the same seed. And every reader must accept both the new 32-character ids and
+// the 16-character ones earlier versions stored.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <unordered_set>
+
+#include "agents/core/error.hpp"
+#include "checkpoint/generation.hpp"
+#include "checkpoint/incremental_layout.hpp"
+#include "checkpoint/item_layout.hpp"
+#include "support/sample_states.hpp"
+
+namespace agents::detail {
+namespace {
+
+using dynamodb::Item;
+using V = dynamodb::AttributeValue;
+
+bool is_lower_hex(const std::string& s) {
+  return s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+TEST(SaveId, Is32LowercaseHexCharacters) {
+  for (int i = 0; i < 1000; ++i) {
+    std::string id = new_save_id();
+    ASSERT_EQ(id.size(), 32u) << id;
+    ASSERT_TRUE(is_lower_hex(id)) << id;
+    ASSERT_TRUE(is_save_id(id)) << id;
+  }
+}
+
+TEST(SaveId, HundredThousandIdsAreDistinct) {
+  std::unordered_set<std::string> ids;
+  for (int i = 0; i < 100000; ++i) ids.insert(new_save_id());
+  EXPECT_EQ(ids.size(), 100000u);
+}
+
+// A per-thread generator seeded once is copied by fork(): parent and child would then draw the
+// same next id (and workers forked from a pre-warmed parent the same sequence).
+TEST(SaveId, ParentAndChildOfAForkDrawDifferentIds) {
+  std::string before = new_save_id();  // the parent has drawn before forking
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::string id = new_save_id();
+    ssize_t n = ::write(fds[1], id.data(), id.size());
+    ::_exit(n == static_cast<ssize_t>(id.size()) ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string parent_id = new_save_id();
+  std::string child_id(64, '\0');
+  ssize_t got = 0;
+  while (got < static_cast<ssize_t>(child_id.size())) {
+    ssize_t n = ::read(fds[0], child_id.data() + got, child_id.size() - static_cast<std::size_t>(got));
+    if (n <= 0) break;
+    got += n;
+  }
+  ::close(fds[0]);
+  child_id.resize(static_cast<std::size_t>(got));
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_NE(child_id, parent_id);
+  EXPECT_NE(child_id, before);
+  EXPECT_NE(parent_id, before);
+  EXPECT_EQ(child_id.size(), 32u) << child_id;
+}
+
+// An incremental head as a save writes it, then with its save id and segment ids replaced by
+// `save_id` (segment ids "<save_id>-<i>"), as a head of another version would hold them.
+Item head_with_save_id(const std::string& save_id) {
+  EncodedHistory history("t", testing::conversation(20, 100), 64 * 1024 * 1024);
+  auto plan = plan_incremental_save("t", history, std::nullopt, 1, {"2026-01-01T00:00:00.000Z", {}, {}});
+  EXPECT_TRUE(plan.has_value());
+  if (!plan) return {};
+  Item head = plan->head;
+  head["save_id"] = V::S(save_id);
+  dynamodb::AttributeList segments;
+  for (const auto& entry : head.at("segments").list()) {
+    auto m = entry.map();
+    m["id"] = V::S(save_id + "-" + std::to_string(123456 + segments.size()));  // a long index too
+    segments.push_back(V::M(std::move(m)));
+  }
+  head["segments"] = V::L(std::move(segments));
+  return head;
+}
+
+TEST(SaveId, OldShortIdsNewIdsAndLongestIdsAllLoad) {
+  for (const std::string& save_id : {std::string("0123456789abcdef"),  // 16: before 128-bit ids
+                                     new_save_id(), std::string(64, 'f')}) {
+    SCOPED_TRACE(save_id);
+    Item head = head_with_save_id(save_id);
+    auto base = base_from_head("t", head);
+    ASSERT_TRUE(base.has_value());
+    EXPECT_EQ(base->save_id, save_id);
+    ASSERT_FALSE(base->segments.empty());
+    EXPECT_EQ(base->segments[0].id, save_id + "-123456");
+    // The history hint (and the storage hint around it) carries the ids back unchanged.
+    auto from_hint = base_from_hint(history_hint(*base));
+    ASSERT_TRUE(from_hint.has_value());
+    EXPECT_EQ(*from_hint, *base);
+    Generation g{save_id, {new_save_id(), "0123456789abcdef", save_id}};
+    StorageHint parsed = parse_storage_hint(make_storage_hint(g, history_hint(*base)));
+    ASSERT_TRUE(parsed.generation.has_value());
+    EXPECT_EQ(*parsed.generation, g);
+    EXPECT_EQ(base_from_hint(parsed.layout), base);
+    // A chunk hint names the chunk keys of that save id.
+    auto keys = chunk_keys_of_hint("t", chunk_hint(save_id, "2"));
+    EXPECT_EQ(keys, (std::vector<std::string>{"t#chunk#" + save_id + "#0", "t#chunk#" + save_id + "#1"}));
+  }
+  // Beyond what is_save_id allows: damage, not an id.
+  EXPECT_THROW(base_from_head("t", head_with_save_id(std::string(65, 'f'))), CorruptStateError);
+}
+
+}  // namespace
+}  // namespace agents::detail
