@@ -3,7 +3,10 @@
 // Environment: AGENTS_EXPLORER_SCHEDULES (per layout; chunked takes a tenth), AGENTS_EXPLORER_SEED
 // (the first seed; default 1), AGENTS_EXPLORER_LAYOUTS (comma-separated layout or target names),
 // AGENTS_EXPLORER_RECORD (a file to which failing "target seed" lines are appended),
-// AGENTS_EXPLORER_VERBOSE (print every schedule's summary).
+// AGENTS_EXPLORER_VERBOSE (print every schedule's summary), AGENTS_EXPLORER_EXHAUSTIVE (also
+// enumerate tiny configurations on DynamoDB Local), AGENTS_EXPLORER_EXHAUSTIVE_MAX (cap per shape).
+// Every schedule of a seed is the same again as far as the system is deterministic: parallel
+// chunk writes and random save ids can make a replay take a slightly different path.
 #include "explorer/explorer.hpp"
 
 #include <gtest/gtest.h>
