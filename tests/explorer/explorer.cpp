@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -488,6 +489,12 @@ ScheduleResult run_schedule(const Target& t, std::uint64_t seed, const Enumerati
   Scheduler::Options options;
   if (dynamo) {
     options.max_drops = static_cast<int>(shape() % 4);
+    // AGENTS_EXPLORER_DROPS=n: up to n lost answers or unsent requests per schedule, more often.
+    if (const char* drops = std::getenv("AGENTS_EXPLORER_DROPS"); drops != nullptr && *drops != '\0') {
+      options.max_drops = std::atoi(drops);
+      options.drop_before = 0.08;
+      options.drop_after = 0.25;
+    }
     options.drop_before = 0.04;
     options.drop_after = 0.12;
     options.clock_step_seconds = 1;

@@ -3,6 +3,7 @@
 // Environment: AGENTS_EXPLORER_SCHEDULES (per layout; chunked takes a tenth), AGENTS_EXPLORER_SEED
 // (the first seed; default 1), AGENTS_EXPLORER_LAYOUTS (comma-separated layout or target names),
 // AGENTS_EXPLORER_RECORD (a file to which failing "target seed" lines are appended),
+// AGENTS_EXPLORER_DROPS (up to that many dropped requests per schedule, more often),
 // AGENTS_EXPLORER_VERBOSE (print every schedule's summary), AGENTS_EXPLORER_EXHAUSTIVE (also
 // enumerate tiny configurations on DynamoDB Local), AGENTS_EXPLORER_EXHAUSTIVE_MAX (cap per shape).
 // Every schedule of a seed is the same again as far as the system is deterministic: parallel
@@ -98,6 +99,10 @@ struct Param {
   Layout layout;
 };
 
+void PrintTo(const Param& p, std::ostream* os) {
+  *os << (p.server.empty() ? "" : p.server + "/") << p.layout.name;
+}
+
 class ExplorerTest : public ::testing::TestWithParam<Param> {};
 
 TEST_P(ExplorerTest, EveryScheduleKeepsTheGuarantees) {
@@ -177,6 +182,11 @@ struct ExhaustiveParam {
   Layout layout;
   Shape shape;
 };
+
+void PrintTo(const ExhaustiveParam& p, std::ostream* os) {
+  *os << (p.server.empty() ? "" : p.server + "/") << p.layout.name << " " << p.shape.writers << " writers x "
+      << p.shape.appends << ", " << p.shape.deletes << " deletes, " << p.shape.cleanups << " cleanups";
+}
 
 class ExhaustiveTest : public ::testing::TestWithParam<ExhaustiveParam> {};
 
