@@ -88,6 +88,7 @@ struct DeleteRecord {
 struct CleanupRecord {
   std::string actor;
   std::uint64_t start = 0, end = 0;
+  std::size_t removed = 0;
   bool threw = false, corrupt = false;
   std::string error;
 };
@@ -245,8 +246,11 @@ std::string History::summary() const {
     out += (first ? "" : ", ") + name + " " + std::to_string(n);
     first = false;
   }
+  std::size_t removed = 0, removed_at_end = 0;  // inside the schedule (past its grace), and after it
+  for (const auto& c : cleanups_) (c.actor == "cleanup" ? removed : removed_at_end) += c.removed;
   out += "), " + std::to_string(loads_.size()) + " loads, " + std::to_string(deletes_.size()) + " deletes, " +
-         std::to_string(cleanups_.size()) + " cleanups";
+         std::to_string(cleanups_.size()) + " cleanups (" + std::to_string(removed) +
+         " items removed in schedule, " + std::to_string(removed_at_end) + " after it)";
   return out;
 }
 
@@ -342,7 +346,7 @@ void run_cleanup(const std::string& name, DynamoDbCheckpointer& cp, History& h, 
                  std::chrono::seconds grace) {
   CleanupRecord r{name, h.tick()};
   try {
-    (void)cp.remove_orphaned_chunks_and_segments(thread, grace);
+    r.removed = cp.remove_orphaned_chunks_and_segments(thread, grace);
   } catch (const CorruptStateError& e) {
     r.threw = r.corrupt = true;
     r.error = std::string("CorruptStateError: ") + e.what();
@@ -500,7 +504,8 @@ ScheduleResult run_schedule(const Target& t, std::uint64_t seed, const Enumerati
     options.clock_step_seconds = 1;
     options.clock_jump_chance = 0.03;
     options.clock_jump_seconds = (DynamoDbCheckpointer::kSaveDeadline + std::chrono::seconds(60)).count();
-    options.max_clock_jumps = 2;
+    options.max_clock_jumps = 3;  // three pass the schedule's cleanup grace with room to spare
+    options.crash_chance = 0.04;
   } else {
     options.settle = std::chrono::milliseconds(0);  // one thread per actor: a gate ends a step
   }
@@ -566,6 +571,7 @@ ScheduleResult run_schedule(const Target& t, std::uint64_t seed, const Enumerati
     shape_text += (a == 0 ? "; actors " : ", ") + std::to_string(a) + "=" + envs[a].name + "(w" +
                   std::to_string(weight) + ")";
   }
+  for (int w = 0; w < writers; ++w) sched.add_crashable(w);
   std::vector<std::thread> threads;
   for (std::size_t a = 0; a < envs.size(); ++a) {
     threads.emplace_back([&, a] {
@@ -615,9 +621,12 @@ ScheduleResult run_schedule(const Target& t, std::uint64_t seed, const Enumerati
   result.steps = sched.steps();
   result.choices = sched.choices();
   result.branching = sched.branching();
+  int crashes = 0;
+  for (int w = 0; w < writers; ++w) crashes += sched.crashed(w) ? 1 : 0;
   result.summary = shape_text + "; " + h.summary() + "; " + std::to_string(sched.steps().size()) +
                    " steps, " + std::to_string(sched.drops()) + " dropped, " +
-                   std::to_string(sched.clock_jumps()) + " clock jumps";
+                   std::to_string(sched.clock_jumps()) + " clock jumps, " + std::to_string(crashes) +
+                   " crashed";
   return result;
 }
 

@@ -68,6 +68,10 @@ class Scheduler {
     std::chrono::milliseconds stuck_after{60000};  ///< no progress this long: the schedule hangs
     /// Exhaustive enumeration: decision k takes choice forced[k] (0 past its end) among every
     /// waiting gate in a fixed order, ignoring weights; no drops, no clock jumps.
+    /// Chance that a writer's process dies just before it sends a head write: from then on its
+    /// requests fail at once without being sent, so what it wrote before is left behind.
+    double crash_chance = 0.0;
+    std::set<int> crashable;  ///< the actors that may crash (writers)
     bool enumerate = false;
     std::vector<int> forced;
   };
@@ -90,6 +94,11 @@ class Scheduler {
     weights_[actor] = std::max(1, weight);
   }
 
+  void add_crashable(int actor) {
+    std::lock_guard lock(mu_);
+    options_.crashable.insert(actor);
+  }
+
   void actor_finished(int actor) {
     std::lock_guard lock(mu_);
     running_.erase(actor);
@@ -100,6 +109,7 @@ class Scheduler {
   /// Blocks the calling thread until granted; true when the scheduler dropped the request.
   bool gate(int actor, GateKind kind, const GateInfo& info) {
     std::unique_lock lock(mu_);
+    if (crashed_.count(actor)) return true;
     if (free_run_) return false;
     if (kind == GateKind::kAfter && in_transit_ > 0) --in_transit_;
     Waiter w{actor, kind, info, seq_++};
@@ -129,6 +139,11 @@ class Scheduler {
         drop = uniform() < chance;
         if (drop) ++drops_;
       }
+      if (!options_.enumerate && crashed_.empty() && w->kind == GateKind::kBefore && w->info.head_write &&
+          options_.crashable.count(w->actor) && uniform() < options_.crash_chance) {
+        crashed_.insert(w->actor);
+        drop = true;
+      }
       if (w->kind == GateKind::kBefore && !drop) ++in_transit_;
       w->drop = drop;
       w->granted = true;
@@ -149,6 +164,10 @@ class Scheduler {
   }
 
   bool stuck() const { return stuck_; }
+  bool crashed(int actor) const {
+    std::lock_guard lock(mu_);
+    return crashed_.count(actor) > 0;
+  }
   /// Under `enumerate`: the choice taken at each decision and how many there were.
   const std::vector<int>& choices() const { return choices_; }
   const std::vector<int>& branching() const { return branching_; }
@@ -260,10 +279,10 @@ class Scheduler {
   Options options_;
   std::int64_t start_;
   std::atomic<std::int64_t> clock_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable thread_cv_, driver_cv_;
   std::list<Waiter*> waiting_;
-  std::set<int> running_;
+  std::set<int> running_, crashed_;
   std::map<int, std::uint64_t> arrivals_;
   std::map<int, int> weights_;
   std::uint64_t seq_ = 0, events_ = 0;
@@ -284,7 +303,12 @@ class SchedulingHttpClient final : public http::HttpClient {
 
   StatusOr<http::Response> send(const http::Request& request) override {
     GateInfo info = describe(request);
-    if (scheduler_.gate(actor_, GateKind::kBefore, info)) return dropped("before it was sent");
+    if (scheduler_.gate(actor_, GateKind::kBefore, info)) {
+      // A dead process sends nothing more; its client sees a fault not worth retrying.
+      if (scheduler_.crashed(actor_))
+        return Status(ErrorCode::kConnectionFailed, "explorer: the writer's process died");
+      return dropped("before it was sent");
+    }
     auto response = inner_->send(request);
     if (scheduler_.gate(actor_, GateKind::kAfter, info)) return dropped("after the server applied it");
     return response;
