@@ -393,6 +393,8 @@ struct DynamoDbCheckpointer::Engine {
       try {
         stored = read_head_attributes(thread_id);
       } catch (const Error& e) {
+        // Nothing in doubt: the read-back's own error (a damaged head, say) is the story.
+        if (!attempt.maybe_applied && in_doubt.empty()) throw;
         throw_outcome_unknown(
             thread_id, new_version,
             std::string("its answer was lost and the thread could not be read back: ") + e.what());
