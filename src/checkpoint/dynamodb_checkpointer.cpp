@@ -301,13 +301,6 @@ struct DynamoDbCheckpointer::Engine {
 
   SavedState save(const std::string& thread_id, const AgentStateSnapshot& state,
                   SavePrecondition precondition) {
-    if (precondition.kind == SavePrecondition::Kind::kVersion &&
-        (precondition.version < 0 || precondition.version == kMaxVersion)) {
-      throw InvalidArgumentError(
-          "thread '" + thread_id + "': cannot save after version " + std::to_string(precondition.version) +
-          (precondition.version < 0 ? " (versions are never negative)" : " (the largest version there is)") +
-          "; nothing was written");
-    }
     // Encoded (and its size and text checked) once, before any request, even when a blind save
     // goes round.
     Encoded encoded;
