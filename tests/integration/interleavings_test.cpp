@@ -372,6 +372,37 @@ class InterleavingTest : public agents::testing::LocalTableTest {
     expect_only_named_items("after W1's conflict (its own items must go)");
   }
 
+  // Defect 8's second half: a head write the service rejects outright (here a ValidationException
+  // injected in the transport, as an item-size miscount would provoke) was not applied, so the save
+  // fails with that error and removes every chunk or segment it wrote; the old state stays whole.
+  void rejected_head(Layout layout) {
+    auto hooks = std::make_shared<HookTransport>();
+    auto w1 = writer(layout, hooks);
+    ASSERT_NO_FATAL_FAILURE(seed(*w1, layout, first_state(layout)));
+    auto loaded = w1->load_state(kThread);
+    ASSERT_TRUE(loaded);
+    ErrorDetails rejected;
+    rejected.http_status = 400;
+    rejected.service_code = "ValidationException";
+    auto& rule = hooks->on("PutItem")
+                     .where(is_head_put)
+                     .drop_without_sending(Status(
+                         ErrorCode::kServiceError,
+                         "ValidationException: Item size has exceeded the maximum allowed size", rejected));
+    auto error = expect_error<ServiceError>("W1's rejected save", [&] {
+      w1->save(kThread, with_turn(loaded->state, "W1", 1), SavePrecondition::after_load(loaded));
+    });
+    EXPECT_TRUE(rule.fired());
+    if (error) {
+      EXPECT_EQ(error->service_code(), "ValidationException");
+    }
+    auto now = fresh_load();
+    ASSERT_TRUE(now);
+    EXPECT_TRUE(same_state(now->state, loaded->state));
+    EXPECT_EQ(now->version, loaded->version);
+    expect_only_named_items("after the rejected head write (the attempt's items must go)");
+  }
+
   // The answer of W1's applied head write is lost and W2 saves `turns` times on top: while the
   // stored head still traces back to W1's save (detail::kAncestorsKept saves), W1's save
   // succeeded; beyond that the library cannot know and says so.
@@ -752,6 +783,8 @@ INTERLEAVING_TEST(lost_delete_answer, ADeleteWhoseAnswerWasLostRemovesEverything
 INTERLEAVING_TEST(create_lost_then_deleted, ACreateLostAndDeletedNeverLeavesAnUnloadableThread, Plain)
 INTERLEAVING_TEST(create_lost_then_deleted, ACreateLostAndDeletedNeverLeavesAnUnloadableThread, Chunked)
 INTERLEAVING_TEST(create_lost_then_deleted, ACreateLostAndDeletedNeverLeavesAnUnloadableThread, Incremental)
+// Defect 8 (the rest is in dynamodb_client_test and incremental_checkpointer_test).
+INTERLEAVING_TEST_ALL_LAYOUTS(rejected_head, AHeadWriteRejectedOutrightRemovesWhatTheAttemptWrote)
 // Defect 3.
 INTERLEAVING_TEST_EXTRA_ITEM_LAYOUTS(cleanup_before_head, ACleanupBeforeTheHeadKeepsTheSaveInFlight)
 INTERLEAVING_TEST_EXTRA_ITEM_LAYOUTS(save_between_cleanup_read_and_scan,
