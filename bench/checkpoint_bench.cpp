@@ -410,8 +410,7 @@ class OursSave final : public Op {
     precondition_ = SavePrecondition::after_load(loaded);
   }
   void once() override {
-    std::int64_t v = cp_->save_state(tid_, state_, precondition_);
-    precondition_ = SavePrecondition::version_is(v);
+    precondition_ = SavePrecondition::after_save(cp_->save(tid_, state_, precondition_));
   }
 
  private:

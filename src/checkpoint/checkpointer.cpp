@@ -6,6 +6,7 @@
 #include <chrono>
 #include <ctime>
 #include <iterator>
+#include <limits>
 #include <optional>
 
 namespace agents {
@@ -120,6 +121,14 @@ std::int64_t Checkpointer::save_state(std::string_view thread_id, const AgentSta
 SavedState Checkpointer::save(std::string_view thread_id, const AgentStateSnapshot& state,
                               SavePrecondition precondition) {
   validate_thread_id(thread_id);
+  if (precondition.kind == SavePrecondition::Kind::kVersion &&
+      (precondition.version < 0 || precondition.version == std::numeric_limits<std::int64_t>::max())) {
+    throw InvalidArgumentError(
+        "thread '" + std::string(thread_id) + "': cannot save after version " +
+        std::to_string(precondition.version) +
+        (precondition.version < 0 ? " (versions are never negative)" : " (the largest version there is)") +
+        "; nothing was written");
+  }
   return do_save(std::string(thread_id), state, std::move(precondition));
 }
 

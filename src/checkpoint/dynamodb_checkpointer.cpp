@@ -301,13 +301,6 @@ struct DynamoDbCheckpointer::Engine {
 
   SavedState save(const std::string& thread_id, const AgentStateSnapshot& state,
                   SavePrecondition precondition) {
-    if (precondition.kind == SavePrecondition::Kind::kVersion &&
-        (precondition.version < 0 || precondition.version == kMaxVersion)) {
-      throw InvalidArgumentError(
-          "thread '" + thread_id + "': cannot save after version " + std::to_string(precondition.version) +
-          (precondition.version < 0 ? " (versions are never negative)" : " (the largest version there is)") +
-          "; nothing was written");
-    }
     // Encoded (and its size and text checked) once, before any request, even when a blind save
     // goes round.
     Encoded encoded;
@@ -393,6 +386,8 @@ struct DynamoDbCheckpointer::Engine {
       try {
         stored = read_head_attributes(thread_id);
       } catch (const Error& e) {
+        // Nothing in doubt: the read-back's own error (a damaged head, say) is the story.
+        if (!attempt.maybe_applied && in_doubt.empty()) throw;
         throw_outcome_unknown(
             thread_id, new_version,
             std::string("its answer was lost and the thread could not be read back: ") + e.what());

@@ -4,6 +4,8 @@
 // version number restarted and may be the same).
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -23,6 +25,12 @@ inline std::string local_storage_hint(const std::string& save_id) {
 /// save id; a plain version_is(v) checks the version only.
 inline void check_local_precondition(const std::string& thread_id, const SavePrecondition& precondition,
                                      std::int64_t stored_version, std::string_view stored_save_id) {
+  if (stored_version == std::numeric_limits<std::int64_t>::max()) {
+    throw CorruptStateError("thread '" + thread_id + "': stored version is " +
+                                std::to_string(stored_version) +
+                                ", the largest version there is: no save can follow it (nothing was saved)",
+                            thread_id, "version");
+  }
   if (!precondition_holds(precondition, stored_version))
     throw_conflict(thread_id, precondition, stored_version);
   if (precondition.kind != SavePrecondition::Kind::kVersion) return;

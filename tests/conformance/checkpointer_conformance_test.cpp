@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -529,6 +530,22 @@ TEST(FileCheckpointerGenerations, FilesWithoutASaveIdLoadAndReplaceOnlyThemselve
       << R"({"thread_id":"legacy","version":1,"save_id":7,"updated_at":"x","state":{}})";
   EXPECT_THROW(cp.load_state("legacy"), CorruptStateError);
   std::filesystem::remove_all(dir);
+}
+
+TEST_P(CheckpointerConformance, VersionsThatCannotBeFollowedAreRefusedBeforeAnyWrite) {
+  cp_->save_state("v", agents::testing::rich_state());
+  for (std::int64_t bad : {std::numeric_limits<std::int64_t>::max(), std::int64_t{-1}}) {
+    try {
+      cp_->save_state("v", {}, SavePrecondition::version_is(bad));
+      ADD_FAILURE() << "version " << bad << " was accepted";
+    } catch (const InvalidArgumentError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::to_string(bad)), std::string::npos) << e.what();
+    }
+  }
+  auto stored = cp_->load_state("v");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->version, 1);
+  EXPECT_EQ(stored->state, agents::testing::rich_state());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CheckpointerConformance, ::testing::ValuesIn(backends()),

@@ -372,6 +372,37 @@ class InterleavingTest : public agents::testing::LocalTableTest {
     expect_only_named_items("after W1's conflict (its own items must go)");
   }
 
+  // Defect 8's second half: a head write the service rejects outright (here a ValidationException
+  // injected in the transport, as an item-size miscount would provoke) was not applied, so the save
+  // fails with that error and removes every chunk or segment it wrote; the old state stays whole.
+  void rejected_head(Layout layout) {
+    auto hooks = std::make_shared<HookTransport>();
+    auto w1 = writer(layout, hooks);
+    ASSERT_NO_FATAL_FAILURE(seed(*w1, layout, first_state(layout)));
+    auto loaded = w1->load_state(kThread);
+    ASSERT_TRUE(loaded);
+    ErrorDetails rejected;
+    rejected.http_status = 400;
+    rejected.service_code = "ValidationException";
+    auto& rule = hooks->on("PutItem")
+                     .where(is_head_put)
+                     .drop_without_sending(Status(
+                         ErrorCode::kServiceError,
+                         "ValidationException: Item size has exceeded the maximum allowed size", rejected));
+    auto error = expect_error<ServiceError>("W1's rejected save", [&] {
+      w1->save(kThread, with_turn(loaded->state, "W1", 1), SavePrecondition::after_load(loaded));
+    });
+    EXPECT_TRUE(rule.fired());
+    if (error) {
+      EXPECT_EQ(error->service_code(), "ValidationException");
+    }
+    auto now = fresh_load();
+    ASSERT_TRUE(now);
+    EXPECT_TRUE(same_state(now->state, loaded->state));
+    EXPECT_EQ(now->version, loaded->version);
+    expect_only_named_items("after the rejected head write (the attempt's items must go)");
+  }
+
   // The answer of W1's applied head write is lost and W2 saves `turns` times on top: while the
   // stored head still traces back to W1's save (detail::kAncestorsKept saves), W1's save
   // succeeded; beyond that the library cannot know and says so.
@@ -460,11 +491,12 @@ class InterleavingTest : public agents::testing::LocalTableTest {
     }
   }
 
-  // Beyond the issue (found with these hooks, disabled until the lead decides): W1's creating head
-  // write is held in the network (a timeout, a queue), its retry lands, the thread is deleted,
-  // then the held attempt reaches the server. `attribute_not_exists(thread_id)` holds again after
-  // a delete, so the late duplicate lands: the deleted thread comes back, and in the chunked and
-  // incremental layouts its head names the items the delete removed (CorruptStateError).
+  // W1's creating head write is held in the network (a timeout, a queue); the save tries again
+  // under a fresh save id and lands; the thread is deleted; then the held attempt reaches the
+  // server. `attribute_not_exists(thread_id)` holds again after a delete, so it lands: DynamoDB
+  // has no idempotency token for PutItem, so a request applied that late cannot be refused
+  // (docs/concurrency.md). What must hold: the thread comes back whole (the held attempt's own
+  // items were kept for it) or not at all, never unloadable.
   void late_create_after_delete(Layout layout) {
     auto hooks = std::make_shared<HookTransport>();
     auto w1 = writer(layout, hooks), w2 = writer(layout);
@@ -476,7 +508,11 @@ class InterleavingTest : public agents::testing::LocalTableTest {
     ASSERT_TRUE(w2->delete_thread(kThread));
     for (auto& answer : hooks->deliver_held()) EXPECT_TRUE(answer.ok()) << answer.status().message();
     try {
-      EXPECT_FALSE(local_checkpointer()->load_state(kThread)) << "the deleted thread came back";
+      auto back = local_checkpointer()->load_state(kThread);
+      if (back) {
+        EXPECT_TRUE(same_state(back->state, first_state(layout))) << "a mix came back";
+      }
+      expect_named_items_exist("after the late create");
     } catch (const Error& e) {
       ADD_FAILURE() << "the thread is unloadable: " << e.what();
     }
@@ -736,16 +772,19 @@ TEST_P(InterleavingTest, ASaveBuiltUponMoreOftenThanTheHeadTracesIsOutcomeUnknow
 TEST_P(InterleavingTest, AnIncrementalSaveBuiltUponAsOftenAsTheHeadTracesSucceeds) {
   built_upon_times(Layout::kIncremental, static_cast<int>(detail::kAncestorsKept));
 }
-INTERLEAVING_TEST(late_create_after_delete, DISABLED_ALateDuplicateOfACreateDoesNotUndoADelete, Plain)
-INTERLEAVING_TEST(late_create_after_delete, DISABLED_ALateDuplicateOfACreateDoesNotUndoADelete, Chunked)
-INTERLEAVING_TEST(late_create_after_delete, DISABLED_ALateDuplicateOfACreateDoesNotUndoADelete, Incremental)
-INTERLEAVING_TEST(lost_delete_answer, DISABLED_ADeleteWhoseAnswerWasLostRemovesEverything, Chunked)
-INTERLEAVING_TEST(lost_delete_answer, DISABLED_ADeleteWhoseAnswerWasLostRemovesEverything, Incremental)
-INTERLEAVING_TEST(create_lost_then_deleted, ACreateLostAndDeletedNeverLeavesAnUnloadableThread, Plain)
-INTERLEAVING_TEST(create_lost_then_deleted, DISABLED_ACreateLostAndDeletedNeverLeavesAnUnloadableThread,
+INTERLEAVING_TEST(late_create_after_delete, ALateDuplicateOfACreateAfterADeleteComesBackWholeOrNotAtAll,
+                  Plain)
+INTERLEAVING_TEST(late_create_after_delete, ALateDuplicateOfACreateAfterADeleteComesBackWholeOrNotAtAll,
                   Chunked)
-INTERLEAVING_TEST(create_lost_then_deleted, DISABLED_ACreateLostAndDeletedNeverLeavesAnUnloadableThread,
+INTERLEAVING_TEST(late_create_after_delete, ALateDuplicateOfACreateAfterADeleteComesBackWholeOrNotAtAll,
                   Incremental)
+INTERLEAVING_TEST(lost_delete_answer, ADeleteWhoseAnswerWasLostRemovesEverything, Chunked)
+INTERLEAVING_TEST(lost_delete_answer, ADeleteWhoseAnswerWasLostRemovesEverything, Incremental)
+INTERLEAVING_TEST(create_lost_then_deleted, ACreateLostAndDeletedNeverLeavesAnUnloadableThread, Plain)
+INTERLEAVING_TEST(create_lost_then_deleted, ACreateLostAndDeletedNeverLeavesAnUnloadableThread, Chunked)
+INTERLEAVING_TEST(create_lost_then_deleted, ACreateLostAndDeletedNeverLeavesAnUnloadableThread, Incremental)
+// Defect 8 (the rest is in dynamodb_client_test and incremental_checkpointer_test).
+INTERLEAVING_TEST_ALL_LAYOUTS(rejected_head, AHeadWriteRejectedOutrightRemovesWhatTheAttemptWrote)
 // Defect 3.
 INTERLEAVING_TEST_EXTRA_ITEM_LAYOUTS(cleanup_before_head, ACleanupBeforeTheHeadKeepsTheSaveInFlight)
 INTERLEAVING_TEST_EXTRA_ITEM_LAYOUTS(save_between_cleanup_read_and_scan,
