@@ -417,13 +417,14 @@ struct DynamoDbCheckpointer::Engine {
         for (const auto& a : in_doubt) delete_keys(keys_of(a.extra_items));
         in_doubt.clear();
       }
-      const bool unchanged = stored ? replaced && !replaced->generation.save_id.empty() &&
-                                          chain.front() == replaced->generation.save_id
-                                    : precondition.kind == SavePrecondition::Kind::kMustNotExist;
+      // The stored head is still the one this save replaces: the write has not been applied (a
+      // replaced head never comes back). Not so for a create: a thread absent now may have been
+      // created by this save and deleted since, and writing it again would undo that delete.
+      const bool unchanged = stored && replaced && !replaced->generation.save_id.empty() &&
+                             chain.front() == replaced->generation.save_id;
       if (!in_doubt.empty()) {
-        // The stored head is still the one this save replaces: the write has not been applied
-        // (yet). Try again under a fresh save id, so that a late copy of the lost request and
-        // the new attempt can never both land, and its items are not ones a delete removed.
+        // Try again under a fresh save id, so that a late copy of the lost request and the new
+        // attempt can never both land.
         if (unchanged && ++retries <= 3) continue;
         // Their items stay: a head that descends from one of them may name them (the cleanup
         // removes them once no head does).
