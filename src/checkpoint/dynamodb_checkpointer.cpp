@@ -370,8 +370,8 @@ struct DynamoDbCheckpointer::Engine {
       // after a delete removed what the first one wrote. This loop decides instead.
       auto conditions = condition_for(precondition, replaced);
       conditions.retry_when_outcome_unknown = false;
-      auto written =
-          client->put_item({.table = table, .item = attempt.head, .conditions = std::move(conditions)});
+      auto written = client->put_item(
+          {.table = table, .item = std::move(attempt.head), .conditions = std::move(conditions)});
       if (written.ok() && !written->condition_failed) {
         return landed(thread_id, attempt, in_doubt, state, encoded);
       }
