@@ -1,4 +1,4 @@
-// Every published SigV4 vector in ../shared/testdata/sigv4: aws-c-auth's suite (header and query
+// Every published SigV4 vector in tests/data/sigv4: aws-c-auth's suite (header and query
 // signing), AWS's 2015 suite from botocore, and the DynamoDB cases generated for this project.
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@ namespace agents::aws::sigv4 {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kVectors = fs::path(AGENTS_SHARED_TESTDATA_DIR) / "sigv4";
+const fs::path kVectors = fs::path(AGENTS_TESTDATA_DIR) / "sigv4";
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

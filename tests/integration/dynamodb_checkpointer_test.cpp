@@ -22,7 +22,7 @@ using dynamodb::Item;
 using V = AttributeValue;
 
 std::string read_testdata(const std::string& name) {
-  std::ifstream in(std::filesystem::path(AGENTS_SHARED_TESTDATA_DIR) / "rust-items" / name);
+  std::ifstream in(std::filesystem::path(AGENTS_TESTDATA_DIR) / "rust-items" / name);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
