@@ -6,21 +6,10 @@ namespace {
 constexpr std::string_view kPrefix = "g/";
 constexpr std::size_t kMaxSaveIdBytes = 64;
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> out;
-  if (text.empty()) return out;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t end = text.find(separator, start);
-    out.push_back(text.substr(start, end - start));
-    if (end == std::string_view::npos) return out;
-    start = end + 1;
-  }
-}
-
 std::optional<std::vector<std::string>> parse_ids(std::string_view text, char separator) {
   std::vector<std::string> ids;
-  for (std::string_view id : split(text, separator)) {
+  if (text.empty()) return ids;
+  for (std::string_view id : split_fields(text, separator)) {
     if (!is_save_id(id)) return std::nullopt;
     ids.emplace_back(id);
   }
@@ -37,6 +26,17 @@ std::string join(const std::vector<std::string>& ids, char separator) {
   return out;
 }
 }  // namespace
+
+std::vector<std::string_view> split_fields(std::string_view text, char separator) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t end = text.find(separator, start);
+    out.push_back(text.substr(start, end - start));
+    if (end == std::string_view::npos) return out;
+    start = end + 1;
+  }
+}
 
 bool is_save_id(std::string_view text) {
   if (text.empty() || text.size() > kMaxSaveIdBytes) return false;

@@ -44,6 +44,9 @@ std::string join_ancestors(const std::vector<std::string>& ancestors);
 /// nullopt when the text is not a list of save ids (damage).
 std::optional<std::vector<std::string>> split_ancestors(std::string_view text);
 
+/// The fields of `text` between separators ("" gives one empty field).
+std::vector<std::string_view> split_fields(std::string_view text, char separator);
+
 /// Save ids are lowercase hex (keys and hints need no escaping).
 bool is_save_id(std::string_view text);
 

@@ -51,17 +51,6 @@ bool parse_size(std::string_view text, std::size_t& out) {
   return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
 }
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t end = text.find(separator, start);
-    out.push_back(text.substr(start, end - start));
-    if (end == std::string_view::npos) return out;
-    start = end + 1;
-  }
-}
-
 // Ids and digests are lowercase hex (segment ids "<save id>-<index>"), so keys and hints need no
 // escaping; a stored one with anything else is damage.
 bool lower_hex(std::string_view text, std::size_t max_size, bool dash_allowed = false) {
@@ -187,7 +176,7 @@ bool is_history_hint(std::string_view hint) { return hint.substr(0, kHintPrefix.
 
 std::optional<HistoryBase> base_from_hint(std::string_view hint) {
   if (!is_history_hint(hint)) return std::nullopt;
-  auto parts = split(hint.substr(kHintPrefix.size()), '|');
+  auto parts = split_fields(hint.substr(kHintPrefix.size()), '|');
   if (parts.size() != 4) return std::nullopt;
   HistoryBase base;
   base.save_id = std::string(parts[0]);
@@ -195,8 +184,8 @@ std::optional<HistoryBase> base_from_hint(std::string_view hint) {
   if (!parse_size(parts[1], base.message_count)) return std::nullopt;
   std::size_t total = 0;
   if (!parts[3].empty()) {
-    for (std::string_view entry : split(parts[3], ';')) {
-      auto fields = split(entry, ',');
+    for (std::string_view entry : split_fields(parts[3], ';')) {
+      auto fields = split_fields(entry, ',');
       if (fields.size() != 4 || !valid_segment_id(fields[0])) return std::nullopt;
       SegmentRef s;
       s.id = std::string(fields[0]);
