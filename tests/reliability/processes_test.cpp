@@ -236,35 +236,39 @@ TEST_F(Processes, WriterProcessesSharingOneThreadUnderFaultsKillsAndCleanupLoseN
   std::filesystem::remove(stop_file);
 
   const auto started = std::chrono::steady_clock::now();
-  // Two writers save incrementally, two in the default layout with a fresh 600 KB file (chunked):
-  // the layouts alternate on the thread (incremental saves of the big state fall back to chunks).
+  // The layouts alternate on the thread (incremental saves of the big state fall back to chunks).
+  // Even-numbered writers save incrementally, odd ones in the default layout with a fresh 600 KB
+  // file (chunked); short timeouts and two attempts so that faults reach them.
+  auto spawn_appender = [&](const std::string& name, int count, int n) {
+    return Child::spawn({"append",
+                         "--endpoint",
+                         proxy.url(),
+                         "--table",
+                         table_,
+                         "--thread",
+                         thread,
+                         "--writer",
+                         name,
+                         "--count",
+                         std::to_string(count),
+                         "--incremental",
+                         n % 2 == 0 ? "1" : "0",
+                         "--payload-bytes",
+                         n % 2 == 0 ? "0" : "600000",
+                         "--message-bytes",
+                         "1500",
+                         "--seconds",
+                         "60",
+                         "--max-attempts",
+                         "2",
+                         "--request-timeout-ms",
+                         "1000"});
+  };
   std::vector<Child> writers;
   std::set<std::string> writer_names;
   for (int w = 0; w < kWriters; ++w) {
     writer_names.insert("p" + std::to_string(w));
-    writers.push_back(Child::spawn({"append",
-                                    "--endpoint",
-                                    proxy.url(),
-                                    "--table",
-                                    table_,
-                                    "--thread",
-                                    thread,
-                                    "--writer",
-                                    "p" + std::to_string(w),
-                                    "--count",
-                                    std::to_string(appends),
-                                    "--incremental",
-                                    w % 2 == 0 ? "1" : "0",
-                                    "--payload-bytes",
-                                    w % 2 == 0 ? "0" : "600000",
-                                    "--message-bytes",
-                                    "1500",
-                                    "--seconds",
-                                    "60",
-                                    "--max-attempts",
-                                    "2",
-                                    "--request-timeout-ms",
-                                    "1000"}));
+    writers.push_back(spawn_appender("p" + std::to_string(w), appends, w));
   }
   Child cleaner = Child::spawn({"cleaner", "--endpoint", proxy.url(), "--table", table_, "--thread", thread,
                                 "--stop-file", stop_file.string()});
@@ -278,29 +282,7 @@ TEST_F(Processes, WriterProcessesSharingOneThreadUnderFaultsKillsAndCleanupLoseN
   std::thread killer([&] {
     std::mt19937 rng(static_cast<unsigned>(mix.seed));
     for (int k = 0; k < kills; ++k) {
-      Child victim = Child::spawn({"append",
-                                   "--endpoint",
-                                   proxy.url(),
-                                   "--table",
-                                   table_,
-                                   "--thread",
-                                   thread,
-                                   "--writer",
-                                   "k" + std::to_string(k),
-                                   "--count",
-                                   "1000",
-                                   "--incremental",
-                                   k % 2 == 0 ? "1" : "0",
-                                   "--payload-bytes",
-                                   k % 2 == 0 ? "0" : "600000",
-                                   "--message-bytes",
-                                   "1500",
-                                   "--seconds",
-                                   "60",
-                                   "--max-attempts",
-                                   "2",
-                                   "--request-timeout-ms",
-                                   "1000"});
+      Child victim = spawn_appender("k" + std::to_string(k), 1000, k);
       auto lines = victim.read_lines_until(std::chrono::steady_clock::now() +
                                            std::chrono::milliseconds(300 + rng() % 1200));
       ::kill(victim.pid, SIGKILL);
