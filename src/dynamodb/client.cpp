@@ -370,6 +370,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
                                       {"X-Amz-Target", "DynamoDB_20120810." + std::string(operation)},
                                       {"Accept-Encoding", "identity"}},
                           .body = std::move(body)};
+    request.transport_may_resend = retry_when_outcome_unknown;
     const std::size_t base_headers = request.headers.size();
     CallOutcome out;
     std::size_t received = 0;

@@ -4,7 +4,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <mutex>
 #include <utility>
 
@@ -65,6 +67,8 @@ std::string endpoint_of(const std::string& url) {
 
 struct Exchange {
   Response response;
+  const std::string* body = nullptr;  ///< read through read_body when a resend is not allowed
+  std::size_t body_sent = 0;
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
@@ -134,7 +138,7 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(handle, CURLOPT_WRITEDATA, &ex);
     curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(handle, CURLOPT_HEADERDATA, &ex);
-    set_method_and_body(handle, request);
+    set_method_and_body(handle, request, ex);
 
     CURLcode rc = curl_easy_perform(handle);
     curl_slist_free_all(header_list);
@@ -151,7 +155,18 @@ class CurlHttpClient final : public HttpClient {
   }
 
  private:
-  static void set_method_and_body(CURL* handle, const Request& request) {
+  // The body of a request that must not be resent: libcurl can only resend a body it can rewind,
+  // and this one says it cannot, so a resend becomes CURLE_SEND_FAIL_REWIND (outcome unknown).
+  static std::size_t read_body(char* buffer, std::size_t size, std::size_t count, void* user) {
+    auto* ex = static_cast<Exchange*>(user);
+    const std::size_t n = std::min(size * count, ex->body->size() - ex->body_sent);
+    std::memcpy(buffer, ex->body->data() + ex->body_sent, n);
+    ex->body_sent += n;
+    return n;
+  }
+  static int cannot_seek(void*, curl_off_t, int) { return CURL_SEEKFUNC_CANTSEEK; }
+
+  static void set_method_and_body(CURL* handle, const Request& request, Exchange& ex) {
     const std::string& m = request.method;
     if (m == "GET") {
       curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
@@ -160,7 +175,15 @@ class CurlHttpClient final : public HttpClient {
     } else {
       // POSTFIELDS sends the body without copying it; CUSTOMREQUEST renames the method.
       curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-      curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
+      if (request.transport_may_resend) {
+        curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
+      } else {
+        ex.body = &request.body;
+        curl_easy_setopt(handle, CURLOPT_POST, 1L);
+        curl_easy_setopt(handle, CURLOPT_READFUNCTION, read_body);
+        curl_easy_setopt(handle, CURLOPT_READDATA, &ex);
+        curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, cannot_seek);
+      }
       if (m != "POST") curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, m.c_str());
     }
   }

@@ -29,6 +29,10 @@ struct Request {
   std::string body;
   /// Overrides the client's whole-request timeout; zero means none (e.g. a long poll).
   std::optional<std::chrono::milliseconds> timeout;
+  /// false: never sent twice by the transport on its own (libcurl silently resends a request on a
+  /// reused connection that closed without an answer, although the server may have applied it);
+  /// such a failure comes back as an error with `outcome_unknown` for the caller to decide.
+  bool transport_may_resend = true;
 };
 
 struct Response {

@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -179,6 +180,37 @@ TEST(CurlHttpClient, UnresolvableHostIsATypedDnsError) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kConnectionFailed);
   EXPECT_NE(r.status().message().find("DNS"), std::string::npos) << r.status().message();
+}
+
+// The server answers the first request on a keep-alive connection, reads the second and closes
+// without answering (it may have applied it). libcurl on its own resends such a request on a new
+// connection; a request that must not be sent twice comes back as an outcome-unknown error.
+TEST(CurlHttpClient, ARequestThatMustNotBeResentIsNeverSentTwice) {
+  for (bool may_resend : {true, false}) {
+    std::atomic<int> requests{0};
+    RawTcpServer srv([&](int fd) {
+      if (RawTcpServer::read_request_head(fd).empty()) return;  // a connection that sent nothing
+      if (++requests == 2) return;  // read, maybe applied, never answered: the connection closes
+      std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+      ::send(fd, ok.data(), ok.size(), 0);
+      if (requests == 1) {
+        if (!RawTcpServer::read_request_head(fd).empty()) ++requests;  // the second, on the same connection
+      }
+    });
+    auto client = make_curl_http_client();
+    Request request{.method = "POST", .url = srv.url("/x"), .headers = {}, .body = "{}"};
+    request.transport_may_resend = may_resend;
+    ASSERT_TRUE(client->send(request).ok());
+    auto second = client->send(request);
+    if (may_resend) {
+      EXPECT_TRUE(second.ok()) << "libcurl's own resend";
+      EXPECT_EQ(requests.load(), 3);
+    } else {
+      ASSERT_FALSE(second.ok());
+      EXPECT_TRUE(second.status().details().outcome_unknown) << second.status().message();
+      EXPECT_EQ(requests.load(), 2) << "the request was sent again";
+    }
+  }
 }
 
 TEST(CurlHttpClient, ResetMidResponseIsATypedErrorWithUnknownOutcome) {
