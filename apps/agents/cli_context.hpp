@@ -1,5 +1,6 @@
 // What every `agents` command shares: the global options, the store they select, output in
-// text or JSON, and the mapping of errors to exit codes (SPEC section 7).
+// text or JSON, and the mapping of errors to exit codes (docs/getting-started.md; exit codes in
+// docs/errors.md).
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// The `agents` command line (SPEC section 7).
+// The `agents` command line (docs/getting-started.md; exit codes in docs/errors.md).
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>

@@ -1,4 +1,4 @@
-// `agents table create|describe`: the table of SPEC section 1, with TTL on `ttl`.
+// `agents table create|describe`: the table of docs/table-setup.md, with TTL on `ttl`.
 #include <unistd.h>
 
 #include <iostream>

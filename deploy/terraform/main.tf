@@ -1,4 +1,4 @@
-# The checkpoint table of SPEC section 1: partition key thread_id (S), no sort key, on-demand
+# The checkpoint table of docs/table-setup.md: partition key thread_id (S), no sort key, on-demand
 # billing, TTL on `ttl`, point-in-time recovery, and optional replicas (a global table).
 resource "aws_dynamodb_table" "checkpoints" {
   name         = var.table_name

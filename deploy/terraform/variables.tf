@@ -4,7 +4,7 @@ variable "region" {
 }
 
 variable "table_name" {
-  description = "The checkpoint table (SPEC section 1); the function reads it from AGENTS_TABLE."
+  description = "The checkpoint table (docs/table-setup.md); the function reads it from AGENTS_TABLE."
   type        = string
   default     = "agent-checkpoints"
 }

@@ -4,7 +4,7 @@ package @cdktf/hcl2json that scripts/setup installs in deploy/node_modules) and
 deploy/sam/template.yaml (YAML with CloudFormation's !Ref/!GetAtt/... tags).
 
 Checked in both: the table's key schema is thread_id S HASH with no sort key, billing is
-PAY_PER_REQUEST, TTL is enabled on `ttl` (SPEC section 1), point-in-time recovery is on (every
+PAY_PER_REQUEST, TTL is enabled on `ttl` (docs/table-setup.md), point-in-time recovery is on (every
 replica too), replicas are optional; the only DynamoDB permissions are exactly the runtime
 policy's actions listed in docs/iam-policy.md, on the table's ARN and nothing else; no wildcard
 actions, no managed policy granting DynamoDB; the function is `bootstrap` on provided.al2023
@@ -21,7 +21,6 @@ import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-SPEC = ROOT.parent / "shared" / "SPEC.md"
 
 passed = failed = 0
 
@@ -72,15 +71,6 @@ def runtime_actions_from_docs():
 
 
 RUNTIME_ACTIONS = runtime_actions_from_docs()
-
-
-def check_spec_section_1():
-    if not SPEC.exists():  # shared/ sits beside the repository; the constants below are its text
-        return
-    text = SPEC.read_text()
-    section = text[text.index("## 1."):text.index("## 2.")]
-    assert "partition key `thread_id` (S), no sort key" in section, "SPEC 1: key schema text changed"
-    assert "`PAY_PER_REQUEST`" in section and "TTL on attribute `ttl`" in section, "SPEC 1: billing/TTL changed"
 
 
 def check_docs_list_exactly_the_runtime_actions():
@@ -152,7 +142,7 @@ def tf_table(tf):
 def check_tf_table(tf):
     _, t = tf_table(tf)
     assert t.get("hash_key") == "thread_id", f"hash_key is {t.get('hash_key')!r}"
-    assert "range_key" not in t, "the table has no sort key (SPEC 1)"
+    assert "range_key" not in t, "the table has no sort key (docs/table-setup.md)"
     assert t.get("attribute") == [{"name": "thread_id", "type": "S"}], f"attributes: {t.get('attribute')}"
     assert t.get("billing_mode") == "PAY_PER_REQUEST", f"billing_mode is {t.get('billing_mode')!r}"
     assert t.get("ttl") == [{"attribute_name": "ttl", "enabled": True}], f"ttl: {t.get('ttl')}"
@@ -426,7 +416,6 @@ def broken_sam_sort_key(t):
 
 
 def main():
-    check("SPEC section 1 still says thread_id S / PAY_PER_REQUEST / ttl", check_spec_section_1)
     check("docs/iam-policy.md runtime policy lists the five actions", check_docs_list_exactly_the_runtime_actions)
     loaded = {}
     check("terraform: every .tf file parses (hcl2json)", lambda: loaded.update(tf=load_terraform()))

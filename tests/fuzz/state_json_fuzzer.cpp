@@ -1,4 +1,4 @@
-// The state JSON decoder (SPEC section 2) on arbitrary bytes: never crashes, and whatever it
+// The state JSON decoder (docs/item-layout.md) on arbitrary bytes: never crashes, and whatever it
 // accepts survives encode -> decode unchanged (a save followed by a load gives the same state).
 #include <cstddef>
 #include <cstdint>

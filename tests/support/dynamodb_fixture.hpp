@@ -51,7 +51,7 @@ inline std::int64_t now_epoch() {
       .count();
 }
 
-/// A fresh checkpoint table (SPEC section 1) on the test's local server, the test parameter.
+/// A fresh checkpoint table (docs/table-setup.md) on the test's local server, the test parameter.
 /// A derived SetUp calls this one first and returns at once when the test was skipped.
 class LocalTableTest : public ::testing::TestWithParam<LocalServer> {
  protected:

@@ -65,7 +65,7 @@ class Agent {
 
   /// Loads the thread into the agent, replacing whatever it held. False (and an empty state)
   /// when the thread does not exist. Later saves of this thread are conditional on what was
-  /// loaded (SPEC section 4).
+  /// loaded (docs/concurrency.md).
   bool load_state(std::string_view thread_id);
   /// Writes the whole state. After a load of the same thread (or an earlier save of it) the
   /// write is conditional and throws ConflictError when another writer saved in between;

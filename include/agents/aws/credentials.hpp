@@ -1,5 +1,5 @@
-// AWS credentials and the providers that find them (SPEC section 3): a provider interface that
-// takes "now", a cache that refreshes before expiry, and the SDKs' default chain.
+// AWS credentials and the providers that find them (docs/credentials-and-regions.md): a provider interface
+// that takes "now", a cache that refreshes before expiry, and the SDKs' default chain.
 #pragma once
 
 #include <chrono>

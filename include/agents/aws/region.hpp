@@ -1,4 +1,4 @@
-// Region and endpoint resolution (SPEC section 3):
+// Region and endpoint resolution (docs/credentials-and-regions.md):
 //   region:   explicit > AWS_REGION > AWS_DEFAULT_REGION > profile `region` > EC2 instance metadata
 //   endpoint: explicit > AWS_ENDPOINT_URL_DYNAMODB > AWS_ENDPOINT_URL > the region's public endpoint
 #pragma once

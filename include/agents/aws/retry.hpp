@@ -13,7 +13,7 @@
 
 namespace agents::aws {
 
-/// Defaults follow the SDKs' 2026 standard mode for DynamoDB (AWS-NOTES section 4.2).
+/// Defaults follow the SDKs' 2026 standard mode for DynamoDB (docs/errors.md, "Retries").
 struct RetryOptions {
   int max_attempts = 4;                             ///< first attempt included; 1 disables retries
   std::chrono::milliseconds throttling_base{1000};  ///< backoff base after throttling

@@ -1,5 +1,5 @@
 // Where agent state lives between turns. One state per thread id; saves are versioned so that
-// two writers of one thread never lose each other's update (SPEC section 4).
+// two writers of one thread never lose each other's update (docs/concurrency.md).
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// Agent state in Amazon DynamoDB (SPEC sections 1, 4, 5): one item per thread in the Rust
+// Agent state in Amazon DynamoDB (docs/item-layout.md, docs/concurrency.md): one item per thread in the Rust
 // crate's format, conditional saves, compressed and chunked states beyond 400 KB.
 #pragma once
 

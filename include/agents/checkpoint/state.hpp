@@ -1,4 +1,4 @@
-// The agent state snapshot and its JSON form (SPEC section 2), compatible with the Rust crate
+// The agent state snapshot and its JSON form (docs/item-layout.md), compatible with the Rust crate
 // `agents-sdk`: what we write for a state without messages is byte-identical to what it writes.
 #pragma once
 

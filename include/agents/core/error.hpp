@@ -1,4 +1,4 @@
-// Typed exceptions of the public API (SPEC section 6). Every class carries a stable code and the
+// Typed exceptions of the public API (docs/errors.md). Every class carries a stable code and the
 // context a user needs to act; no message ever contains a secret key or token.
 #pragma once
 
