@@ -165,26 +165,12 @@ class Processes : public ::testing::Test {
 
   // The keys of the chunk or segment items the thread's head names.
   std::set<std::string> live_extra_items(const std::string& thread) {
-    auto head = admin_->get_item({.table = table_,
-                                  .key = {{"thread_id", dynamodb::AttributeValue::S(thread)}},
-                                  .consistent_read = true});
-    EXPECT_TRUE(head.ok());
-    std::set<std::string> keys;
-    if (!head.ok() || !head->item) return keys;
-    const auto& item = *head->item;
-    if (auto count = item.find("chunk_count"); count != item.end()) {
-      for (std::size_t i = 0; i < std::stoul(count->second.scalar()); ++i)
-        keys.insert(thread + "#chunk#" + item.at("save_id").scalar() + "#" + std::to_string(i));
-    }
-    if (auto segments = item.find("segments"); segments != item.end()) {
-      for (const auto& s : segments->second.list()) keys.insert(thread + "#seg#" + s.map().at("id").scalar());
-    }
-    return keys;
+    return agents::testing::named_extra_items(*admin_, table_, thread);
   }
 
   // A child saving in a loop is killed with SIGKILL at random moments, `kills` times. After each
   // kill the thread loads whole, as the last acknowledged save or the one in flight; the items the
-  // killed save left behind are found and removed by remove_orphaned_chunks.
+  // killed save left behind are found and removed by remove_orphaned_chunks_and_segments.
   void run_crash_test(int kills, const std::vector<std::string>& saver_args, bool history,
                       std::size_t message_bytes);
 
