@@ -280,14 +280,10 @@ struct DynamoDbCheckpointer::Engine {
             std::move(ancestors)};
   }
 
-  // The save ids a stored head traces back to: its own, then its ancestors (generation.hpp).
-  static std::vector<std::string> chain_of(const std::optional<Item>& stored) {
-    std::vector<std::string> chain;
-    if (!stored) return chain;
-    detail::Generation g = generation_of(*stored);
-    chain.push_back(std::move(g.save_id));
-    chain.insert(chain.end(), g.ancestors.begin(), g.ancestors.end());
-    return chain;
+  // Whether the stored head (none: the thread is absent) is the save `save_id` or descends from
+  // it within the ancestors it keeps (generation.hpp).
+  static bool traces_back_to(const std::optional<Item>& stored, const std::string& save_id) {
+    return stored && detail::descends_from(generation_of(*stored), save_id);
   }
 
   [[noreturn]] void throw_outcome_unknown(const std::string& thread_id, std::int64_t version,
@@ -392,9 +388,11 @@ struct DynamoDbCheckpointer::Engine {
             thread_id, new_version,
             std::string("its answer was lost and the thread could not be read back: ") + e.what());
       }
-      const std::vector<std::string> chain = chain_of(stored);
+      std::optional<detail::Generation> stored_generation;
+      if (stored) stored_generation = generation_of(*stored);
+      const std::string stored_save_id = stored_generation ? stored_generation->save_id : std::string();
       const auto in_chain = [&](const std::string& id) {
-        return std::find(chain.begin(), chain.end(), id) != chain.end();
+        return stored_generation && detail::descends_from(*stored_generation, id);
       };
       // An attempt of this save landed (perhaps built upon since): the save succeeded.
       if (in_chain(attempt.save_id)) return landed(thread_id, attempt, in_doubt, state, encoded);
@@ -410,8 +408,8 @@ struct DynamoDbCheckpointer::Engine {
       else
         delete_keys(keys_of(attempt.extra_items));
       // A doubtful attempt conditional on a head that now has another successor can never land.
-      const bool replaced_by_another = replaced && !replaced->generation.save_id.empty() && !chain.empty() &&
-                                       chain.front() != replaced->generation.save_id &&
+      const bool replaced_by_another = replaced && !replaced->generation.save_id.empty() &&
+                                       stored_save_id != replaced->generation.save_id &&
                                        in_chain(replaced->generation.save_id);
       if (replaced_by_another) {
         for (const auto& a : in_doubt) delete_keys(keys_of(a.extra_items));
@@ -421,7 +419,7 @@ struct DynamoDbCheckpointer::Engine {
       // replaced head never comes back). Not so for a create: a thread absent now may have been
       // created by this save and deleted since, and writing it again would undo that delete.
       const bool unchanged = stored && replaced && !replaced->generation.save_id.empty() &&
-                             chain.front() == replaced->generation.save_id;
+                             stored_save_id == replaced->generation.save_id;
       if (!in_doubt.empty()) {
         // Try again under a fresh save id, so that a late copy of the lost request and the new
         // attempt can never both land.
@@ -613,9 +611,8 @@ struct DynamoDbCheckpointer::Engine {
       if (!gone && deleted.in_doubt) {
         // An attempt whose answer was lost may have deleted it: it did unless the stored head is
         // that one or one that descends from it.
-        const auto chain = chain_of(read_head_attributes(thread_id));
         gone = head.generation.save_id.empty() ||
-               std::find(chain.begin(), chain.end(), head.generation.save_id) == chain.end();
+               !traces_back_to(read_head_attributes(thread_id), head.generation.save_id);
       }
       if (gone) {
         delete_replaced(thread_id, head.layout_hint, "");

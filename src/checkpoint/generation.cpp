@@ -1,5 +1,7 @@
 #include "checkpoint/generation.hpp"
 
+#include <algorithm>
+
 namespace agents::detail {
 
 namespace {
@@ -78,12 +80,24 @@ StorageHint parse_storage_hint(std::string_view hint) {
 std::vector<std::string> ancestors_after(const Generation& replaced) {
   std::vector<std::string> out;
   if (replaced.save_id.empty()) return out;
-  out.push_back(replaced.save_id);
+  out.push_back(replaced.save_id.substr(0, kAncestorIdChars));
   for (const auto& id : replaced.ancestors) {
     if (out.size() == kAncestorsKept) break;
-    out.push_back(id);
+    out.push_back(id.substr(0, kAncestorIdChars));
   }
   return out;
+}
+
+bool descends_from(const Generation& head, std::string_view save_id) {
+  if (save_id.empty()) return false;
+  if (head.save_id == save_id) return true;
+  // An ancestor is the whole id (shorter ids of earlier versions) or its recorded prefix; a
+  // shorter entry (damage) matches only itself.
+  const std::size_t recorded = std::min(save_id.size(), kAncestorIdChars);
+  for (const auto& ancestor : head.ancestors) {
+    if (ancestor == save_id || (ancestor.size() == recorded && save_id.starts_with(ancestor))) return true;
+  }
+  return false;
 }
 
 std::string join_ancestors(const std::vector<std::string>& ancestors) { return join(ancestors, ' '); }

@@ -15,6 +15,10 @@ namespace agents::detail {
 
 /// Save ids a head keeps of its ancestors (newest first).
 inline constexpr std::size_t kAncestorsKept = 4;
+/// An ancestor is recorded by the first 16 hex digits (64 bits) of its save id: every head write
+/// and load carries the list, and 64 random bits tell one save of a thread from another as
+/// surely as the whole id does in practice (a false "it landed" needs a 2^-64 coincidence).
+inline constexpr std::size_t kAncestorIdChars = 16;
 
 struct Generation {
   /// Empty: the head has no save id (written by the Rust crate or an early version).
@@ -37,8 +41,11 @@ std::string make_storage_hint(const Generation& generation, std::string_view lay
 StorageHint parse_storage_hint(std::string_view hint);
 
 /// The ancestors of a head that replaces `replaced`: its save id, then its ancestors, cut to
-/// kAncestorsKept. Empty when the replaced head had no save id.
+/// kAncestorsKept, each as recorded (kAncestorIdChars). Empty when the replaced head had no save id.
 std::vector<std::string> ancestors_after(const Generation& replaced);
+/// Whether a stored head of generation `head` is the save `save_id` or descends from it within
+/// the ancestors it keeps. False for an empty `save_id`.
+bool descends_from(const Generation& head, std::string_view save_id);
 /// The stored ancestor list: ids separated by single spaces, newest first ("" for none).
 std::string join_ancestors(const std::vector<std::string>& ancestors);
 /// nullopt when the text is not a list of save ids (damage).

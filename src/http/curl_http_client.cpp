@@ -67,8 +67,8 @@ std::string endpoint_of(const std::string& url) {
 
 struct Exchange {
   Response response;
-  const std::string* body = nullptr;  ///< read through read_body when a resend is not allowed
-  std::size_t body_sent = 0;
+  bool may_resend = true;  ///< Request::transport_may_resend
+  int sends = 0;           ///< times libcurl was about to send the request (on_before_send)
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
@@ -88,6 +88,16 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     if (n > 0 && n < (std::size_t{1} << 31)) ex->response.body.reserve(n + 64);
   }
   return line.size();
+}
+
+// libcurl calls this each time it is about to send the request, on a new or a reused connection.
+// A second call means it is resending on its own: when a reused connection closes before any
+// answer, libcurl retries once on a fresh one. A request that must not be resent is stopped there
+// (CURLE_ABORTED_BY_CALLBACK, outcome unknown), and the body still goes out with the headers in
+// one write, which a non-rewindable read callback would not allow.
+int on_before_send(void* user, char*, char*, int, int) {
+  auto* ex = static_cast<Exchange*>(user);
+  return ++ex->sends > 1 && !ex->may_resend ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
 int on_socket_created(void*, curl_socket_t fd, curlsocktype purpose) {
@@ -138,7 +148,10 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(handle, CURLOPT_WRITEDATA, &ex);
     curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(handle, CURLOPT_HEADERDATA, &ex);
-    set_method_and_body(handle, request, ex);
+    ex.may_resend = request.transport_may_resend;
+    curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, on_before_send);
+    curl_easy_setopt(handle, CURLOPT_PREREQDATA, &ex);
+    set_method_and_body(handle, request);
 
     CURLcode rc = curl_easy_perform(handle);
     curl_slist_free_all(header_list);
@@ -155,18 +168,7 @@ class CurlHttpClient final : public HttpClient {
   }
 
  private:
-  // The body of a request that must not be resent: libcurl can only resend a body it can rewind,
-  // and this one says it cannot, so a resend becomes CURLE_SEND_FAIL_REWIND (outcome unknown).
-  static std::size_t read_body(char* buffer, std::size_t size, std::size_t count, void* user) {
-    auto* ex = static_cast<Exchange*>(user);
-    const std::size_t n = std::min(size * count, ex->body->size() - ex->body_sent);
-    std::memcpy(buffer, ex->body->data() + ex->body_sent, n);
-    ex->body_sent += n;
-    return n;
-  }
-  static int cannot_seek(void*, curl_off_t, int) { return CURL_SEEKFUNC_CANTSEEK; }
-
-  static void set_method_and_body(CURL* handle, const Request& request, Exchange& ex) {
+  static void set_method_and_body(CURL* handle, const Request& request) {
     const std::string& m = request.method;
     if (m == "GET") {
       curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
@@ -175,15 +177,7 @@ class CurlHttpClient final : public HttpClient {
     } else {
       // POSTFIELDS sends the body without copying it; CUSTOMREQUEST renames the method.
       curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-      if (request.transport_may_resend) {
-        curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
-      } else {
-        ex.body = &request.body;
-        curl_easy_setopt(handle, CURLOPT_POST, 1L);
-        curl_easy_setopt(handle, CURLOPT_READFUNCTION, read_body);
-        curl_easy_setopt(handle, CURLOPT_READDATA, &ex);
-        curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, cannot_seek);
-      }
+      curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
       if (m != "POST") curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, m.c_str());
     }
   }
@@ -201,6 +195,13 @@ class CurlHttpClient final : public HttpClient {
       case CURLE_COULDNT_RESOLVE_PROXY:
         return Status(ErrorCode::kConnectionFailed,
                       "http: " + where + ": DNS lookup failed; check the endpoint's host name", details);
+      case CURLE_ABORTED_BY_CALLBACK:  // on_before_send stopped libcurl's own resend
+        details.outcome_unknown = true;
+        return Status(ErrorCode::kConnectionFailed,
+                      "http: " + where +
+                          ": the connection closed before an answer and this request must not be sent "
+                          "twice; the server may have acted on it",
+                      details);
       case CURLE_COULDNT_CONNECT:
         return Status(
             ErrorCode::kConnectionFailed,

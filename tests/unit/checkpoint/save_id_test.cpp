@@ -119,5 +119,52 @@ TEST(SaveId, OldShortIdsNewIdsAndLongestIdsAllLoad) {
   EXPECT_THROW(base_from_head("t", head_with_save_id(std::string(65, 'f'))), CorruptStateError);
 }
 
+// A head records each ancestor by its first kAncestorIdChars digits; the in-doubt check must still
+// find a full save id among them, and nothing else.
+TEST(Lineage, AncestorsAreRecordedAsPrefixesAndStillIdentifyTheirSave) {
+  const std::string a = new_save_id(), b = new_save_id(), c = new_save_id();
+  const std::string old16 = "0123456789abcdef";  // a whole id of an earlier version
+  Generation first{a, {}};
+  Generation second{b, ancestors_after(first)};
+  Generation third{c, ancestors_after(second)};
+  ASSERT_EQ(third.ancestors,
+            (std::vector<std::string>{b.substr(0, kAncestorIdChars), a.substr(0, kAncestorIdChars)}));
+  EXPECT_TRUE(descends_from(third, c));
+  EXPECT_TRUE(descends_from(third, b));
+  EXPECT_TRUE(descends_from(third, a));
+  EXPECT_FALSE(descends_from(third, new_save_id()));
+  EXPECT_FALSE(descends_from(third, ""));
+  // Another id that shares only part of a recorded prefix, or is itself a prefix, is not that save.
+  std::string near = a;
+  near[kAncestorIdChars - 1] = near[kAncestorIdChars - 1] == '0' ? '1' : '0';
+  EXPECT_FALSE(descends_from(third, near));
+  EXPECT_FALSE(descends_from(third, a.substr(0, kAncestorIdChars - 1)));
+  // Ids of an earlier version are recorded whole and match exactly.
+  Generation after_old{c, ancestors_after(Generation{old16, {}})};
+  EXPECT_TRUE(descends_from(after_old, old16));
+  EXPECT_FALSE(descends_from(after_old, old16.substr(0, 8)));
+  // A damaged, shorter entry matches only itself.
+  Generation damaged{c, {"abc"}};
+  EXPECT_TRUE(descends_from(damaged, "abc"));
+  EXPECT_FALSE(descends_from(damaged, "abcdef0123456789abcdef0123456789"));
+}
+
+TEST(Lineage, AHeadKeepsAtMostKAncestorsKept) {
+  Generation g{new_save_id(), {}};
+  std::vector<std::string> ids{g.save_id};
+  for (std::size_t i = 0; i < kAncestorsKept + 3; ++i) {
+    g = Generation{new_save_id(), ancestors_after(g)};
+    ids.push_back(g.save_id);
+  }
+  EXPECT_EQ(g.ancestors.size(), kAncestorsKept);
+  // The newest kAncestorsKept + 1 saves (itself and its ancestors) are traced; older ones are not.
+  for (std::size_t back = 0; back < ids.size(); ++back) {
+    const std::string& id = ids[ids.size() - 1 - back];
+    EXPECT_EQ(descends_from(g, id), back <= kAncestorsKept) << back;
+  }
+  // The stored list (ids separated by spaces) parses back to the same ancestors.
+  EXPECT_EQ(split_ancestors(join_ancestors(g.ancestors)), g.ancestors);
+}
+
 }  // namespace
 }  // namespace agents::detail
