@@ -67,7 +67,7 @@ detail::Generation generation_of(const Item& head) {
   if (auto save = head.find("save_id"); save != head.end() && save->second.is(V::Type::kS))
     g.save_id = save->second.scalar();
   if (auto a = head.find("ancestors"); a != head.end() && a->second.is(V::Type::kS)) {
-    if (auto ids = detail::split_ancestors(a->second.scalar())) g.ancestors = std::move(*ids);
+    if (detail::is_ancestor_list(a->second.scalar())) g.ancestors = a->second.scalar();
   }
   return g;
 }
@@ -82,7 +82,7 @@ struct SaveAttempt {
   std::vector<Item> extra_items;
   std::string save_id;
   std::string layout_hint;  ///< the layout part of the new head's storage hint
-  std::vector<std::string> ancestors;
+  std::string ancestors;    ///< its head's `ancestors` (generation.hpp)
   // Set by the save loop:
   std::int64_t version = 0;
   std::string replaced_layout_hint;  ///< what the replaced head names (deleted once this lands)
@@ -250,7 +250,7 @@ struct DynamoDbCheckpointer::Engine {
     const std::int64_t written_at = now_epoch();
     std::optional<std::int64_t> ttl;
     if (options.ttl) ttl = written_at + options.ttl->count();
-    std::vector<std::string> ancestors;
+    std::string ancestors;
     if (replaced) ancestors = detail::ancestors_after(replaced->generation);
     const std::string updated_at = rfc3339_utc(now());
     if (encoded.history) {

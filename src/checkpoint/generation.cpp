@@ -8,24 +8,15 @@ namespace {
 constexpr std::string_view kPrefix = "g/";
 constexpr std::size_t kMaxSaveIdBytes = 64;
 
-std::optional<std::vector<std::string>> parse_ids(std::string_view text, char separator) {
-  std::vector<std::string> ids;
-  if (text.empty()) return ids;
-  for (std::string_view id : split_fields(text, separator)) {
-    if (!is_save_id(id)) return std::nullopt;
-    ids.emplace_back(id);
+// Calls `f` with each space-separated field of an ancestor list; stops early when it returns true.
+template <typename F>
+bool any_ancestor(std::string_view list, F f) {
+  while (!list.empty()) {
+    const std::size_t end = std::min(list.find(' '), list.size());
+    if (f(list.substr(0, end))) return true;
+    list.remove_prefix(std::min(end + 1, list.size()));
   }
-  if (ids.size() > kAncestorsKept) return std::nullopt;
-  return ids;
-}
-
-std::string join(const std::vector<std::string>& ids, char separator) {
-  std::string out;
-  for (const auto& id : ids) {
-    if (!out.empty()) out += separator;
-    out += id;
-  }
-  return out;
+  return false;
 }
 }  // namespace
 
@@ -48,11 +39,21 @@ bool is_save_id(std::string_view text) {
   return true;
 }
 
+bool is_ancestor_list(std::string_view text) {
+  if (text.ends_with(' ')) return false;
+  std::size_t fields = 0;
+  return !any_ancestor(text,
+                       [&](std::string_view id) { return !is_save_id(id) || ++fields > kAncestorsKept; });
+}
+
 std::string make_storage_hint(const Generation& generation, std::string_view layout_hint) {
-  std::string out(kPrefix);
+  std::string out;
+  out.reserve(kPrefix.size() + generation.save_id.size() + generation.ancestors.size() + layout_hint.size() +
+              4);
+  out += kPrefix;
   out += generation.save_id.empty() ? "-" : generation.save_id;
   out += '/';
-  out += join(generation.ancestors, ',');
+  out += generation.ancestors;
   out += '/';
   out += layout_hint;
   return out;
@@ -71,39 +72,36 @@ StorageHint parse_storage_hint(std::string_view hint) {
     if (!is_save_id(id)) return {};
     g.save_id = std::string(id);
   }
-  auto ancestors = parse_ids(hint.substr(id_end + 1, ancestors_end - id_end - 1), ',');
-  if (!ancestors) return {};
-  g.ancestors = std::move(*ancestors);
+  g.ancestors = std::string(hint.substr(id_end + 1, ancestors_end - id_end - 1));
+  std::replace(g.ancestors.begin(), g.ancestors.end(), ',', ' ');  // hints of earlier versions
+  if (!is_ancestor_list(g.ancestors)) return {};
   return {std::move(g), std::string(hint.substr(ancestors_end + 1))};
 }
 
-std::vector<std::string> ancestors_after(const Generation& replaced) {
-  std::vector<std::string> out;
+std::string ancestors_after(const Generation& replaced) {
+  std::string out;
   if (replaced.save_id.empty()) return out;
-  out.push_back(replaced.save_id.substr(0, kAncestorIdChars));
-  for (const auto& id : replaced.ancestors) {
-    if (out.size() == kAncestorsKept) break;
-    out.push_back(id.substr(0, kAncestorIdChars));
-  }
+  out.reserve((kAncestorIdChars + 1) * kAncestorsKept);
+  out += std::string_view(replaced.save_id).substr(0, kAncestorIdChars);
+  std::size_t kept = 1;
+  any_ancestor(replaced.ancestors, [&](std::string_view id) {
+    if (kept++ == kAncestorsKept) return true;
+    out += ' ';
+    out += id.substr(0, kAncestorIdChars);
+    return false;
+  });
   return out;
 }
 
 bool descends_from(const Generation& head, std::string_view save_id) {
   if (save_id.empty()) return false;
   if (head.save_id == save_id) return true;
-  // An ancestor is the whole id (shorter ids of earlier versions) or its recorded prefix; a
-  // shorter entry (damage) matches only itself.
+  // An ancestor is the whole id or its recorded prefix; a shorter entry (damage) matches only
+  // itself.
   const std::size_t recorded = std::min(save_id.size(), kAncestorIdChars);
-  for (const auto& ancestor : head.ancestors) {
-    if (ancestor == save_id || (ancestor.size() == recorded && save_id.starts_with(ancestor))) return true;
-  }
-  return false;
-}
-
-std::string join_ancestors(const std::vector<std::string>& ancestors) { return join(ancestors, ' '); }
-
-std::optional<std::vector<std::string>> split_ancestors(std::string_view text) {
-  return parse_ids(text, ' ');
+  return any_ancestor(head.ancestors, [&](std::string_view ancestor) {
+    return ancestor == save_id || (ancestor.size() == recorded && save_id.starts_with(ancestor));
+  });
 }
 
 }  // namespace agents::detail

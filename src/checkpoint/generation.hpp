@@ -15,15 +15,18 @@ namespace agents::detail {
 
 /// Save ids a head keeps of its ancestors (newest first).
 inline constexpr std::size_t kAncestorsKept = 4;
-/// An ancestor is recorded by the first 16 hex digits (64 bits) of its save id: every head write
-/// and load carries the list, and 64 random bits tell one save of a thread from another as
-/// surely as the whole id does in practice (a false "it landed" needs a 2^-64 coincidence).
+/// An ancestor is recorded by at most the first 16 hex digits (64 bits) of its save id: save ids
+/// are that long, and longer ones (32 digits, written for a while) are told apart by them as
+/// surely in practice (a false "it landed" needs a 2^-64 coincidence).
 inline constexpr std::size_t kAncestorIdChars = 16;
 
 struct Generation {
   /// Empty: the head has no save id (written by the Rust crate or an early version).
   std::string save_id;
-  std::vector<std::string> ancestors;  ///< newest first, at most kAncestorsKept
+  /// The head's `ancestors` attribute as stored: recorded ids separated by single spaces, newest
+  /// first, at most kAncestorsKept ("" for none). One string, not a list: it is parsed on every
+  /// save and load, and only ever searched.
+  std::string ancestors;
   friend bool operator==(const Generation&, const Generation&) = default;
 };
 
@@ -34,22 +37,20 @@ struct StorageHint {
   std::string layout;
 };
 
-/// "g/<save id or ->/<ancestor>,<ancestor>/<layout hint>".
+/// "g/<save id or ->/<ancestor> <ancestor>/<layout hint>".
 std::string make_storage_hint(const Generation& generation, std::string_view layout_hint);
 /// Any other text (an empty hint, a hint from before generations, junk) carries no generation;
 /// a damaged generation part makes the whole hint unusable (nothing in it is trusted).
 StorageHint parse_storage_hint(std::string_view hint);
 
-/// The ancestors of a head that replaces `replaced`: its save id, then its ancestors, cut to
+/// The `ancestors` of a head that replaces `replaced`: its save id, then its ancestors, cut to
 /// kAncestorsKept, each as recorded (kAncestorIdChars). Empty when the replaced head had no save id.
-std::vector<std::string> ancestors_after(const Generation& replaced);
+std::string ancestors_after(const Generation& replaced);
+/// Whether `text` is an `ancestors` value: up to kAncestorsKept save ids separated by single spaces.
+bool is_ancestor_list(std::string_view text);
 /// Whether a stored head of generation `head` is the save `save_id` or descends from it within
 /// the ancestors it keeps. False for an empty `save_id`.
 bool descends_from(const Generation& head, std::string_view save_id);
-/// The stored ancestor list: ids separated by single spaces, newest first ("" for none).
-std::string join_ancestors(const std::vector<std::string>& ancestors);
-/// nullopt when the text is not a list of save ids (damage).
-std::optional<std::vector<std::string>> split_ancestors(std::string_view text);
 
 /// The fields of `text` between separators ("" gives one empty field).
 std::vector<std::string_view> split_fields(std::string_view text, char separator);

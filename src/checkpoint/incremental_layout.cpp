@@ -294,7 +294,7 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
                                                      const EncodedHistory& history,
                                                      const std::optional<HistoryBase>& previous,
                                                      std::int64_t version, const SaveTimes& times,
-                                                     const std::vector<std::string>& ancestors) {
+                                                     const std::string& ancestors) {
   const std::size_t n = history.size();
   // Is the stored history a prefix of this one? Then only the rest is new.
   Sha256 sha;
@@ -371,7 +371,7 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
   head.emplace("version", V::N(version));
   head.emplace("save_id", V::S(planner.save_id));
   if (times.head_ttl) head.emplace("ttl", V::N(*times.head_ttl));
-  if (!ancestors.empty()) head.emplace("ancestors", V::S(join_ancestors(ancestors)));
+  if (!ancestors.empty()) head.emplace("ancestors", V::S(ancestors));
   head.emplace("head_state", V::S(history.head_state()));
   head.emplace("message_count", V::N(static_cast<long long>(n)));
   head.emplace("history_digest", V::S(out.base.digest));

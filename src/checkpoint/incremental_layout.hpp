@@ -106,7 +106,7 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
                                                      const EncodedHistory& history,
                                                      const std::optional<HistoryBase>& previous,
                                                      std::int64_t version, const SaveTimes& times,
-                                                     const std::vector<std::string>& ancestors = {});
+                                                     const std::string& ancestors = {});
 
 /// A segment item read back: its messages, its expiry, and the JSON bytes they came from.
 struct DecodedSegment {

@@ -21,7 +21,7 @@ using V = AttributeValue;
 namespace {
 
 // Room the head's own attributes take (names, id, dates, numbers) beside the state.
-// (ancestors: up to four 32-digit save ids).
+// (ancestors: up to four 16-digit save ids).
 std::size_t head_overhead(const std::string& thread_id) { return thread_id.size() + 320; }
 
 }  // namespace
@@ -62,7 +62,7 @@ void check_utf8(const std::string& thread_id, std::string_view text) {
 }
 
 std::string new_save_id() {
-  // 128 bits from the kernel for every id: no generator state that a fork or a cold start with
+  // Bits from the kernel for every id: no generator state that a fork or a cold start with
   // the same seed could repeat, since the in-doubt check trusts that no other save drew this id.
   unsigned char bytes[kSaveIdBytes];
   std::size_t filled = 0;
@@ -171,7 +171,7 @@ PreparedState prepare_state(const std::string& thread_id, std::string state_json
 
 SaveItems build_save_items(const std::string& thread_id, const PreparedState& prepared, std::int64_t version,
                            const std::string& updated_at, std::optional<std::int64_t> ttl_epoch,
-                           const std::vector<std::string>& ancestors, std::int64_t written_at) {
+                           const std::string& ancestors, std::int64_t written_at) {
   SaveItems out;
   out.save_id = new_save_id();
   Item& head = out.head;
@@ -180,7 +180,7 @@ SaveItems build_save_items(const std::string& thread_id, const PreparedState& pr
   head.emplace("version", V::N(version));
   head.emplace("save_id", V::S(out.save_id));
   if (ttl_epoch) head.emplace("ttl", V::N(*ttl_epoch));
-  if (!ancestors.empty()) head.emplace("ancestors", V::S(join_ancestors(ancestors)));
+  if (!ancestors.empty()) head.emplace("ancestors", V::S(ancestors));
   switch (prepared.layout) {
     case PreparedState::Layout::kPlain:
       head.emplace("state", V::S(prepared.payload));

@@ -45,7 +45,7 @@ struct SaveItems {
 /// 0: none) goes on every chunk, so that the cleanup can tell a save in flight from an orphan.
 SaveItems build_save_items(const std::string& thread_id, const PreparedState& prepared, std::int64_t version,
                            const std::string& updated_at, std::optional<std::int64_t> ttl_epoch,
-                           const std::vector<std::string>& ancestors = {}, std::int64_t written_at = 0);
+                           const std::string& ancestors = {}, std::int64_t written_at = 0);
 
 /// CorruptStateError naming the thread and attribute: "stored attribute 'a' <what>; ...".
 [[noreturn]] void throw_corrupt(const std::string& thread_id, const std::string& attribute,
@@ -65,10 +65,10 @@ std::string chunk_hint(const std::string& save_id, std::string_view chunk_count)
 /// head: it is never trusted beyond what a save can write (kMaxChunks).
 std::vector<std::string> chunk_keys_of_hint(const std::string& thread_id, std::string_view hint);
 /// Random bytes in a save id.
-inline constexpr std::size_t kSaveIdBytes = 16;
-/// A fresh save id: 128 bits from the OS as 32 lowercase hex characters. Heads written before
-/// this (and still loaded) hold 16-character ids, so readers accept any lowercase hex id up to 64
-/// characters (is_save_id in generation.hpp).
+inline constexpr std::size_t kSaveIdBytes = 8;
+/// A fresh save id: 64 bits from the OS as 16 lowercase hex characters. A collision matters only
+/// between saves of one thread (2^-64 per pair). Heads written for a while held 32-character ids,
+/// so readers accept any lowercase hex id up to 64 characters (is_save_id in generation.hpp).
 std::string new_save_id();
 
 /// What a stored head says. Throws CorruptStateError naming the attribute for anything off.
