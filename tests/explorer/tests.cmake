@@ -3,7 +3,7 @@
 # pauses and drops requests, against both local servers, and at the API level over the file and
 # in-memory stores. Bounded here (LABEL integration); the long form is scripts/explore.
 set(AGENTS_EXPLORER_DIR ${CMAKE_CURRENT_LIST_DIR})
-agents_add_test(explorer_tests LABEL integration
+agents_add_test(explorer_tests LABEL integration TSAN "."
   SOURCES ${AGENTS_EXPLORER_DIR}/explorer.cpp ${AGENTS_EXPLORER_DIR}/explorer_test.cpp
   LIBS simdjson::simdjson)
 target_compile_definitions(explorer_tests PRIVATE

@@ -1,5 +1,6 @@
 # Tests of credentials providers, profile files, region and endpoint resolution.
-agents_add_test(aws_credentials_tests LABEL unit SOURCES
+# TSAN: the refreshing cache (single-flight refresh, waiters).
+agents_add_test(aws_credentials_tests LABEL unit TSAN "^CachingProvider\\." SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/caching_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/chain_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/container_test.cpp
