@@ -24,6 +24,8 @@ struct Backend {
   std::function<std::shared_ptr<Checkpointer>(const std::string& store)> make;
   std::function<std::string()> new_store;
 };
+// Stable ctest names: the backend's name, not the parameter's bytes (which hold pointers).
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 std::string temp_dir() {
   auto dir = std::filesystem::temp_directory_path() / agents::testing::unique_table_name("agents-file-store");

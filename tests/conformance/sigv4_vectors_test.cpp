@@ -73,6 +73,7 @@ struct VectorCase {
   fs::path dir;
   bool botocore_layout;
 };
+void PrintTo(const VectorCase& c, std::ostream* os) { *os << c.name; }
 
 std::vector<VectorCase> all_cases() {
   std::vector<VectorCase> cases;

@@ -23,11 +23,6 @@
 #include "support/hook_transport.hpp"
 #include "support/sample_states.hpp"
 
-namespace agents::testing {
-// Failure messages name the server rather than dumping the parameter's bytes.
-inline void PrintTo(const LocalServer& server, std::ostream* os) { *os << server.name; }
-}  // namespace agents::testing
-
 namespace agents {
 namespace {
 

@@ -14,11 +14,6 @@
 #include "reliability/reliability_states.hpp"
 #include "support/dynamodb_fixture.hpp"
 
-namespace agents::testing {
-// Readable ctest names ("... /DynamoDbLocal") instead of the parameter's bytes.
-inline void PrintTo(const LocalServer& server, std::ostream* os) { *os << server.name; }
-}  // namespace agents::testing
-
 namespace agents {
 namespace {
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <ostream>
 #include <string>
 
 namespace agents::testing {
@@ -16,6 +17,10 @@ struct LocalServer {
 
 inline const LocalServer kDynamoDbLocal{"DynamoDbLocal", "AGENTS_TEST_DDBLOCAL_ENDPOINT"};
 inline const LocalServer kDynalite{"Dynalite", "AGENTS_TEST_DYNALITE_ENDPOINT"};
+
+// GoogleTest prints a parameter without PrintTo as its bytes, which puts pointers into ctest's
+// test names (a different name every build).
+inline void PrintTo(const LocalServer& server, std::ostream* os) { *os << server.name; }
 
 inline std::string server_test_name(const ::testing::TestParamInfo<LocalServer>& info) {
   return info.param.name;
