@@ -15,9 +15,9 @@ namespace agents::detail {
 
 /// Save ids a head keeps of its ancestors (newest first).
 inline constexpr std::size_t kAncestorsKept = 4;
-/// An ancestor is recorded by at most the first 16 hex digits (64 bits) of its save id: save ids
-/// are that long, and longer ones (32 digits, written for a while) are told apart by them as
-/// surely in practice (a false "it landed" needs a 2^-64 coincidence).
+/// An ancestor is recorded by the first 16 hex digits (64 bits) of its save id: every head write
+/// and load carries the list, and 64 random bits tell one save of a thread from another as
+/// surely as the whole id does in practice (a false "it landed" needs a 2^-64 coincidence).
 inline constexpr std::size_t kAncestorIdChars = 16;
 
 struct Generation {

@@ -21,7 +21,7 @@ using V = AttributeValue;
 namespace {
 
 // Room the head's own attributes take (names, id, dates, numbers) beside the state.
-// (ancestors: up to four 16-digit save ids).
+// (ancestors: up to four 16-digit save id prefixes).
 std::size_t head_overhead(const std::string& thread_id) { return thread_id.size() + 320; }
 
 }  // namespace
@@ -62,7 +62,7 @@ void check_utf8(const std::string& thread_id, std::string_view text) {
 }
 
 std::string new_save_id() {
-  // Bits from the kernel for every id: no generator state that a fork or a cold start with
+  // 128 bits from the kernel for every id: no generator state that a fork or a cold start with
   // the same seed could repeat, since the in-doubt check trusts that no other save drew this id.
   unsigned char bytes[kSaveIdBytes];
   std::size_t filled = 0;

@@ -65,10 +65,10 @@ std::string chunk_hint(const std::string& save_id, std::string_view chunk_count)
 /// head: it is never trusted beyond what a save can write (kMaxChunks).
 std::vector<std::string> chunk_keys_of_hint(const std::string& thread_id, std::string_view hint);
 /// Random bytes in a save id.
-inline constexpr std::size_t kSaveIdBytes = 8;
-/// A fresh save id: 64 bits from the OS as 16 lowercase hex characters. A collision matters only
-/// between saves of one thread (2^-64 per pair). Heads written for a while held 32-character ids,
-/// so readers accept any lowercase hex id up to 64 characters (is_save_id in generation.hpp).
+inline constexpr std::size_t kSaveIdBytes = 16;
+/// A fresh save id: 128 bits from the OS as 32 lowercase hex characters. Heads written before
+/// this (and still loaded) hold 16-character ids, so readers accept any lowercase hex id up to 64
+/// characters (is_save_id in generation.hpp).
 std::string new_save_id();
 
 /// What a stored head says. Throws CorruptStateError naming the attribute for anything off.

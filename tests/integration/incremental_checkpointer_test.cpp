@@ -361,9 +361,9 @@ V with_replaced(const V& value, const std::string& from, const std::string& to) 
   }
 }
 
-// Save ids are 16 hex characters; for a while they were 32 (in heads, segment ids and
-// `ancestors`): a thread stored then must still load and take new turns.
-TEST_P(IncrementalCheckpointerTest, AThreadStoredWithTheLongSaveIdsOfEarlierVersionsLoadsAndGoesOn) {
+// Save ids were 16 hex characters before they became 128-bit (32): a thread stored by an earlier
+// version must still load and take new turns.
+TEST_P(IncrementalCheckpointerTest, AThreadStoredWithTheShortSaveIdsOfEarlierVersionsLoadsAndGoesOn) {
   AgentStateSnapshot state;
   for (std::size_t turn = 0; turn < 3; ++turn) state = take_turn(*cp_, "t", turn);
   auto all = client_->scan_all({.table = table_});
@@ -376,8 +376,8 @@ TEST_P(IncrementalCheckpointerTest, AThreadStoredWithTheLongSaveIdsOfEarlierVers
     for (const auto& [name, value] : item) {
       V v = value;
       for (const auto& id : ids) {
-        ASSERT_EQ(id.size(), 16u);
-        v = with_replaced(v, id, id + "0123456789abcdef");
+        ASSERT_EQ(id.size(), 32u);
+        v = with_replaced(v, id, id.substr(0, 16));
       }
       old_style.emplace(name, std::move(v));
     }
@@ -385,17 +385,16 @@ TEST_P(IncrementalCheckpointerTest, AThreadStoredWithTheLongSaveIdsOfEarlierVers
     ASSERT_TRUE(client_->put_item({.table = table_, .item = old_style}).ok());
   }
   Item head = raw_item("t");
-  ASSERT_EQ(head.at("save_id").scalar().size(), 32u);
-  ASSERT_EQ(head.at("ancestors").scalar().size(), 2 * 32u + 1);
-  for (const auto& entry : head.at("segments").list()) EXPECT_EQ(entry.map().at("id").scalar().size(), 34u);
+  ASSERT_EQ(head.at("save_id").scalar().size(), 16u);
+  ASSERT_EQ(head.at("ancestors").scalar().size(), 2 * 16u + 1);
+  for (const auto& entry : head.at("segments").list()) EXPECT_EQ(entry.map().at("id").scalar().size(), 18u);
 
   auto cold = make_checkpointer(true);
   EXPECT_EQ(cold->load_state("t")->state, state);
   state = take_turn(*cold, "t", 3);
   EXPECT_EQ(cp_->load_state("t")->state, state);
   head = raw_item("t");
-  EXPECT_EQ(head.at("save_id").scalar().size(), 16u);
-  // The replaced heads are recorded by their first 16 digits.
+  EXPECT_EQ(head.at("save_id").scalar().size(), 32u);
   EXPECT_EQ(head.at("ancestors").scalar().size(), 3 * 16u + 2);
   EXPECT_EQ(segment_items().size(), 4u);  // the three old-style segments and the new one
 }

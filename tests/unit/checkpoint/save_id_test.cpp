@@ -1,7 +1,7 @@
 // Save ids are what the in-doubt check trusts ("the stored head holds my save id, so my save
 // landed"): two saves must never draw the same one, not even in processes forked from one parent
-// or started with the same seed. And every reader must accept the 16-character ids, and the
-// 32-character ones written for a while.
+// or started with the same seed. And every reader must accept both the new 32-character ids and
+// the 16-character ones earlier versions stored.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,10 +25,10 @@ bool is_lower_hex(const std::string& s) {
   return s.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-TEST(SaveId, Is16LowercaseHexCharacters) {
+TEST(SaveId, Is32LowercaseHexCharacters) {
   for (int i = 0; i < 1000; ++i) {
     std::string id = new_save_id();
-    ASSERT_EQ(id.size(), 16u) << id;
+    ASSERT_EQ(id.size(), 32u) << id;
     ASSERT_TRUE(is_lower_hex(id)) << id;
     ASSERT_TRUE(is_save_id(id)) << id;
   }
@@ -70,7 +70,7 @@ TEST(SaveId, ParentAndChildOfAForkDrawDifferentIds) {
   EXPECT_NE(child_id, parent_id);
   EXPECT_NE(child_id, before);
   EXPECT_NE(parent_id, before);
-  EXPECT_EQ(child_id.size(), 16u) << child_id;
+  EXPECT_EQ(child_id.size(), 32u) << child_id;
 }
 
 // An incremental head as a save writes it, then with its save id and segment ids replaced by
@@ -93,9 +93,8 @@ Item head_with_save_id(const std::string& save_id) {
 }
 
 TEST(SaveId, OldShortIdsNewIdsAndLongestIdsAllLoad) {
-  for (const std::string& save_id :
-       {new_save_id(), std::string("0123456789abcdef0123456789abcdef"),  // 32: for a while
-        std::string(64, 'f')}) {
+  for (const std::string& save_id : {std::string("0123456789abcdef"),  // 16: before 128-bit ids
+                                     new_save_id(), std::string(64, 'f')}) {
     SCOPED_TRACE(save_id);
     Item head = head_with_save_id(save_id);
     auto base = base_from_head("t", head);
@@ -120,35 +119,35 @@ TEST(SaveId, OldShortIdsNewIdsAndLongestIdsAllLoad) {
   EXPECT_THROW(base_from_head("t", head_with_save_id(std::string(65, 'f'))), CorruptStateError);
 }
 
-// A head records each ancestor by at most kAncestorIdChars digits; the in-doubt check must
+// A head records each ancestor by its first kAncestorIdChars digits; the in-doubt check must
 // still find a full save id among them, and nothing else.
-TEST(Lineage, AncestorsAreRecordedIdsAndStillIdentifyTheirSave) {
+TEST(Lineage, AncestorsAreRecordedAsPrefixesAndStillIdentifyTheirSave) {
   const std::string a = new_save_id(), b = new_save_id(), c = new_save_id();
   Generation first{a, ""};
   Generation second{b, ancestors_after(first)};
   Generation third{c, ancestors_after(second)};
-  ASSERT_EQ(third.ancestors, b + " " + a);
+  ASSERT_EQ(third.ancestors, b.substr(0, kAncestorIdChars) + " " + a.substr(0, kAncestorIdChars));
   EXPECT_TRUE(is_ancestor_list(third.ancestors));
   EXPECT_TRUE(descends_from(third, c));
   EXPECT_TRUE(descends_from(third, b));
   EXPECT_TRUE(descends_from(third, a));
   EXPECT_FALSE(descends_from(third, new_save_id()));
   EXPECT_FALSE(descends_from(third, ""));
-  // An id that differs in one digit, or is only a part of an ancestor, is not that save.
+  // An id that differs within the recorded digits, or is only a part of them, is not that save.
   std::string near = a;
-  near.back() = near.back() == '0' ? '1' : '0';
+  near[kAncestorIdChars - 1] = near[kAncestorIdChars - 1] == '0' ? '1' : '0';
   EXPECT_FALSE(descends_from(third, near));
   EXPECT_FALSE(descends_from(third, a.substr(0, kAncestorIdChars - 1)));
-  // The 32-digit ids written for a while are recorded by their first 16 digits and still found.
-  const std::string long_id = a + b;
-  Generation after_long{c, ancestors_after(Generation{long_id, ""})};
-  EXPECT_EQ(after_long.ancestors, a);
-  EXPECT_TRUE(descends_from(after_long, long_id));
-  EXPECT_FALSE(descends_from(after_long, b + a));
+  // The 16-digit ids of earlier versions are recorded whole and match exactly.
+  const std::string old16 = "0123456789abcdef";
+  Generation after_old{c, ancestors_after(Generation{old16, ""})};
+  EXPECT_EQ(after_old.ancestors, old16);
+  EXPECT_TRUE(descends_from(after_old, old16));
+  EXPECT_FALSE(descends_from(after_old, old16.substr(0, 8)));
   // A damaged, shorter entry matches only itself.
   Generation damaged{c, "abc"};
   EXPECT_TRUE(descends_from(damaged, "abc"));
-  EXPECT_FALSE(descends_from(damaged, "abcdef0123456789"));
+  EXPECT_FALSE(descends_from(damaged, "abcdef0123456789abcdef0123456789"));
 }
 
 TEST(Lineage, AHeadKeepsAtMostKAncestorsKept) {
