@@ -14,6 +14,11 @@ if(TARGET agents_lambda_handler)
   add_dependencies(lambda_handler_integration_tests bootstrap)
 endif()
 if(TARGET lambda_zip)
+  # The package run in an empty root (chroot) with only busybox-static: needs root.
+  agents_add_test(lambda_package_tests LABEL integration
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/lambda_package_test.cpp)
+  target_compile_definitions(lambda_package_tests PRIVATE AGENTS_LAMBDA_ZIP="${AGENTS_LAMBDA_ZIP}")
+  add_dependencies(lambda_package_tests lambda_zip)
   # The package's ELF files: glibc symbol versions, self-containment, machine.
   add_test(NAME lambda_zip_is_self_contained_for_provided_al2023
            COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/deploy/check_lambda_zip.py ${AGENTS_LAMBDA_ZIP})
