@@ -14,3 +14,6 @@ set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 # one (and breaks the native build); the arm64 runtime package libsimdjson14:arm64 installs beside
 # it, and cmake/cross/simdjson provides the CMake package for that library and the shared header.
 list(PREPEND CMAKE_PREFIX_PATH ${CMAKE_CURRENT_LIST_DIR}/../cross)
+# pkg-config (FindCURL, FindOpenSSL use it) must read the arm64 .pc files, not the build machine's.
+set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
+set(ENV{PKG_CONFIG_PATH} "")
