@@ -20,8 +20,12 @@ if(TARGET lambda_zip)
   target_compile_definitions(lambda_package_tests PRIVATE AGENTS_LAMBDA_ZIP="${AGENTS_LAMBDA_ZIP}")
   add_dependencies(lambda_package_tests lambda_zip)
   # The package's ELF files: glibc symbol versions, self-containment, machine.
+  set(zip_arch "")
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|aarch64)$")
+    set(zip_arch --arch ${CMAKE_SYSTEM_PROCESSOR})
+  endif()
   add_test(NAME lambda_zip_is_self_contained_for_provided_al2023
-           COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/deploy/check_lambda_zip.py ${AGENTS_LAMBDA_ZIP})
+           COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/deploy/check_lambda_zip.py ${AGENTS_LAMBDA_ZIP} ${zip_arch})
   set_tests_properties(lambda_zip_is_self_contained_for_provided_al2023 PROPERTIES LABELS unit)
 endif()
 # The checker itself rejects what it must: an ELF that needs GLIBC_2.36 (arc4random), alone or
