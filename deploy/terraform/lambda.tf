@@ -1,4 +1,11 @@
 # The chat handler as a custom runtime: `bootstrap` at the root of the zip, on provided.al2023.
+locals {
+  lambda_zip = var.lambda_zip != "" ? var.lambda_zip : (
+    var.architectures[0] == "arm64" ? "../../build/lambda-arm64/examples/lambda/agents-lambda.zip"
+    : "../../build/release/examples/lambda/agents-lambda.zip"
+  )
+}
+
 resource "aws_cloudwatch_log_group" "lambda" {
   name              = "/aws/lambda/${var.function_name}"
   retention_in_days = var.log_retention_days
@@ -9,9 +16,9 @@ resource "aws_lambda_function" "chat" {
   role             = aws_iam_role.lambda.arn
   runtime          = "provided.al2023"
   handler          = "bootstrap"
-  architectures    = [var.architecture]
-  filename         = var.lambda_zip
-  source_code_hash = filebase64sha256(var.lambda_zip)
+  architectures    = var.architectures
+  filename         = local.lambda_zip
+  source_code_hash = filebase64sha256(local.lambda_zip)
   memory_size      = var.memory_size
   timeout          = var.timeout
   layers           = var.layers

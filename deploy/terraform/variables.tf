@@ -27,20 +27,24 @@ variable "function_name" {
   default     = "agents-chat"
 }
 
-variable "lambda_zip" {
-  description = "The deployment package built by `cmake --build --preset release --target lambda_zip` (bootstrap at its root)."
-  type        = string
-  default     = "../../build/release/examples/lambda/agents-lambda.zip"
+variable "architectures" {
+  description = "The function's instruction set, as Lambda's own attribute: [\"x86_64\"] (default) or [\"arm64\"] (Graviton, about 20 % less per GB-second). It must match the package: x86_64 from `cmake --build --preset release --target lambda_zip`, arm64 from `scripts/lambda-package --arch arm64`."
+  type        = list(string)
+  default     = ["x86_64"]
+  validation {
+    condition     = length(var.architectures) == 1 && contains(["x86_64", "arm64"], var.architectures[0])
+    error_message = "architectures is [\"x86_64\"] or [\"arm64\"] (Lambda takes exactly one)."
+  }
 }
 
-variable "architecture" {
-  description = "x86_64 or arm64: must match the machine that built bootstrap."
+variable "lambda_zip" {
+  description = "The self-contained deployment package (bootstrap, bin/, lib/: docs/lambda.md). Empty: the one built for var.architectures, build/release/examples/lambda/agents-lambda.zip (x86_64) or build/lambda-arm64/examples/lambda/agents-lambda.zip (arm64)."
   type        = string
-  default     = "x86_64"
+  default     = ""
 }
 
 variable "layers" {
-  description = "Layer ARNs providing the shared libraries bootstrap needs when it was not built on Amazon Linux 2023 (docs/lambda.md)."
+  description = "Layer ARNs to add (the package needs none: it carries its shared libraries and loader)."
   type        = list(string)
   default     = []
 }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "agents/http/http_client.hpp"
+#include "http/ca_file.hpp"
 #include "http/header_line.hpp"
 #include "http/socket_options.hpp"
 
@@ -107,7 +108,10 @@ int on_socket_created(void*, curl_socket_t fd, curlsocktype purpose) {
 
 class CurlHttpClient final : public HttpClient {
  public:
-  explicit CurlHttpClient(CurlHttpClientOptions options) : options_(std::move(options)) { init_curl_once(); }
+  explicit CurlHttpClient(CurlHttpClientOptions options) : options_(std::move(options)) {
+    init_curl_once();
+    ca_file_ = detail::ca_file_for(options_.ca_file);
+  }
 
   ~CurlHttpClient() override {
     for (CURL* h : idle_) curl_easy_cleanup(h);
@@ -144,6 +148,7 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(handle, CURLOPT_USERAGENT, options_.user_agent.c_str());
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+    if (!ca_file_.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, ca_file_.c_str());
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(handle, CURLOPT_WRITEDATA, &ex);
     curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
@@ -240,6 +245,7 @@ class CurlHttpClient final : public HttpClient {
   }
 
   CurlHttpClientOptions options_;
+  std::string ca_file_;  ///< detail::ca_file_for(options_.ca_file), chosen once
   std::mutex mu_;
   std::vector<CURL*> idle_;
 };

@@ -6,6 +6,7 @@
 #include <exception>
 #include <mutex>
 
+#include "http/ca_file.hpp"
 #include "http/header_line.hpp"
 
 namespace agents::detail {
@@ -90,6 +91,9 @@ StatusOr<http::Response> stream_post(
   curl_easy_setopt(handle, CURLOPT_USERAGENT, "agents-sdk-cpp/0.1");
   curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
   curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
+  // The same CA bundle as the HttpClient's (http/ca_file.hpp): found once per process.
+  static const std::string ca_file = http::detail::ca_file_for("");
+  if (!ca_file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, ca_file.c_str());
   curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
   if (request.method != "POST") curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request.method.c_str());

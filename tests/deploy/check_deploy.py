@@ -211,6 +211,15 @@ def check_tf_function_and_api(tf):
     env = one(fn["environment"], "environment")["variables"]
     assert "AGENTS_TABLE" in env and "aws_dynamodb_table." in env, env
     assert "lambda_zip" in fn["filename"]
+    # One variable picks the instruction set; the default package follows it (docs/lambda.md).
+    assert fn["architectures"] == "${var.architectures}", fn["architectures"]
+    var = one(tf["variable"]["architectures"], "variable architectures")
+    assert var["type"] == "${list(string)}" and var["default"] == ["x86_64"], var
+    cond = one(var["validation"], "architectures validation")["condition"]
+    assert '"x86_64"' in cond and '"arm64"' in cond and "length(var.architectures) == 1" in cond, cond
+    assert "architecture" not in tf["variable"], "the old single `architecture` variable is gone"
+    zip_default = "".join(str(x) for x in tf["locals"]) if "locals" in tf else ""
+    assert "build/lambda-arm64/" in zip_default and "build/release/" in zip_default, zip_default
     api = one(res["aws_apigatewayv2_api"]["chat"], "api")
     assert api["protocol_type"] == "HTTP"
     integ = one(res["aws_apigatewayv2_integration"]["chat"], "integration")
@@ -358,6 +367,9 @@ def check_sam_function_and_api(t):
     p = fn["Properties"]
     assert p["Runtime"] == "provided.al2023" and p["Handler"] == "bootstrap"
     assert str(p["CodeUri"]).endswith("agents-lambda.zip"), p["CodeUri"]
+    assert p["Architectures"] == [{"Ref": "Architectures"}], p["Architectures"]
+    arch = t["Parameters"]["Architectures"]
+    assert arch["Default"] == "x86_64" and sorted(arch["AllowedValues"]) == ["arm64", "x86_64"], arch
     assert p["Environment"]["Variables"]["AGENTS_TABLE"] == {"Ref": table}
     role = p["Role"]["Fn::GetAtt"][0]
     assert t["Resources"][role]["Type"] == "AWS::IAM::Role"
@@ -424,7 +436,7 @@ def main():
         check("terraform: table key schema, billing, TTL, PITR", check_tf_table, tf)
         check("terraform: optional replicas with PITR and streams", check_tf_replicas, tf)
         check("terraform: least-privilege policy on the table ARN", check_tf_policy, tf)
-        check("terraform: bootstrap on provided.al2023 behind POST /chat", check_tf_function_and_api, tf)
+        check("terraform: bootstrap on provided.al2023 (architectures) behind POST /chat", check_tf_function_and_api, tf)
         must_fail("terraform self-test: an extra action", check_tf_policy, broken_tf_extra_action(tf))
         must_fail("terraform self-test: Resource *", check_tf_policy, broken_tf_wildcard_resource(tf))
         must_fail("terraform self-test: TTL on another attribute", check_tf_table, broken_tf_ttl(tf))
@@ -434,7 +446,7 @@ def main():
         check("sam: parses, and every !Ref/!GetAtt/!If/!Sub resolves", check_sam_parses, sam)
         check("sam: table key schema, billing, TTL, PITR, optional replicas", check_sam_table, sam)
         check("sam: least-privilege policy on the table ARN", check_sam_policy, sam)
-        check("sam: bootstrap on provided.al2023 behind POST /chat", check_sam_function_and_api, sam)
+        check("sam: bootstrap on provided.al2023 (Architectures) behind POST /chat", check_sam_function_and_api, sam)
         must_fail("sam self-test: a missing action", check_sam_policy, broken_sam_missing_action(sam))
         must_fail("sam self-test: an index ARN added", check_sam_policy, broken_sam_index_resource(sam))
         must_fail("sam self-test: a sort key", check_sam_table, broken_sam_sort_key(sam))

@@ -60,6 +60,12 @@ struct CurlHttpClientOptions {
   std::size_t max_idle_connections = 64;
   std::string user_agent = "agents-sdk-cpp/0.1";
   bool verify_tls = true;
+  /// PEM bundle of the trusted certificate authorities. Empty: $CURL_CA_BUNDLE, then
+  /// $SSL_CERT_FILE, then libcurl's built-in bundle if that file exists, then the first existing
+  /// of /etc/pki/tls/certs/ca-bundle.crt (Amazon Linux, so Lambda),
+  /// /etc/ssl/certs/ca-certificates.crt (Debian, Ubuntu), /etc/ssl/cert.pem,
+  /// /etc/ssl/ca-bundle.pem (docs/lambda.md, "TLS certificates").
+  std::string ca_file;
 };
 
 /// The production client: libcurl, HTTP/1.1, keep-alive connection pool shared across threads,

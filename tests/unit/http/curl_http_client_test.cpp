@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "agents/http/http_client.hpp"
+#include "http/ca_file.hpp"
 #include "http/socket_options.hpp"
 #include "support/loopback_server.hpp"
 #include "support/raw_tcp_server.hpp"
@@ -240,6 +242,69 @@ TEST(CurlHttpClient, ClientSocketsHaveNagleDisabled) {
   ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &after, &len);
   EXPECT_NE(after, 0);
   ::close(fd);
+}
+
+// --- the CA bundle (http/ca_file.hpp) ----------------------------------------------------------
+
+struct FakeSystem {
+  std::map<std::string, std::string> env;
+  std::set<std::string> files;
+  const char* builtin = "/etc/ssl/certs/ca-certificates.crt";  // Debian's libcurl
+  std::string choose(const std::string& configured = "") const {
+    return detail::choose_ca_file(configured,
+                                  {.getenv = [this](const char* name) -> const char* {
+                                     auto it = env.find(name);
+                                     return it == env.end() ? nullptr : it->second.c_str();
+                                   },
+                                   .builtin = builtin,
+                                   .exists = [this](const std::string& p) { return files.count(p) > 0; }});
+  }
+};
+
+TEST(CaFile, OnAmazonLinuxADebianBuildFindsTheAmazonBundle) {
+  FakeSystem al2023{.files = {"/etc/pki/tls/certs/ca-bundle.crt"}};  // no ca-certificates.crt there
+  EXPECT_EQ(al2023.choose(), "/etc/pki/tls/certs/ca-bundle.crt");
+}
+
+TEST(CaFile, OnDebianLibcurlsOwnDefaultIsKept) {
+  FakeSystem debian{.files = {"/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/cert.pem"}};
+  EXPECT_EQ(debian.choose(), "/etc/ssl/certs/ca-certificates.crt");
+}
+
+TEST(CaFile, TheOptionThenTheEnvironmentComeFirst) {
+  FakeSystem s{.env = {{"SSL_CERT_FILE", "/ssl.pem"}}, .files = {"/etc/pki/tls/certs/ca-bundle.crt"}};
+  EXPECT_EQ(s.choose("/mine.pem"), "/mine.pem");
+  EXPECT_EQ(s.choose(), "/ssl.pem");
+  s.env["CURL_CA_BUNDLE"] = "/curl.pem";
+  EXPECT_EQ(s.choose(), "/curl.pem");
+  s.env["CURL_CA_BUNDLE"] = "";  // empty is unset
+  EXPECT_EQ(s.choose(), "/ssl.pem");
+}
+
+TEST(CaFile, NoBundleAnywhereLeavesLibcurlsDefault) {
+  FakeSystem empty_root{};
+  EXPECT_EQ(empty_root.choose(), "");
+  empty_root.files.insert("/etc/ssl/ca-bundle.pem");
+  EXPECT_EQ(empty_root.choose(), "/etc/ssl/ca-bundle.pem");
+}
+
+TEST(CaFile, TheChosenBundleIsTheOneLibcurlLoads) {
+  // A bundle that does not exist makes the TLS set-up fail before any byte is sent: proof that
+  // the option reaches libcurl (and what a wrong CA path looks like to a caller).
+  RawTcpServer server([](int) {});
+  auto client = make_curl_http_client(
+      {.connect_timeout = 2000ms, .request_timeout = 3000ms, .ca_file = "/nonexistent/agents-test-ca.pem"});
+  auto got =
+      client->send({.method = "GET", .url = "https://127.0.0.1:" + std::to_string(server.port()) + "/"});
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), ErrorCode::kConnectionFailed);
+  EXPECT_NE(got.status().message().find("SSL CA cert"), std::string::npos) << got.status().message();
+  // With the bundle found on this machine the same server fails later, in the handshake.
+  auto found =
+      make_curl_http_client({.connect_timeout = 2000ms, .request_timeout = 3000ms})
+          ->send({.method = "GET", .url = "https://127.0.0.1:" + std::to_string(server.port()) + "/"});
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.status().message().find("SSL CA cert"), std::string::npos) << found.status().message();
 }
 
 }  // namespace

@@ -14,9 +14,31 @@ if(TARGET agents_lambda_handler)
   add_dependencies(lambda_handler_integration_tests bootstrap)
 endif()
 if(TARGET lambda_zip)
-  add_test(NAME lambda_zip_has_bootstrap_at_its_root
-           COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/deploy/check_lambda_zip.py ${AGENTS_LAMBDA_ZIP})
-  set_tests_properties(lambda_zip_has_bootstrap_at_its_root PROPERTIES LABELS unit)
+  # The package run in an empty root (chroot) with only busybox-static: needs root.
+  agents_add_test(lambda_package_tests LABEL integration
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/integration/lambda_package_test.cpp)
+  target_compile_definitions(lambda_package_tests PRIVATE AGENTS_LAMBDA_ZIP="${AGENTS_LAMBDA_ZIP}")
+  add_dependencies(lambda_package_tests lambda_zip)
+  # The package's ELF files: glibc symbol versions, self-containment, machine.
+  set(zip_arch "")
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|aarch64)$")
+    set(zip_arch --arch ${CMAKE_SYSTEM_PROCESSOR})
+  endif()
+  add_test(NAME lambda_zip_is_self_contained_for_provided_al2023
+           COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/deploy/check_lambda_zip.py ${AGENTS_LAMBDA_ZIP} ${zip_arch})
+  set_tests_properties(lambda_zip_is_self_contained_for_provided_al2023 PROPERTIES LABELS unit)
+endif()
+# The checker itself rejects what it must: an ELF that needs GLIBC_2.36 (arc4random), alone or
+# beside the host's libc.so.6, without a bundled loader.
+include(CheckCXXSymbolExists)
+check_cxx_symbol_exists(arc4random stdlib.h AGENTS_HAVE_ARC4RANDOM)
+if(AGENTS_HAVE_ARC4RANDOM)
+  add_executable(glibc_2_36_probe ${CMAKE_CURRENT_SOURCE_DIR}/deploy/glibc_2_36_probe.cpp)
+  agents_enable_warnings(glibc_2_36_probe)
+  add_test(NAME lambda_zip_check_rejects_glibc_2_36
+           COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/deploy/check_lambda_zip.py
+                   --self-test $<TARGET_FILE:glibc_2_36_probe>)
+  set_tests_properties(lambda_zip_check_rejects_glibc_2_36 PROPERTIES LABELS unit)
 endif()
 add_test(NAME deploy_terraform_and_sam_parse_and_grant_least_privilege
          COMMAND python3 ${CMAKE_CURRENT_SOURCE_DIR}/deploy/check_deploy.py)
