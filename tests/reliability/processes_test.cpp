@@ -335,7 +335,7 @@ void Processes::run_crash_test(int kills, const std::vector<std::string>& saver_
       [] { return std::chrono::system_clock::now() + 2 * DynamoDbCheckpointer::kDefaultCleanupGrace; });
   std::mt19937 rng(static_cast<unsigned>(env_long("AGENTS_CRASH_SEED", 4242)));
   std::int64_t stored = 0;  // the seq the thread holds (0: none yet)
-  int killed_mid_save = 0, found_previous = 0, found_next = 0, with_orphans = 0;
+  int killed_mid_save = 0, found_previous = 0, found_next = 0, found_late = 0, with_orphans = 0;
   std::size_t orphans_removed = 0, max_acks_per_run = 0;
   const auto started = std::chrono::steady_clock::now();
   for (int run = 0; run < kills; ++run) {
@@ -345,10 +345,24 @@ void Processes::run_crash_test(int kills, const std::vector<std::string>& saver_
     Child child = Child::spawn(args);
     // Wait until the child starts its first save, then let it run for a random 5-200 ms.
     std::int64_t last_acked = stored, in_flight = -1;
+    // The newest save the child saw stored. The killed predecessor's last save can land after the
+    // check that followed its kill: this child then loads it (and starts "saving N+1"), or its own
+    // save of that number fails its condition ("conflict N").
+    std::int64_t seen_stored = stored;
     auto handle = [&](const std::vector<std::string>& lines) {
       for (const auto& l : lines) {
-        if (l.rfind("saving ", 0) == 0) in_flight = std::stoll(l.substr(7));
-        if (l.rfind("acked ", 0) == 0) last_acked = std::stoll(l.substr(6)), in_flight = -1;
+        if (l.rfind("saving ", 0) == 0) {
+          in_flight = std::stoll(l.substr(7));
+          seen_stored = std::max(seen_stored, in_flight - 1);  // a save of N follows a load of N-1
+        }
+        if (l.rfind("acked ", 0) == 0) {
+          last_acked = std::stoll(l.substr(6)), in_flight = -1;
+          seen_stored = std::max(seen_stored, last_acked);
+        }
+        if (l.rfind("conflict ", 0) == 0) {
+          seen_stored = std::max<std::int64_t>(seen_stored, std::stoll(l.substr(9)));
+          in_flight = -1;
+        }
         ASSERT_NE(l.rfind("corrupt", 0), 0u) << l;
       }
     };
@@ -373,11 +387,15 @@ void Processes::run_crash_test(int kills, const std::vector<std::string>& saver_
       auto check = history ? agents::testing::check_history_state(thread, loaded->state, message_bytes)
                            : agents::testing::check_state(thread, loaded->state);
       ASSERT_EQ(check.problem, "") << "run " << run << ": the state is not whole";
-      ASSERT_TRUE(check.seq == last_acked || (in_flight >= 0 && check.seq == in_flight))
+      // The newest save the child saw stored (its last acknowledged one, or a predecessor's that
+      // landed late), or the save in flight at the kill.
+      ASSERT_TRUE(check.seq == seen_stored || (in_flight >= 0 && check.seq == in_flight))
           << "run " << run << ": loaded save " << check.seq << ", last acknowledged " << last_acked
-          << ", in flight " << in_flight;
+          << ", seen stored " << seen_stored << ", in flight " << in_flight;
       if (check.seq == last_acked)
         ++found_previous;
+      else if (check.seq == seen_stored)
+        ++found_late;
       else
         ++found_next;
       stored = check.seq;
@@ -411,6 +429,7 @@ void Processes::run_crash_test(int kills, const std::vector<std::string>& saver_
             << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s ("
             << killed_mid_save << " inside a save); the next load found the last acknowledged state "
             << found_previous << " times, the in-flight one " << found_next
+            << " times, a killed predecessor's late write " << found_late
             << " times, a torn or lost state 0 times; orphaned chunk/segment items removed "
             << orphans_removed << " (after " << with_orphans << " kills); at most " << max_acks_per_run
             << " saves acknowledged per run; the thread ends at save " << stored << "\n";
