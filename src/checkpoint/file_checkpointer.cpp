@@ -9,11 +9,11 @@
 #include <random>
 #include <sstream>
 
-#include "agents/aws/sigv4.hpp"
 #include "agents/checkpoint/checkpointer.hpp"
 #include "checkpoint/item_layout.hpp"
 #include "checkpoint/json_value.hpp"
 #include "checkpoint/local_generation.hpp"
+#include "util/sha256.hpp"
 
 namespace agents {
 
@@ -37,7 +37,7 @@ std::string file_name_for(const std::string& thread_id) {
       name.push_back(kHex[c & 0xF]);
     }
   }
-  if (name.size() > 160) name = name.substr(0, 96) + "~" + aws::sigv4::sha256_hex(thread_id);
+  if (name.size() > 160) name = name.substr(0, 96) + "~" + util::sha256_hex(thread_id);
   return name + std::string(kSuffix);
 }
 
