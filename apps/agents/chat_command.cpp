@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "agents/agent/agent.hpp"
+#include "agents/aws/credentials.hpp"
 #include "agents/model/offline_chat_model.hpp"
 #include "agents/model/openai_chat_model.hpp"
 #include "cli_context.hpp"
@@ -16,9 +17,8 @@ namespace {
 // OPENAI_API_KEY (or OPENAI_BASE_URL, for servers that need no key) selects the real model;
 // otherwise the offline model answers, so the CLI works with no network.
 std::shared_ptr<ChatModel> choose_model(const std::string& model_name, std::string& description) {
-  const char* key = std::getenv("OPENAI_API_KEY");
-  const char* base = std::getenv("OPENAI_BASE_URL");
-  if ((key != nullptr && *key != '\0') || (base != nullptr && *base != '\0')) {
+  const auto env = aws::process_environment();  // the library's reader: empty counts as unset
+  if (env("OPENAI_API_KEY") || env("OPENAI_BASE_URL")) {
     OpenAiConfig config = OpenAiConfig::from_environment(model_name.empty() ? "gpt-4o-mini" : model_name);
     if (!model_name.empty()) config.model = model_name;
     description = config.model + " at " +

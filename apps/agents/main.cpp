@@ -3,16 +3,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "agents/aws/credentials.hpp"
 #include "cli_context.hpp"
-
-namespace {
-
-std::string env_or(const char* name, std::string fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace agents::cli;
@@ -21,7 +13,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   GlobalOptions g;
-  g.table = env_or("AGENTS_TABLE", g.table);
+  // The library's environment reader: unset and empty mean the same thing everywhere.
+  g.table = agents::aws::process_environment()("AGENTS_TABLE").value_or(g.table);
   app.add_option("--table", g.table, "DynamoDB table (env AGENTS_TABLE)")->capture_default_str();
   app.add_option("--region", g.region, "AWS region (default: AWS_REGION, profile, instance metadata)");
   app.add_option("--endpoint,--endpoint-url", g.endpoint,

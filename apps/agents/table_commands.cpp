@@ -66,7 +66,7 @@ int run_table_create(Context& ctx, const std::string& global_regions) {
         status = d->status;
         return d->status == "ACTIVE";
       });
-  if (!active) throw Error(ErrorCode::kTimeout, "table " + table + " did not become ACTIVE within 5 minutes");
+  if (!active) throw TimeoutError("table " + table + " did not become ACTIVE within 5 minutes");
   progress.done("table " + table + " is ACTIVE (partition key thread_id, on-demand billing)");
 
   nlohmann::json out{{"table", table}, {"created", !existed}, {"status", "ACTIVE"}};
@@ -86,8 +86,7 @@ int run_table_create(Context& ctx, const std::string& global_regions) {
       status = d->status;
       return d->status == "ENABLED";
     });
-    if (!enabled)
-      throw Error(ErrorCode::kTimeout, "TTL on table " + table + " was not ENABLED within 5 minutes");
+    if (!enabled) throw TimeoutError("TTL on table " + table + " was not ENABLED within 5 minutes");
     progress.done("TTL is ENABLED on attribute ttl");
     out["ttl"] = "ENABLED";
   }
@@ -104,7 +103,8 @@ int run_table_create(Context& ctx, const std::string& global_regions) {
                   "could not add replicas " + global_regions +
                       " (global tables version 2019.11.21 need the real service; local endpoints such as "
                       "DynamoDB Local do not replicate): " +
-                      added.message());
+                      added.message(),
+                  added.details());
     }
     progress.done("replicas requested in " + global_regions + " (they become ACTIVE in the background)");
     out["replicas"] = regions;

@@ -1,18 +1,15 @@
 #include "agents/aws/sigv4.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
-
 #include <algorithm>
-#include <ctime>
 #include <vector>
+
+#include "util/sha256.hpp"
+#include "util/time_format.hpp"
 
 namespace agents::aws::sigv4 {
 
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
 constexpr char kHexUpper[] = "0123456789ABCDEF";
 
 bool is_unreserved(unsigned char c) {
@@ -111,38 +108,10 @@ std::string remove_dot_segments(std::string_view path) {
 
 }  // namespace
 
-std::string hex(const unsigned char* data, std::size_t size) {
-  std::string out(size * 2, '0');
-  for (std::size_t i = 0; i < size; ++i) {
-    out[2 * i] = kHexDigits[data[i] >> 4];
-    out[2 * i + 1] = kHexDigits[data[i] & 0xF];
-  }
-  return out;
-}
-
-// OpenSSL 3 looks the algorithm up on every one-shot call unless handed a fetched one: fetch
-// SHA-256 once (fetched algorithms are safe to share between threads).
-static const EVP_MD* sha256_algorithm() {
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
-}
-
-Digest sha256(std::string_view data) {
-  Digest d;
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), d.data(), &len, sha256_algorithm(), nullptr);
-  return d;
-}
-
-std::string sha256_hex(std::string_view data) { return hex(sha256(data)); }
-
-Digest hmac_sha256(std::string_view key, std::string_view data) {
-  Digest d;
-  unsigned int len = 0;
-  HMAC(sha256_algorithm(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data(), &len);
-  return d;
-}
+std::string hex(const unsigned char* data, std::size_t size) { return util::hex(data, size); }
+Digest sha256(std::string_view data) { return util::sha256(data); }
+std::string sha256_hex(std::string_view data) { return util::sha256_hex(data); }
+Digest hmac_sha256(std::string_view key, std::string_view data) { return util::hmac_sha256(key, data); }
 
 Digest derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
                           std::string_view service) {
@@ -251,14 +220,7 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope, st
   return out;
 }
 
-std::string format_amz_date(Clock::time_point time) {
-  std::time_t t = Clock::to_time_t(time);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[17];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
+std::string format_amz_date(Clock::time_point time) { return util::amz_date(time); }
 
 UrlParts split_url(std::string_view url) {
   UrlParts parts;

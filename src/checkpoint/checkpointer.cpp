@@ -4,10 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <iterator>
 #include <limits>
 #include <optional>
+
+#include "util/time_format.hpp"
 
 namespace agents {
 
@@ -170,15 +171,6 @@ ThreadPage Checkpointer::list_threads(const ListThreadsOptions& options) {
 
 std::string rfc3339_now() { return rfc3339_utc(std::chrono::system_clock::now()); }
 
-std::string rfc3339_utc(std::chrono::system_clock::time_point now) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms));
-  return buf;
-}
+std::string rfc3339_utc(std::chrono::system_clock::time_point now) { return util::rfc3339_millis(now); }
 
 }  // namespace agents

@@ -3,17 +3,16 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 
-#include "agents/aws/sigv4.hpp"
 #include "agents/checkpoint/checkpointer.hpp"
 #include "checkpoint/item_layout.hpp"
 #include "checkpoint/json_value.hpp"
 #include "checkpoint/local_generation.hpp"
+#include "util/sha256.hpp"
 
 namespace agents {
 
@@ -37,13 +36,16 @@ std::string file_name_for(const std::string& thread_id) {
       name.push_back(kHex[c & 0xF]);
     }
   }
-  if (name.size() > 160) name = name.substr(0, 96) + "~" + aws::sigv4::sha256_hex(thread_id);
+  if (name.size() > 160) name = name.substr(0, 96) + "~" + util::sha256_hex(thread_id);
   return name + std::string(kSuffix);
 }
 
+// A StorageError (a ServiceError) so that callers catch a file store's failures as they catch
+// DynamoDB's; errno is read first, before anything else can change it.
 [[noreturn]] void throw_io(const std::string& what, const fs::path& path) {
-  throw Error(ErrorCode::kServiceError,
-              "file store: " + what + " " + path.string() + ": " + std::strerror(errno));
+  const std::error_code error(errno, std::generic_category());
+  throw StorageError("file store: " + what + " " + path.string() + ": " + error.message(), path.string(),
+                     error);
 }
 
 // An exclusive lock over the directory for the read-compare-write of a save or delete; flock
@@ -151,8 +153,7 @@ void write_atomically(const fs::path& dir, const fs::path& target, const std::st
 FileCheckpointer::FileCheckpointer(std::string directory) : directory_(std::move(directory)) {
   std::error_code ec;
   fs::create_directories(directory_, ec);
-  if (ec)
-    throw Error(ErrorCode::kServiceError, "file store: cannot create " + directory_ + ": " + ec.message());
+  if (ec) throw StorageError("file store: cannot create " + directory_ + ": " + ec.message(), directory_, ec);
 }
 
 FileCheckpointer::~FileCheckpointer() = default;

@@ -1,7 +1,5 @@
 #include "checkpoint/incremental_layout.hpp"
 
-#include <openssl/evp.h>
-
 #include <charconv>
 #include <memory>
 
@@ -9,6 +7,7 @@
 #include "checkpoint/generation.hpp"
 #include "checkpoint/item_layout.hpp"
 #include "checkpoint/message_json.hpp"
+#include "util/sha256.hpp"
 
 namespace agents::detail {
 
@@ -21,30 +20,6 @@ namespace {
 constexpr std::string_view kHintPrefix = "history1|";
 // A hostile head must not make a load fan out without bound.
 constexpr std::size_t kMaxStoredSegments = 4 * kMaxSegments;
-
-// SHA-256 that can report the digest of a prefix and go on.
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
-  void update(std::string_view data) { EVP_DigestUpdate(ctx_.get(), data.data(), data.size()); }
-  std::string hex_so_far() const {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> copy(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    EVP_MD_CTX_copy_ex(copy.get(), ctx_.get());
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(copy.get(), digest, &length);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < length; ++i) {
-      out += kHex[digest[i] >> 4];
-      out += kHex[digest[i] & 0xF];
-    }
-    return out;
-  }
-
- private:
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
-};
 
 bool parse_size(std::string_view text, std::size_t& out) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -297,7 +272,7 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
                                                      const std::string& ancestors) {
   const std::size_t n = history.size();
   // Is the stored history a prefix of this one? Then only the rest is new.
-  Sha256 sha;
+  util::Sha256Stream sha;
   bool appends = false;
   const bool may_append = previous && previous->message_count <= n;
   for (std::size_t i = 0; i <= n; ++i) {

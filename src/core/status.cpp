@@ -40,43 +40,47 @@ std::string_view error_code_name(ErrorCode code) noexcept {
   return "unknown";
 }
 
+// Every exception carries the Status's details. The classes whose fields a Status cannot supply
+// (ConflictError's versions, StateTooLargeError's sizes, CorruptStateError's attribute,
+// OutcomeUnknownError's version) are thrown only where that context is known; a Status with one of
+// those codes becomes the general type with the same code() instead of a half-filled typed error.
 void Status::throw_if_error() const {
   const auto& d = details_;
   switch (code_) {
     case ErrorCode::kOk:
       return;
     case ErrorCode::kInvalidArgument:
-      throw InvalidArgumentError(message_);
+      throw InvalidArgumentError(message_, d);
     case ErrorCode::kNotFound:
-      throw NotFoundError(message_);
+      throw NotFoundError(message_, d);
     case ErrorCode::kConflict:
-      throw ConflictError(message_, "", -1, -1);
     case ErrorCode::kStateTooLarge:
-      throw StateTooLargeError(message_, 0, 0);
     case ErrorCode::kCorruptState:
-      throw CorruptStateError(message_, "", "");
-    case ErrorCode::kCredentialsUnavailable:
-      throw CredentialsUnavailableError(message_);
-    case ErrorCode::kAccessDenied:
-      throw AccessDeniedError(message_, d.service_code, d.http_status, d.request_id);
-    case ErrorCode::kThrottled:
-      throw ThrottledError(message_, d.service_code, d.http_status, d.request_id);
-    case ErrorCode::kServiceError:
-      throw ServiceError(message_, d.service_code, d.http_status, d.request_id);
-    case ErrorCode::kTimeout:
-      throw TimeoutError(message_);
-    case ErrorCode::kConnectionFailed:
-      throw ConnectionError(message_);
-    case ErrorCode::kModelError:
-      throw ModelError(message_, d.service_code, d.http_status, d.request_id);
-    case ErrorCode::kMaxIterations:
-      throw MaxIterationsError(message_);
-    case ErrorCode::kUnsupported:
-      throw UnsupportedError(message_);
     case ErrorCode::kOutcomeUnknown:
-      throw OutcomeUnknownError(message_, "", -1);
+      if (d.http_status != 0 || !d.service_code.empty() || !d.request_id.empty()) {
+        throw ServiceError(message_, d, code_);
+      }
+      throw Error(code_, message_, d);
+    case ErrorCode::kCredentialsUnavailable:
+      throw CredentialsUnavailableError(message_, d);
+    case ErrorCode::kAccessDenied:
+      throw AccessDeniedError(message_, d);
+    case ErrorCode::kThrottled:
+      throw ThrottledError(message_, d);
+    case ErrorCode::kServiceError:
+      throw ServiceError(message_, d);
+    case ErrorCode::kTimeout:
+      throw TimeoutError(message_, d);
+    case ErrorCode::kConnectionFailed:
+      throw ConnectionError(message_, d);
+    case ErrorCode::kModelError:
+      throw ModelError(message_, d);
+    case ErrorCode::kMaxIterations:
+      throw MaxIterationsError(message_, d);
+    case ErrorCode::kUnsupported:
+      throw UnsupportedError(message_, d);
   }
-  throw Error(code_, message_);
+  throw Error(code_, message_, d);
 }
 
 }  // namespace agents

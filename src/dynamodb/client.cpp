@@ -9,9 +9,9 @@
 #include "agents/aws/region.hpp"
 #include "agents/aws/sigv4.hpp"
 #include "agents/http/http_client.hpp"
-#include "aws/credentials/sts.hpp"
 #include "dynamodb/errors.hpp"
 #include "dynamodb/json_codec.hpp"
+#include "util/redact.hpp"
 
 namespace agents::dynamodb {
 
@@ -399,10 +399,9 @@ class DynamoDbClientImpl final : public DynamoDbClient {
     Status error = detail::classify_error_response(operation, table, out.response);
     // A service may quote the request back (InvalidSignatureException quotes the canonical
     // request, x-amz-security-token included): no secret may reach an error message.
-    return Status(
-        error.code(),
-        aws::detail::redact(error.message(), {credentials->secret_access_key, credentials->session_token}),
-        error.details());
+    return Status(error.code(),
+                  util::redact(error.message(), {credentials->secret_access_key, credentials->session_token}),
+                  error.details());
   }
 
   void report(std::string_view operation, std::string_view table,

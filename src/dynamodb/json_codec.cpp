@@ -1,30 +1,8 @@
 #include "dynamodb/json_codec.hpp"
 
-#include <openssl/evp.h>
+#include "util/base64.hpp"
 
 namespace agents::dynamodb::detail {
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-bool base64_decode(std::string_view text, std::string& out) {
-  if (text.size() % 4 != 0) return false;
-  out.resize(3 * (text.size() / 4));
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return false;
-  std::size_t padding = 0;  // EVP_DecodeBlock counts '=' padding as zero bytes
-  if (!text.empty() && text.back() == '=') ++padding;
-  if (text.size() > 1 && text[text.size() - 2] == '=') ++padding;
-  out.resize(static_cast<std::size_t>(n) - padding);
-  return true;
-}
 
 void write_string(JsonWriter& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
@@ -41,7 +19,7 @@ void return_consumed_capacity(JsonWriter& w) {
 
 void write_set(JsonWriter& w, const std::vector<std::string>& set, bool binary) {
   w.StartArray();
-  for (const auto& s : set) binary ? write_string(w, base64_encode(s)) : write_string(w, s);
+  for (const auto& s : set) binary ? write_string(w, util::base64_encode(s)) : write_string(w, s);
   w.EndArray();
 }
 
@@ -98,7 +76,7 @@ void write_attribute_value(JsonWriter& w, const AttributeValue& v) {
       write_string(w, v.scalar());
       break;
     case T::kB:
-      write_string(w, base64_encode(v.scalar()));
+      write_string(w, util::base64_encode(v.scalar()));
       break;
     case T::kSS:
     case T::kNS:
@@ -376,7 +354,7 @@ bool parse_string_set(simdjson::dom::element e, std::vector<std::string>& out, b
     }
     if (binary) {
       std::string bytes;
-      if (!base64_decode(s, bytes)) {
+      if (!util::base64_decode(s, bytes)) {
         error = "invalid base64 in a binary set";
         return false;
       }
@@ -413,7 +391,7 @@ bool parse_attribute_value(simdjson::dom::element element, AttributeValue& out, 
     out = tag == "S" ? AttributeValue::S(std::string(s)) : AttributeValue::N(std::string(s));
   } else if (tag == "B") {
     std::string bytes;
-    if (value.get_string().get(s) || !base64_decode(s, bytes)) {
+    if (value.get_string().get(s) || !util::base64_decode(s, bytes)) {
       error = "B must hold base64 text";
       return false;
     }

@@ -14,9 +14,6 @@ namespace agents::dynamodb::detail {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-std::string base64_encode(std::string_view bytes);
-bool base64_decode(std::string_view text, std::string& out);
-
 void write_string(JsonWriter& w, std::string_view s);
 void write_attribute_value(JsonWriter& w, const AttributeValue& value);
 void write_item(JsonWriter& w, const Item& item);

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "dynamodb/json_codec.hpp"
+#include "util/base64.hpp"
 
 namespace agents::lambda {
 namespace {
@@ -108,7 +108,7 @@ StatusOr<ApiGatewayRequest> parse_api_gateway_event(std::string_view payload) {
     bool encoded = b64 != nullptr && b64->is_boolean() && b64->get<bool>();
     const auto& text = body->get_ref<const std::string&>();
     if (encoded) {
-      if (!dynamodb::detail::base64_decode(text, request.body)) return invalid("body is not valid base64");
+      if (!util::base64_decode(text, request.body)) return invalid("body is not valid base64");
     } else {
       request.body = text;
     }

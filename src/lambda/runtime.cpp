@@ -12,6 +12,7 @@
 #include <typeinfo>
 
 #include "agents/http/http_client.hpp"
+#include "util/env.hpp"
 
 namespace agents::lambda {
 namespace {
@@ -117,10 +118,7 @@ std::string error_document(std::string_view error_message, std::string_view erro
 
 LambdaRuntime::LambdaRuntime(RuntimeOptions options) : options_(std::move(options)) {
   std::string api = options_.runtime_api;
-  if (api.empty()) {
-    const char* env = std::getenv("AWS_LAMBDA_RUNTIME_API");
-    if (env != nullptr) api = env;
-  }
+  if (api.empty()) api = util::env_or("AWS_LAMBDA_RUNTIME_API", "");
   if (api.empty()) {
     throw InvalidArgumentError(
         "lambda runtime: AWS_LAMBDA_RUNTIME_API is not set; run `bootstrap` inside Lambda (or the runtime "

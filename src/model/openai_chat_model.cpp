@@ -1,20 +1,16 @@
 #include "agents/model/openai_chat_model.hpp"
 
 #include <atomic>
-#include <cstdlib>
 #include <thread>
 
 #include "model/curl_stream.hpp"
 #include "model/openai_codec.hpp"
+#include "util/env.hpp"
+#include "util/redact.hpp"
 
 namespace agents {
 
 namespace {
-
-std::string env_or(const char* name, std::string fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? std::string(v) : std::move(fallback);
-}
 
 std::string without_query(const std::string& url) {
   auto q = url.find('?');
@@ -29,10 +25,11 @@ bool is_event_stream(const http::Response& r) {
 }  // namespace
 
 OpenAiConfig OpenAiConfig::from_environment(std::string default_model) {
-  OpenAiConfig config(env_or("OPENAI_API_KEY", ""), env_or("OPENAI_MODEL", std::move(default_model)));
-  config.base_url = env_or("OPENAI_BASE_URL", config.base_url);
-  config.organization = env_or("OPENAI_ORGANIZATION", "");
-  config.project = env_or("OPENAI_PROJECT", "");
+  OpenAiConfig config(util::env_or("OPENAI_API_KEY", ""),
+                      util::env_or("OPENAI_MODEL", std::move(default_model)));
+  config.base_url = util::env_or("OPENAI_BASE_URL", config.base_url);
+  config.organization = util::env_or("OPENAI_ORGANIZATION", "");
+  config.project = util::env_or("OPENAI_PROJECT", "");
   return config;
 }
 
@@ -67,7 +64,7 @@ struct OpenAiChatModel::Impl {
 
   // Prefixes where the call went and removes the key from anything a server or transport said.
   Status annotate(Status s) const {
-    std::string message = detail::redact(where + ": " + s.message(), config.api_key);
+    std::string message = util::redact(where + ": " + s.message(), config.api_key);
     return Status(s.code(), std::move(message), s.details());
   }
 
@@ -103,9 +100,9 @@ OpenAiChatModel::OpenAiChatModel(OpenAiConfig config) : impl_(std::make_unique<I
   }
   if (!impl_->url.starts_with("http://") && !impl_->url.starts_with("https://")) {
     throw InvalidArgumentError("OpenAiConfig: the URL must start with http:// or https://, got \"" +
-                               detail::redact(without_query(impl_->url), c.api_key) + "\"");
+                               util::redact(without_query(impl_->url), c.api_key) + "\"");
   }
-  impl_->where = "model " + c.model + " at POST " + detail::redact(without_query(impl_->url), c.api_key);
+  impl_->where = "model " + c.model + " at POST " + util::redact(without_query(impl_->url), c.api_key);
   if (c.http_client) {
     impl_->http = c.http_client;
   } else {

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <ctime>
 
+#include "util/redact.hpp"
+
 namespace agents::detail {
 
 namespace {
@@ -63,15 +65,6 @@ std::string excerpt(std::string_view text, std::size_t max = 200) {
 }
 
 }  // namespace
-
-std::string redact(std::string text, const std::string& secret) {
-  if (secret.empty()) return text;
-  for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos)) {
-    text.replace(pos, secret.size(), "[redacted]");
-    pos += 10;
-  }
-  return text;
-}
 
 Json encode_message(const Message& m) {
   Json out = Json::object();
@@ -240,7 +233,7 @@ Status status_for_error_response(const http::Response& response, const std::stri
   }
   if (!hint.empty()) message += "; " + hint;
   if (!d.request_id.empty()) message += " [request id " + d.request_id + "]";
-  return Status(ec, redact(std::move(message), secret), std::move(d));
+  return Status(ec, util::redact(std::move(message), secret), std::move(d));
 }
 
 std::optional<std::chrono::milliseconds> retry_after(const http::Response& response,
@@ -327,7 +320,7 @@ Status StreamAccumulator::add(const std::string& data, const std::string& secret
     std::string msg = e.is_object()   ? string_or_empty(e, "message")
                       : e.is_string() ? e.get<std::string>()
                                       : "";
-    return Status(ErrorCode::kModelError, redact("error event in the stream: " + msg, secret), d);
+    return Status(ErrorCode::kModelError, util::redact("error event in the stream: " + msg, secret), d);
   }
   saw_chunk_ = true;
   if (response_.id.empty()) response_.id = string_or_empty(chunk, "id");

@@ -36,9 +36,6 @@ Status status_for_error_response(const http::Response& response, const std::stri
 std::optional<std::chrono::milliseconds> retry_after(const http::Response& response,
                                                      std::chrono::system_clock::time_point now);
 
-/// Replaces every occurrence of `secret` (when non-empty) by "[redacted]".
-std::string redact(std::string text, const std::string& secret);
-
 /// Splits a text/event-stream into events; calls `on_event(data)` for each event's data
 /// (multi-line data joined by '\n'). Feed bytes in any pieces.
 class SseParser {

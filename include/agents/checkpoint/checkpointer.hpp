@@ -146,6 +146,8 @@ class InMemoryCheckpointer final : public Checkpointer {
 /// One JSON file per thread in a directory: the embedded default for people without AWS.
 /// Writes are atomic (temp file + fsync + rename) and serialised across processes by a lock
 /// file, so two processes never lose an update. Thread ids of any bytes map to safe names.
+/// A file that cannot be created, read, written, locked or renamed throws StorageError (a
+/// ServiceError) naming the path and the operating system's error.
 class FileCheckpointer final : public Checkpointer {
  public:
   explicit FileCheckpointer(std::string directory);

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <utility>
 
 namespace agents {
 
@@ -32,24 +34,51 @@ enum class ErrorCode : int {
 /// "conflict", "state_too_large", ...: the code as it appears in logs and `--json` output.
 std::string_view error_code_name(ErrorCode code) noexcept;
 
-/// Base of every exception the library throws.
+/// Where an error came from, for the typed exception and for retry decisions.
+struct ErrorDetails {
+  std::string service_code;      ///< AWS error code, e.g. "ConditionalCheckFailedException"
+  int http_status = 0;           ///< 0 when no response was received
+  std::string request_id;        ///< x-amzn-RequestId
+  bool transient = false;        ///< a fault worth retrying (throttling, 5xx, transport, checksum)
+  bool throttling = false;       ///< throttling, counted separately by the retry quota
+  bool outcome_unknown = false;  ///< the request may have been applied (reset after sending)
+};
+
+/// Base of every exception the library throws. Like google-cloud-cpp's RuntimeStatusError
+/// carries its Status, every exception carries the ErrorDetails of the failure it reports (empty
+/// when it did not come from a request), so no typed error loses what the Status knew.
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  Error(ErrorCode code, const std::string& message, ErrorDetails details = {})
+      : std::runtime_error(message), code_(code), details_(std::move(details)) {}
   ErrorCode code() const noexcept { return code_; }
+  const ErrorDetails& details() const noexcept { return details_; }
+  /// e.g. "ValidationException" (the text after '#' in DynamoDB's `__type`); "" when none.
+  const std::string& service_code() const noexcept { return details_.service_code; }
+  /// The HTTP status of the answer, 0 when no answer was received.
+  int http_status() const noexcept { return details_.http_status; }
+  /// The service's request id (x-amzn-RequestId, x-request-id), "" when none.
+  const std::string& request_id() const noexcept { return details_.request_id; }
+  /// The request may have been applied although no answer said so (a reset after sending).
+  bool outcome_unknown() const noexcept { return details_.outcome_unknown; }
+  /// A fault the retry policy treats as worth retrying (it was retried before this was thrown).
+  bool transient() const noexcept { return details_.transient; }
 
  private:
   ErrorCode code_;
+  ErrorDetails details_;
 };
 
 class InvalidArgumentError : public Error {
  public:
-  explicit InvalidArgumentError(const std::string& message) : Error(ErrorCode::kInvalidArgument, message) {}
+  explicit InvalidArgumentError(const std::string& message, ErrorDetails details = {})
+      : Error(ErrorCode::kInvalidArgument, message, std::move(details)) {}
 };
 
 class NotFoundError : public Error {
  public:
-  explicit NotFoundError(const std::string& message) : Error(ErrorCode::kNotFound, message) {}
+  explicit NotFoundError(const std::string& message, ErrorDetails details = {})
+      : Error(ErrorCode::kNotFound, message, std::move(details)) {}
 };
 
 /// Another writer saved the thread after we loaded it; nothing stored was changed.
@@ -121,28 +150,28 @@ class CorruptStateError : public Error {
 
 class CredentialsUnavailableError : public Error {
  public:
-  explicit CredentialsUnavailableError(const std::string& message)
-      : Error(ErrorCode::kCredentialsUnavailable, message) {}
+  explicit CredentialsUnavailableError(const std::string& message, ErrorDetails details = {})
+      : Error(ErrorCode::kCredentialsUnavailable, message, std::move(details)) {}
 };
 
-/// An error answered by a service: AWS error code, HTTP status and request id when known.
+/// An error answered by a service (or by the store behind a checkpointer): service_code(),
+/// http_status() and request_id() when known.
 class ServiceError : public Error {
  public:
   ServiceError(const std::string& message, std::string service_code, int http_status, std::string request_id,
                ErrorCode code = ErrorCode::kServiceError)
-      : Error(code, message),
-        service_code_(std::move(service_code)),
-        http_status_(http_status),
-        request_id_(std::move(request_id)) {}
-  /// e.g. "ValidationException" (the text after '#' in DynamoDB's `__type`).
-  const std::string& service_code() const noexcept { return service_code_; }
-  int http_status() const noexcept { return http_status_; }
-  const std::string& request_id() const noexcept { return request_id_; }
+      : Error(code, message, answer(std::move(service_code), http_status, std::move(request_id))) {}
+  ServiceError(const std::string& message, ErrorDetails details, ErrorCode code = ErrorCode::kServiceError)
+      : Error(code, message, std::move(details)) {}
 
  private:
-  std::string service_code_;
-  int http_status_;
-  std::string request_id_;
+  static ErrorDetails answer(std::string service_code, int http_status, std::string request_id) {
+    ErrorDetails d;
+    d.service_code = std::move(service_code);
+    d.http_status = http_status;
+    d.request_id = std::move(request_id);
+    return d;
+  }
 };
 
 class AccessDeniedError : public ServiceError {
@@ -151,6 +180,8 @@ class AccessDeniedError : public ServiceError {
                     std::string request_id)
       : ServiceError(message, std::move(service_code), http_status, std::move(request_id),
                      ErrorCode::kAccessDenied) {}
+  AccessDeniedError(const std::string& message, ErrorDetails details)
+      : ServiceError(message, std::move(details), ErrorCode::kAccessDenied) {}
 };
 
 /// Throttled, and still throttled after the retry policy gave up.
@@ -160,17 +191,40 @@ class ThrottledError : public ServiceError {
                  std::string request_id)
       : ServiceError(message, std::move(service_code), http_status, std::move(request_id),
                      ErrorCode::kThrottled) {}
+  ThrottledError(const std::string& message, ErrorDetails details)
+      : ServiceError(message, std::move(details), ErrorCode::kThrottled) {}
 };
 
+/// A file the FileCheckpointer needed could not be created, read, written, locked or renamed.
+/// A ServiceError with code service_error (the directory is that checkpointer's store), so
+/// `catch (ServiceError&)` handles the failures of every store alike; http_status() is 0.
+class StorageError : public ServiceError {
+ public:
+  StorageError(const std::string& message, std::string path, std::error_code os_error)
+      : ServiceError(message, ErrorDetails{}), path_(std::move(path)), os_error_(os_error) {}
+  /// The file or directory the operation was on.
+  const std::string& path() const noexcept { return path_; }
+  /// What the operating system said (errno as a std::error_code).
+  std::error_code os_error() const noexcept { return os_error_; }
+
+ private:
+  std::string path_;
+  std::error_code os_error_;
+};
+
+/// No answer in time. outcome_unknown() tells whether the request may have been applied.
 class TimeoutError : public Error {
  public:
-  explicit TimeoutError(const std::string& message) : Error(ErrorCode::kTimeout, message) {}
+  explicit TimeoutError(const std::string& message, ErrorDetails details = {})
+      : Error(ErrorCode::kTimeout, message, std::move(details)) {}
 };
 
 /// Connection refused, DNS failure, reset mid-response: the endpoint could not be talked to.
+/// outcome_unknown() tells whether the request may have been applied (a reset after sending).
 class ConnectionError : public Error {
  public:
-  explicit ConnectionError(const std::string& message) : Error(ErrorCode::kConnectionFailed, message) {}
+  explicit ConnectionError(const std::string& message, ErrorDetails details = {})
+      : Error(ErrorCode::kConnectionFailed, message, std::move(details)) {}
 };
 
 class ModelError : public ServiceError {
@@ -178,16 +232,20 @@ class ModelError : public ServiceError {
   ModelError(const std::string& message, std::string service_code, int http_status, std::string request_id)
       : ServiceError(message, std::move(service_code), http_status, std::move(request_id),
                      ErrorCode::kModelError) {}
+  ModelError(const std::string& message, ErrorDetails details)
+      : ServiceError(message, std::move(details), ErrorCode::kModelError) {}
 };
 
 class MaxIterationsError : public Error {
  public:
-  explicit MaxIterationsError(const std::string& message) : Error(ErrorCode::kMaxIterations, message) {}
+  explicit MaxIterationsError(const std::string& message, ErrorDetails details = {})
+      : Error(ErrorCode::kMaxIterations, message, std::move(details)) {}
 };
 
 class UnsupportedError : public Error {
  public:
-  explicit UnsupportedError(const std::string& message) : Error(ErrorCode::kUnsupported, message) {}
+  explicit UnsupportedError(const std::string& message, ErrorDetails details = {})
+      : Error(ErrorCode::kUnsupported, message, std::move(details)) {}
 };
 
 }  // namespace agents

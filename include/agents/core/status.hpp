@@ -11,15 +11,7 @@
 
 namespace agents {
 
-/// Where an error came from, for the typed exception and for retry decisions.
-struct ErrorDetails {
-  std::string service_code;      ///< AWS error code, e.g. "ConditionalCheckFailedException"
-  int http_status = 0;           ///< 0 when no response was received
-  std::string request_id;        ///< x-amzn-RequestId
-  bool transient = false;        ///< a fault worth retrying (throttling, 5xx, transport, checksum)
-  bool throttling = false;       ///< throttling, counted separately by the retry quota
-  bool outcome_unknown = false;  ///< the request may have been applied (reset after sending)
-};
+// ErrorDetails (where an error came from) is declared in error.hpp: the exceptions carry it too.
 
 class Status {
  public:

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agents/http/http_client.hpp"
+#include "util/time_format.hpp"
 
 namespace agents::aws::detail {
 
@@ -127,14 +128,7 @@ std::optional<Clock::time_point> parse_iso8601(std::string_view text) {
   return Clock::from_time_t(utc - offset_seconds);
 }
 
-std::string format_iso8601(Clock::time_point time) {
-  std::time_t t = Clock::to_time_t(time);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
+std::string format_iso8601(Clock::time_point time) { return util::iso8601_seconds(time); }
 
 Status unavailable(std::string message) {
   return Status(ErrorCode::kCredentialsUnavailable, std::move(message));

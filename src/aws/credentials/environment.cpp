@@ -1,17 +1,12 @@
 // The process environment and the environment-variable credentials provider.
-#include <cstdlib>
-
 #include "agents/aws/credentials.hpp"
 #include "aws/credentials/common.hpp"
+#include "util/env.hpp"
 
 namespace agents::aws {
 
 EnvironmentLookup process_environment() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
-    if (value == nullptr || *value == '\0') return std::nullopt;
-    return std::string(value);
-  };
+  return [](std::string_view name) { return util::env_get(std::string(name)); };
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include "agents/http/http_client.hpp"
 #include "aws/credentials/common.hpp"
 #include "aws/credentials/partition.hpp"
+#include "util/redact.hpp"
 
 namespace agents::aws::detail {
 
@@ -87,7 +88,7 @@ Status sts_error(const http::Response& response, std::string_view action, const 
   message += " (HTTP " + std::to_string(response.status);
   if (!details.request_id.empty()) message += ", request id " + details.request_id;
   message += ")";
-  return Status(error_code, redact(std::move(message), secrets), std::move(details));
+  return Status(error_code, util::redact(std::move(message), secrets), std::move(details));
 }
 
 StatusOr<Credentials> parse_credentials(const http::Response& response, std::string_view action,
@@ -198,18 +199,6 @@ std::optional<std::string> xml_element(std::string_view xml, std::string_view ta
   auto raw = xml_raw_element(xml, tag);
   if (!raw) return std::nullopt;
   return decode_entities(*raw);
-}
-
-std::string redact(std::string text, const std::vector<std::string>& secrets) {
-  for (const auto& secret : secrets) {
-    if (secret.empty()) continue;
-    static constexpr std::string_view kMark = "<redacted>";
-    for (std::size_t at = text.find(secret); at != std::string::npos;
-         at = text.find(secret, at + kMark.size())) {
-      text.replace(at, secret.size(), kMark);
-    }
-  }
-  return text;
 }
 
 }  // namespace agents::aws::detail

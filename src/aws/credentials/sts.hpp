@@ -49,8 +49,4 @@ std::optional<std::string_view> xml_raw_element(std::string_view xml, std::strin
 /// The same with entities decoded: for leaf elements.
 std::optional<std::string> xml_element(std::string_view xml, std::string_view tag);
 
-/// `text` with every non-empty `secrets` value replaced by "<redacted>": defence in depth for
-/// messages that quote a service.
-std::string redact(std::string text, const std::vector<std::string>& secrets);
-
 }  // namespace agents::aws::detail

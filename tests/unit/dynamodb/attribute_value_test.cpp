@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "dynamodb/json_codec.hpp"
+#include "util/base64.hpp"
 
 namespace agents::dynamodb {
 namespace {
@@ -90,11 +91,11 @@ TEST(Base64, RoundTripsAllPaddings) {
   for (const std::string& s :
        std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     std::string decoded;
-    ASSERT_TRUE(detail::base64_decode(detail::base64_encode(s), decoded));
+    ASSERT_TRUE(util::base64_decode(util::base64_encode(s), decoded));
     EXPECT_EQ(decoded, s);
   }
   std::string out;
-  EXPECT_FALSE(detail::base64_decode("abc", out));
+  EXPECT_FALSE(util::base64_decode("abc", out));
 }
 
 TEST(JsonCodec, WritesCompactRequestsAndParsesItemsBack) {

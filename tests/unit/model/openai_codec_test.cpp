@@ -59,7 +59,7 @@ TEST(ErrorResponseTest, ClassifiesAndRedacts) {
   EXPECT_EQ(s.code(), ErrorCode::kModelError);
   EXPECT_FALSE(s.details().transient);
   EXPECT_EQ(s.message().find("sk-abc"), std::string::npos);
-  EXPECT_NE(s.message().find("bad key [redacted]"), std::string::npos);
+  EXPECT_NE(s.message().find("bad key <redacted>"), std::string::npos);
 
   r.status = 503;
   r.body = "";
