@@ -42,6 +42,7 @@ Item key_of(const std::string& thread_id) { return {{"thread_id", V::S(thread_id
 struct Replaced {
   detail::Generation generation;
   std::string layout_hint;
+  std::optional<std::int64_t> version;  ///< as stored with that save id (unknown: an older hint)
 };
 
 // The layout part of a stored head's storage hint: a chunk hint for chunked heads, a history
@@ -72,8 +73,9 @@ detail::Generation generation_of(const Item& head) {
   return g;
 }
 
-Replaced replaced_by(const std::string& thread_id, const Item& head) {
-  return {generation_of(head), layout_hint_of(thread_id, head)};
+Replaced replaced_by(const std::string& thread_id, const Item& head,
+                     std::optional<std::int64_t> version = std::nullopt) {
+  return {generation_of(head), layout_hint_of(thread_id, head), version};
 }
 
 // What one attempt of a save writes: the extra items (chunks or segments) first, then the head.
@@ -130,6 +132,13 @@ struct DynamoDbCheckpointer::Engine {
         c.attributes.values = {{":now", V::N(now_epoch())}};
         break;
       case SavePrecondition::Kind::kVersion:
+        // A save id is written at one version only, so when the replaced save's id and version
+        // are both known the id alone pins it (and the request is some 60 bytes shorter).
+        if (replaced && !replaced->generation.save_id.empty() && replaced->version == p.version) {
+          c.condition = "save_id = :sid";
+          c.attributes.values.emplace(":sid", V::S(replaced->generation.save_id));
+          break;
+        }
         c.attributes.names = {{"#v", "version"}};
         if (p.version == 0) {  // an item of the Rust crate, which writes no version
           c.condition = "attribute_exists(thread_id) AND attribute_not_exists(#v)";
@@ -314,14 +323,14 @@ struct DynamoDbCheckpointer::Engine {
     if (precondition.kind == SavePrecondition::Kind::kVersion) {
       detail::StorageHint hint = detail::parse_storage_hint(precondition.replaces_hint);
       if (hint.generation) {
-        replaced = Replaced{std::move(*hint.generation), std::move(hint.layout)};
+        replaced = Replaced{std::move(*hint.generation), std::move(hint.layout), hint.version};
       } else {
         // `version_is(v)` without the load's hint: pin the generation stored now at version v,
         // and learn what it names, or this save could neither append to nor delete its items.
         auto current = read_head_attributes(thread_id);
         if (version_of(thread_id, current) != precondition.version)
           detail::throw_conflict(thread_id, precondition, version_of(thread_id, current));
-        replaced = replaced_by(thread_id, *current);
+        replaced = replaced_by(thread_id, *current, precondition.version);
       }
     }
     // A blind save (no load before it) still keeps versions counting: read the current head,
@@ -335,7 +344,7 @@ struct DynamoDbCheckpointer::Engine {
         auto current = read_head_attributes(thread_id);
         if (current) {
           precondition = SavePrecondition::version_is(version_of(thread_id, current));
-          replaced = replaced_by(thread_id, *current);
+          replaced = replaced_by(thread_id, *current, precondition.version);
           if (precondition.version == kMaxVersion) {
             detail::throw_corrupt(thread_id, "version",
                                   "is " + std::to_string(kMaxVersion) +
@@ -459,8 +468,8 @@ struct DynamoDbCheckpointer::Engine {
       if (!other.creates) delete_keys(keys_of(other.extra_items));
     }
     remember_segments(thread_id, attempt, state, encoded);
-    return {attempt.version,
-            detail::make_storage_hint({attempt.save_id, attempt.ancestors}, attempt.layout_hint)};
+    return {attempt.version, detail::make_storage_hint({attempt.save_id, attempt.ancestors}, attempt.version,
+                                                       attempt.layout_hint)};
   }
   // After a save that landed: its new segments go to the cache, so that the next load of the
   // thread in this process reads only the head.
@@ -542,8 +551,9 @@ struct DynamoDbCheckpointer::Engine {
           detail::throw_corrupt(thread_id, "segments",
                                 "names segments that are missing; the history cannot be assembled");
         }
-        return LoadedState{std::move(*state), head.version, head.updated_at,
-                           detail::make_storage_hint(generation_of(*got.item), detail::history_hint(*base))};
+        return LoadedState{
+            std::move(*state), head.version, head.updated_at,
+            detail::make_storage_hint(generation_of(*got.item), head.version, detail::history_hint(*base))};
       }
       std::string decompressed;
       const std::string* json = head.plain_state;
@@ -582,7 +592,7 @@ struct DynamoDbCheckpointer::Engine {
                              ? detail::chunk_hint(head.save_id, std::to_string(head.chunk_count))
                              : "";
       return LoadedState{std::move(*state), head.version, head.updated_at,
-                         detail::make_storage_hint(generation_of(*got.item), hint)};
+                         detail::make_storage_hint(generation_of(*got.item), head.version, hint)};
     }
   }
 

@@ -99,9 +99,10 @@ std::optional<StoredFile> read_file(const fs::path& path, bool with_state) {
                               std::string(thread_id), "save_id");
     }
   }
-  StoredFile out{std::string(thread_id),
-                 {{}, version, std::string(updated_at), detail::local_storage_hint(std::string(save_id))},
-                 std::string(save_id)};
+  StoredFile out{
+      std::string(thread_id),
+      {{}, version, std::string(updated_at), detail::local_storage_hint(std::string(save_id), version)},
+      std::string(save_id)};
   if (with_state) {
     auto decoded = decode_state_json(simdjson::minify(state));
     if (!decoded.ok()) {
@@ -185,7 +186,7 @@ SavedState FileCheckpointer::do_save(const std::string& thread_id, const AgentSt
   w.RawValue(state_json.data(), state_json.size(), rapidjson::kObjectType);
   w.EndObject();
   write_atomically(dir, path, std::string(buffer.GetString(), buffer.GetSize()));
-  return {version, detail::local_storage_hint(save_id)};
+  return {version, detail::local_storage_hint(save_id, version)};
 }
 
 std::optional<LoadedState> FileCheckpointer::do_load(const std::string& thread_id) {

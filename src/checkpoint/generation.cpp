@@ -1,11 +1,12 @@
 #include "checkpoint/generation.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace agents::detail {
 
 namespace {
-constexpr std::string_view kPrefix = "g/";
+constexpr char kPrefix = 'g';
 constexpr std::size_t kMaxSaveIdBytes = 64;
 
 // Calls `f` with each space-separated field of an ancestor list; stops early when it returns true.
@@ -46,12 +47,17 @@ bool is_ancestor_list(std::string_view text) {
                        [&](std::string_view id) { return !is_save_id(id) || ++fields > kAncestorsKept; });
 }
 
-std::string make_storage_hint(const Generation& generation, std::string_view layout_hint) {
+std::string make_storage_hint(const Generation& generation, std::int64_t version,
+                              std::string_view layout_hint) {
+  char digits[24];
+  const auto [digits_end, ec] = std::to_chars(digits, digits + sizeof digits, version);
+  const std::string_view id = generation.save_id.empty() ? std::string_view("-") : generation.save_id;
   std::string out;
-  out.reserve(kPrefix.size() + generation.save_id.size() + generation.ancestors.size() + layout_hint.size() +
-              4);
+  out.reserve(1 + (digits_end - digits) + id.size() + generation.ancestors.size() + layout_hint.size() + 3);
   out += kPrefix;
-  out += generation.save_id.empty() ? "-" : generation.save_id;
+  out.append(digits, digits_end);
+  out += '/';
+  out += id;
   out += '/';
   out += generation.ancestors;
   out += '/';
@@ -59,9 +65,22 @@ std::string make_storage_hint(const Generation& generation, std::string_view lay
   return out;
 }
 
-StorageHint parse_storage_hint(std::string_view hint) {
-  if (hint.substr(0, kPrefix.size()) != kPrefix) return {std::nullopt, std::string(hint)};
-  hint.remove_prefix(kPrefix.size());
+StorageHint parse_storage_hint(std::string_view text) {
+  // A hint of a layout alone (from before generations): no 'g', digits, '/'.
+  const StorageHint layout_only{std::nullopt, std::nullopt, std::string(text)};
+  if (text.empty() || text.front() != kPrefix) return layout_only;
+  std::string_view hint = text.substr(1);
+  const std::size_t version_end = hint.find('/');
+  if (version_end == std::string_view::npos) return layout_only;
+  // The version: the digits before the first '/' (none in hints made before it was carried).
+  std::optional<std::int64_t> version;
+  if (version_end > 0) {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(hint.data(), hint.data() + version_end, v);
+    if (ec != std::errc() || end != hint.data() + version_end || v < 0) return layout_only;
+    version = v;
+  }
+  hint.remove_prefix(version_end + 1);
   const std::size_t id_end = hint.find('/');
   if (id_end == std::string_view::npos) return {};
   const std::size_t ancestors_end = hint.find('/', id_end + 1);
@@ -75,7 +94,7 @@ StorageHint parse_storage_hint(std::string_view hint) {
   g.ancestors = std::string(hint.substr(id_end + 1, ancestors_end - id_end - 1));
   std::replace(g.ancestors.begin(), g.ancestors.end(), ',', ' ');  // hints of earlier versions
   if (!is_ancestor_list(g.ancestors)) return {};
-  return {std::move(g), std::string(hint.substr(ancestors_end + 1))};
+  return {std::move(g), version, std::string(hint.substr(ancestors_end + 1))};
 }
 
 std::string ancestors_after(const Generation& replaced) {

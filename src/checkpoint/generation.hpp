@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,15 +31,19 @@ struct Generation {
   friend bool operator==(const Generation&, const Generation&) = default;
 };
 
-/// What a storage hint carries: the generation (when known) and the layout's own part (a
-/// chunk hint, a history hint, or nothing for a plain or compressed head).
+/// What a storage hint carries: the generation (when known), the version stored with it (hints
+/// made before the version was carried have none) and the layout's own part (a chunk hint, a
+/// history hint, or nothing for a plain or compressed head).
 struct StorageHint {
   std::optional<Generation> generation;
+  std::optional<std::int64_t> version;
   std::string layout;
 };
 
-/// "g/<save id or ->/<ancestor> <ancestor>/<layout hint>".
-std::string make_storage_hint(const Generation& generation, std::string_view layout_hint);
+/// "g<version>/<save id or ->/<ancestor> <ancestor>/<layout hint>". The version lets a save that
+/// names the same version condition on the save id alone (a save id is written at one version).
+std::string make_storage_hint(const Generation& generation, std::int64_t version,
+                              std::string_view layout_hint);
 /// Any other text (an empty hint, a hint from before generations, junk) carries no generation;
 /// a damaged generation part makes the whole hint unusable (nothing in it is trusted).
 StorageHint parse_storage_hint(std::string_view hint);

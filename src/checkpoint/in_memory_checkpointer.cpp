@@ -31,7 +31,7 @@ SavedState InMemoryCheckpointer::do_save(const std::string& thread_id, const Age
   slot.loaded.state = state;
   slot.loaded.version = std::max<std::int64_t>(current, 0) + 1;
   slot.loaded.updated_at = rfc3339_now();
-  slot.loaded.storage_hint = detail::local_storage_hint(slot.save_id);
+  slot.loaded.storage_hint = detail::local_storage_hint(slot.save_id, slot.loaded.version);
   return {slot.loaded.version, slot.loaded.storage_hint};
 }
 

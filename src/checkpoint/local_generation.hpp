@@ -16,8 +16,8 @@
 namespace agents::detail {
 
 /// The storage hint of a stored save (`save_id` "" for a file written before save ids).
-inline std::string local_storage_hint(const std::string& save_id) {
-  return make_storage_hint({save_id, {}}, "");
+inline std::string local_storage_hint(const std::string& save_id, std::int64_t version) {
+  return make_storage_hint({save_id, {}}, version, "");
 }
 
 /// Checks `precondition` against what is stored (`stored_version` -1: absent) and throws

@@ -499,6 +499,35 @@ TEST_P(CheckpointerConformance, ASaveAfterALoadNeverReplacesAThreadDeletedAndSav
   EXPECT_EQ(cp_->load_state("reset")->state, stale);
 }
 
+// The hint names a save and the version stored with it; a precondition that pairs it with
+// another version must hold for both (the save-id condition alone would accept the hint's save
+// at any version), and one whose version matches is the ordinary save after a load.
+TEST_P(CheckpointerConformance, APreconditionWhoseVersionDiffersFromItsHintConflicts) {
+  AgentStateSnapshot first, stale;
+  first.scratchpad["v"] = "first";
+  stale.scratchpad["v"] = "stale";
+  cp_->save_state("paired", first);
+  auto loaded = cp_->load_state("paired");
+  ASSERT_TRUE(loaded);
+  ASSERT_EQ(loaded->version, 1);
+  for (std::int64_t wrong : {0, 2, 5}) {
+    SCOPED_TRACE(wrong);
+    try {
+      cp_->save_state("paired", stale, SavePrecondition::version_is(wrong, loaded->storage_hint));
+      FAIL() << "version " << wrong << " with the hint of version 1 saved";
+    } catch (const ConflictError& e) {
+      EXPECT_EQ(e.expected_version(), wrong);
+      EXPECT_EQ(e.actual_version(), 1);
+    }
+  }
+  auto stored = another_instance()->load_state("paired");
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->state, first);
+  EXPECT_EQ(stored->version, 1);
+  EXPECT_EQ(cp_->save_state("paired", stale, SavePrecondition::version_is(1, loaded->storage_hint)), 2);
+  EXPECT_EQ(another_instance()->load_state("paired")->state, stale);
+}
+
 // Files written before save ids (no "save_id") still load and save; a save after loading one
 // requires the stored file to still have no save id.
 TEST(FileCheckpointerGenerations, FilesWithoutASaveIdLoadAndReplaceOnlyThemselves) {

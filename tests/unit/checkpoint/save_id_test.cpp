@@ -107,9 +107,10 @@ TEST(SaveId, OldShortIdsNewIdsAndLongestIdsAllLoad) {
     ASSERT_TRUE(from_hint.has_value());
     EXPECT_EQ(*from_hint, *base);
     Generation g{save_id, new_save_id() + " 0123456789abcdef " + save_id};
-    StorageHint parsed = parse_storage_hint(make_storage_hint(g, history_hint(*base)));
+    StorageHint parsed = parse_storage_hint(make_storage_hint(g, 12, history_hint(*base)));
     ASSERT_TRUE(parsed.generation.has_value());
     EXPECT_EQ(*parsed.generation, g);
+    EXPECT_EQ(parsed.version, 12);
     EXPECT_EQ(base_from_hint(parsed.layout), base);
     // A chunk hint names the chunk keys of that save id.
     auto keys = chunk_keys_of_hint("t", chunk_hint(save_id, "2"));
@@ -182,6 +183,35 @@ TEST(Lineage, OnlyWellFormedAncestorListsAreTrusted) {
   EXPECT_EQ(parsed.generation->ancestors, id + " " + id);
   // A damaged list makes the whole hint untrusted.
   EXPECT_FALSE(parse_storage_hint("g/" + id + "/" + id + " XYZ/").generation.has_value());
+}
+
+// The hint carries the version stored with its save id, so a save that names the same version
+// can be conditional on the save id alone; hints made before it was carried have none.
+TEST(Lineage, HintsCarryTheVersionOfTheirSave) {
+  const std::string id = new_save_id();
+  StorageHint parsed = parse_storage_hint(make_storage_hint({id, ""}, 9223372036854775807, "abc:2"));
+  ASSERT_TRUE(parsed.generation.has_value());
+  EXPECT_EQ(parsed.generation->save_id, id);
+  EXPECT_EQ(parsed.version, 9223372036854775807);
+  EXPECT_EQ(parsed.layout, "abc:2");
+  // A Rust-crate head (no save id) at version 0.
+  parsed = parse_storage_hint(make_storage_hint({}, 0, ""));
+  ASSERT_TRUE(parsed.generation.has_value());
+  EXPECT_EQ(parsed.generation->save_id, "");
+  EXPECT_EQ(parsed.version, 0);
+  // A hint from before the version was carried: the generation without a version.
+  parsed = parse_storage_hint("g/" + id + "//");
+  ASSERT_TRUE(parsed.generation.has_value());
+  EXPECT_EQ(parsed.generation->save_id, id);
+  EXPECT_FALSE(parsed.version.has_value());
+  // Text that is not a generation hint is a layout hint of an earlier version, kept whole.
+  for (const std::string& layout :
+       {std::string("gx/") + id + "//", id + ":3", std::string("g-1/") + id + "//"}) {
+    parsed = parse_storage_hint(layout);
+    EXPECT_FALSE(parsed.generation.has_value()) << layout;
+    EXPECT_FALSE(parsed.version.has_value()) << layout;
+    EXPECT_EQ(parsed.layout, layout);
+  }
 }
 
 }  // namespace
