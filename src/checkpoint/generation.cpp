@@ -67,17 +67,17 @@ std::string make_storage_hint(const Generation& generation, std::int64_t version
 
 StorageHint parse_storage_hint(std::string_view text) {
   // A hint of a layout alone (from before generations): no 'g', digits, '/'.
-  const StorageHint layout_only{std::nullopt, std::nullopt, std::string(text)};
-  if (text.empty() || text.front() != kPrefix) return layout_only;
+  const auto layout_only = [text] { return StorageHint{std::nullopt, std::nullopt, std::string(text)}; };
+  if (text.empty() || text.front() != kPrefix) return layout_only();
   std::string_view hint = text.substr(1);
   const std::size_t version_end = hint.find('/');
-  if (version_end == std::string_view::npos) return layout_only;
+  if (version_end == std::string_view::npos) return layout_only();
   // The version: the digits before the first '/' (none in hints made before it was carried).
   std::optional<std::int64_t> version;
   if (version_end > 0) {
     std::int64_t v = 0;
     const auto [end, ec] = std::from_chars(hint.data(), hint.data() + version_end, v);
-    if (ec != std::errc() || end != hint.data() + version_end || v < 0) return layout_only;
+    if (ec != std::errc() || end != hint.data() + version_end || v < 0) return layout_only();
     version = v;
   }
   hint.remove_prefix(version_end + 1);
@@ -92,7 +92,8 @@ StorageHint parse_storage_hint(std::string_view text) {
     g.save_id = std::string(id);
   }
   g.ancestors = std::string(hint.substr(id_end + 1, ancestors_end - id_end - 1));
-  std::replace(g.ancestors.begin(), g.ancestors.end(), ',', ' ');  // hints of earlier versions
+  if (g.ancestors.find(',') != std::string::npos)  // a hint of an earlier version
+    std::replace(g.ancestors.begin(), g.ancestors.end(), ',', ' ');
   if (!is_ancestor_list(g.ancestors)) return {};
   return {std::move(g), version, std::string(hint.substr(ancestors_end + 1))};
 }
