@@ -283,13 +283,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
     return "{\"TableName\":" + json_string(table) + "}";
   }
 
-  void sleep(std::chrono::milliseconds d) const {
-    if (options_.retry.sleeper) {
-      options_.retry.sleeper(d);
-    } else {
-      std::this_thread::sleep_for(d);
-    }
-  }
+  void sleep(std::chrono::milliseconds d) const { sleep_with(options_.retry.sleeper, d); }
 
   StatusOr<WriteResult> write(const char* operation, const std::string& table, std::string body,
                               const char* returned_attributes, bool retry_when_outcome_unknown) {

@@ -233,7 +233,7 @@ int LambdaRuntime::run(const Handler& handler) {
         return 1;
       }
       log(s.message() + "; retrying");
-      std::this_thread::sleep_for(options_.next_retry_delay);
+      sleep_with(options_.sleeper, options_.next_retry_delay);
       continue;
     }
     failed_polls = 0;

@@ -41,7 +41,7 @@ struct OpenAiChatModel::Impl {
   std::string where;  // "model M at POST URL-without-query", for messages
   std::shared_ptr<http::HttpClient> http;
   bool default_transport = false;
-  aws::RetryQuota quota;
+  RetryQuota quota;
   std::atomic<std::int64_t> calls{0};
   std::atomic<std::int64_t> attempts{0};
 
@@ -218,7 +218,7 @@ ChatResponse OpenAiChatModel::complete(const ChatRequest& request) {
     return {};
   };
 
-  aws::RetryOptions options = m.config.retry;
+  RetryOptions options = m.config.retry;
   auto user_sleeper = options.sleeper;
   options.sleeper = [&wait, user_sleeper](std::chrono::milliseconds delay) {
     if (wait && *wait > delay) delay = *wait;  // Retry-After is a minimum
@@ -228,8 +228,8 @@ ChatResponse OpenAiChatModel::complete(const ChatRequest& request) {
       std::this_thread::sleep_for(delay);
     }
   };
-  aws::RetryStats stats;
-  Status status = aws::run_with_retries(options, m.quota, stats, attempt);
+  RetryStats stats;
+  Status status = run_with_retries(options, m.quota, stats, attempt);
   status.throw_if_error();
   return std::move(*result);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agents/aws/region.hpp"  // EnvironmentLookup
+#include "agents/core/retry.hpp"  // Sleeper
 #include "agents/core/status.hpp"
 
 namespace agents::http {
@@ -66,6 +67,8 @@ struct CredentialsChainOptions {
   std::chrono::milliseconds container_timeout{2000};  ///< per attempt
   int container_attempts = 3;
   std::chrono::milliseconds container_retry_delay{1000};  ///< sleep between attempts
+  /// Waits between attempts (unset: this thread sleeps); tests inject one that records.
+  Sleeper sleeper;
   /// Per instance metadata request; AWS_METADATA_SERVICE_TIMEOUT (seconds) overrides it.
   std::chrono::milliseconds imds_timeout{1000};
   /// Instance metadata credentials that arrive with less than this left are used anyway, their local

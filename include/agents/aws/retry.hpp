@@ -1,67 +1,20 @@
-// The AWS SDKs' standard retry mode: exponential backoff with full jitter, a retry quota (token
-// bucket) per client, and a bounded number of attempts. Only transient faults are retried:
-// throttling, 5xx, transport faults and checksum mismatches; never other 4xx.
+// AWS's names for the library's retry policy (agents/core/retry.hpp), whose defaults are the AWS
+// SDKs' standard retry mode. Kept so that code written against `agents::aws::RetryOptions`
+// compiles unchanged.
 #pragma once
 
-#include <chrono>
-#include <functional>
-#include <memory>
-#include <mutex>
-#include <string>
-
-#include "agents/core/status.hpp"
+#include "agents/core/retry.hpp"
 
 namespace agents::aws {
 
-/// Defaults follow the SDKs' 2026 standard mode for DynamoDB (docs/errors.md, "Retries").
-struct RetryOptions {
-  int max_attempts = 4;                             ///< first attempt included; 1 disables retries
-  std::chrono::milliseconds throttling_base{1000};  ///< backoff base after throttling
-  std::chrono::milliseconds transient_base{25};     ///< backoff base after 5xx / transport faults
-  std::chrono::milliseconds max_backoff{20000};
-  int quota_capacity = 500;  ///< retry tokens per client
-  int throttling_cost = 5;   ///< tokens a retry after throttling takes
-  int transient_cost = 14;   ///< tokens a retry after another transient fault takes
-  /// Sleeps between attempts; tests inject one that records instead of sleeping.
-  std::function<void(std::chrono::milliseconds)> sleeper;
-  /// Uniform random number in [0, 1) for the jitter; tests inject a fixed one.
-  std::function<double()> jitter;
-};
+using agents::backoff_delay;
+using agents::RetryOptions;
+using agents::RetryQuota;
+using agents::RetryStats;
+using agents::run_with_retries;
 
-/// The token bucket shared by all calls of one client. Thread-safe.
-class RetryQuota {
- public:
-  explicit RetryQuota(int capacity) : capacity_(capacity), available_(capacity) {}
-  /// Takes `cost` tokens; false (and nothing taken) when there are not enough.
-  bool try_acquire(int cost);
-  /// After a success: refunds what the last retry took, or 1 when the call was not retried.
-  void on_success(int last_retry_cost);
-  int available() const;
-
- private:
-  int capacity_;
-  int available_;
-  mutable std::mutex mu_;
-};
-
-/// What a call's attempts looked like, for observers and tests.
-struct RetryStats {
-  int attempts = 0;
-  int throttled = 0;
-  std::chrono::milliseconds slept{0};
-  /// An attempt failed in a way that may have applied the request (reset after sending, 5xx):
-  /// a later failed condition may then be this call's own earlier write.
-  bool outcome_unknown_attempt = false;
-};
-
-/// Runs `attempt` until it succeeds, fails with a non-retryable error, attempts run out, or the
-/// quota is exhausted. The final error's message says why retrying stopped; a throttling error
-/// that outlasted the retries becomes kThrottled.
-/// `attempt` returns Status (ok or not) and may stash its result by reference.
-Status run_with_retries(const RetryOptions& options, RetryQuota& quota, RetryStats& stats,
-                        const std::function<Status(int attempt)>& attempt);
-
-/// The backoff before retry number `retry` (1-based), before capping: jitter * min(base*2^(retry-1), max).
-std::chrono::milliseconds backoff_delay(const RetryOptions& options, int retry, bool throttling);
+/// The AWS SDKs' standard retry mode for DynamoDB: 4 attempts, 25 ms transient and 1 s
+/// throttling backoff bases, 20 s cap, a 500-token quota (docs/errors.md, "Retries").
+inline RetryOptions standard_retry_mode() { return RetryOptions{}; }
 
 }  // namespace agents::aws

@@ -3,18 +3,16 @@
 #pragma once
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "agents/conversation/message.hpp"
+#include "agents/core/json.hpp"
 #include "agents/core/status.hpp"
 
 namespace agents {
-
-/// Free-form JSON (scratchpad values, tool arguments, JSON Schemas). Objects keep sorted keys.
-using Json = nlohmann::json;
 
 enum class TodoStatus { kPending, kInProgress, kCompleted };
 std::string_view todo_status_name(TodoStatus status) noexcept;  ///< "pending", "in_progress", "completed"
@@ -23,33 +21,6 @@ struct TodoItem {
   std::string content;
   TodoStatus status = TodoStatus::kPending;
   friend bool operator==(const TodoItem&, const TodoItem&) = default;
-};
-
-/// One tool call requested by the assistant, as in the OpenAI chat format.
-struct ToolCall {
-  std::string id;         ///< e.g. "call_abc123"
-  std::string name;       ///< the function name
-  std::string arguments;  ///< JSON text, exactly as the model produced it
-  friend bool operator==(const ToolCall&, const ToolCall&) = default;
-};
-
-/// A conversation message: role "system", "user", "assistant" or "tool".
-struct Message {
-  std::string role;
-  std::string content;
-  std::vector<ToolCall> tool_calls;  ///< assistant messages that call tools
-  std::string tool_call_id;          ///< tool results: the call they answer
-  std::string name;                  ///< optional participant / tool name
-  friend bool operator==(const Message&, const Message&) = default;
-
-  static Message system(std::string text) { return {"system", std::move(text), {}, {}, {}}; }
-  static Message user(std::string text) { return {"user", std::move(text), {}, {}, {}}; }
-  static Message assistant(std::string text, std::vector<ToolCall> calls = {}) {
-    return {"assistant", std::move(text), std::move(calls), {}, {}};
-  }
-  static Message tool(std::string call_id, std::string result) {
-    return {"tool", std::move(result), {}, std::move(call_id), {}};
-  }
 };
 
 /// A tool call waiting for a human's approval (`"type":"human_in_loop"`).

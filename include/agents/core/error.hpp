@@ -2,6 +2,7 @@
 // context a user needs to act; no message ever contains a secret key or token.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -42,6 +43,9 @@ struct ErrorDetails {
   bool transient = false;        ///< a fault worth retrying (throttling, 5xx, transport, checksum)
   bool throttling = false;       ///< throttling, counted separately by the retry quota
   bool outcome_unknown = false;  ///< the request may have been applied (reset after sending)
+  /// How long the server asked the client to wait before trying again (Retry-After); the retry
+  /// loop waits at least this long. 0: the server did not say.
+  std::chrono::milliseconds retry_after{0};
 };
 
 /// Base of every exception the library throws. Like google-cloud-cpp's RuntimeStatusError

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "agents/core/retry.hpp"  // Sleeper
 #include "agents/core/status.hpp"
 
 namespace agents::http {
@@ -75,6 +76,8 @@ struct RuntimeOptions {
   int max_next_attempts = 3;
   /// Pause between two failed `/next` attempts.
   std::chrono::milliseconds next_retry_delay{100};
+  /// Waits between failed `/next` attempts (unset: this thread sleeps).
+  Sleeper sleeper;
   /// Stop after this many invocations (tests, benchmarks); 0 runs until the Runtime API says stop.
   std::size_t max_invocations = 0;
   /// Where the loop logs (one line each: stale responses, retries, fatal errors); empty: stderr.

@@ -9,7 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "agents/checkpoint/state.hpp"
+#include "agents/conversation/message.hpp"
+#include "agents/core/json.hpp"
 
 namespace agents {
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "agents/aws/retry.hpp"
+#include "agents/core/retry.hpp"
 #include "agents/http/http_client.hpp"
 #include "agents/model/chat_model.hpp"
 
@@ -53,7 +53,7 @@ struct OpenAiConfig {
   bool stream_usage = true;
   /// Retries on 429 (at least as long as Retry-After / retry-after-ms asks), 5xx, timeouts and
   /// connection faults. The same policy type as the AWS layer; other 4xx are never retried.
-  aws::RetryOptions retry = default_retry();
+  RetryOptions retry = default_retry();
   /// A Retry-After longer than this is not waited for: the call fails with ThrottledError.
   std::chrono::milliseconds max_retry_after{60000};
   /// The transport; nullptr means a libcurl client built from the timeouts above. Streams over
@@ -61,8 +61,8 @@ struct OpenAiConfig {
   /// response is complete.
   std::shared_ptr<http::HttpClient> http_client;
 
-  static aws::RetryOptions default_retry() {
-    aws::RetryOptions r;
+  static RetryOptions default_retry() {
+    RetryOptions r;
     r.max_attempts = 4;
     r.throttling_base = std::chrono::milliseconds(1000);
     r.transient_base = std::chrono::milliseconds(500);

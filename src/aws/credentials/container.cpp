@@ -77,7 +77,7 @@ class ContainerProvider final : public CredentialsProvider {
 
     Status last;
     for (int attempt = 1; attempt <= std::max(1, options_.container_attempts); ++attempt) {
-      if (attempt > 1) std::this_thread::sleep_for(options_.container_retry_delay);
+      if (attempt > 1) sleep_with(options_.sleeper, options_.container_retry_delay);
       auto response = options_.http->send(request);
       if (!response.ok()) {
         last = Status(response.status().code(), "container: " + response.status().message(),

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <vector>
 
 #include "unit/lambda/runtime_api_stand_in.hpp"
 
@@ -253,8 +254,12 @@ TEST_F(LambdaRuntimeTest, UnreachableRuntimeApiGivesUp) {
   RuntimeOptions o = options();
   o.runtime_api = "127.0.0.1:1";  // nothing listens on port 1
   o.max_next_attempts = 3;
+  o.next_retry_delay = 5s;  // waited through the sleeper below, never slept
+  std::vector<std::chrono::milliseconds> waits;
+  o.sleeper = [&](std::chrono::milliseconds d) { waits.push_back(d); };
   LambdaRuntime runtime(o);
   EXPECT_EQ(runtime.run(echo()), 1);
+  EXPECT_EQ(waits, (std::vector<std::chrono::milliseconds>{5000ms, 5000ms}));
   EXPECT_NE(joined_log().find("giving up after 3 attempts"), std::string::npos) << joined_log();
 }
 

@@ -1,6 +1,8 @@
 // Container credentials (ECS, EKS Pod Identity) against a stand-in endpoint.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "agents/aws/credentials.hpp"
 #include "test_helpers.hpp"
 
@@ -30,7 +32,8 @@ class ContainerTest : public ::testing::Test {
     CredentialsChainOptions options{
         .http = http::make_curl_http_client(), .env = env, .home_directory = dir.path()};
     options.container_host = server.url("");
-    options.container_retry_delay = 0ms;
+    options.container_retry_delay = 250ms;
+    options.sleeper = [this](std::chrono::milliseconds d) { waits.push_back(d); };
     auto result = make_container_credentials_provider(options)->get(Clock::now());
     if (!result.ok()) expect_no_secret(result.status().message());
     return result;
@@ -40,6 +43,7 @@ class ContainerTest : public ::testing::Test {
   std::mutex mu;
   int status = 200;
   int calls = 0;
+  std::vector<std::chrono::milliseconds> waits;  ///< through the injected sleeper, not slept
   std::string authorization, accept;
   TempDir dir;
   FakeEnv env;
@@ -117,6 +121,7 @@ TEST_F(ContainerTest, ServerErrorsAreRetriedAndClientErrorsAreNot) {
   auto failed = get();
   EXPECT_EQ(failed.status().code(), ErrorCode::kServiceError);
   EXPECT_EQ(calls, 3);
+  EXPECT_EQ(waits, (std::vector<std::chrono::milliseconds>{250ms, 250ms}));
   status = 403;
   auto denied = get();
   EXPECT_EQ(denied.status().code(), ErrorCode::kAccessDenied);

@@ -1,8 +1,13 @@
-#include "agents/aws/retry.hpp"
+#include "agents/core/retry.hpp"
 
 #include <gtest/gtest.h>
 
-namespace agents::aws {
+#include <type_traits>
+#include <vector>
+
+#include "agents/aws/retry.hpp"
+
+namespace agents {
 namespace {
 
 using namespace std::chrono_literals;
@@ -64,5 +69,38 @@ TEST(RunWithRetries, ThrottlingBecomesThrottledWhenAttemptsRunOut) {
   EXPECT_EQ(q.available(), 490);
 }
 
+// A server's Retry-After is a minimum: the loop waits the longer of it and its own backoff,
+// through the injected sleeper.
+TEST(RunWithRetries, WaitsAtLeastWhatTheServerAsked) {
+  std::vector<std::chrono::milliseconds> waits;
+  RetryOptions o{.sleeper = [&](std::chrono::milliseconds d) { waits.push_back(d); },
+                 .jitter = [] { return 0.5; }};
+  RetryQuota q(500);
+  RetryStats stats;
+  int calls = 0;
+  Status s = run_with_retries(o, q, stats, [&](int) {
+    ++calls;
+    if (calls == 3) return Status();
+    Status failed = transient(/*throttling=*/true);
+    if (calls == 1) failed.details().retry_after = 3s;    // longer than the 500 ms backoff
+    if (calls == 2) failed.details().retry_after = 10ms;  // shorter than the 1 s backoff
+    return failed;
+  });
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(waits, (std::vector<std::chrono::milliseconds>{3000ms, 1000ms}));
+  EXPECT_EQ(stats.slept, 4000ms);
+}
+
+// The AWS names are the same types, with the standard mode's numbers.
+TEST(AwsRetryNames, AreTheCorePolicyWithStandardModeDefaults) {
+  static_assert(std::is_same_v<aws::RetryOptions, RetryOptions>);
+  const RetryOptions standard = aws::standard_retry_mode();
+  EXPECT_EQ(standard.max_attempts, 4);
+  EXPECT_EQ(standard.throttling_base, 1000ms);
+  EXPECT_EQ(standard.transient_base, 25ms);
+  EXPECT_EQ(standard.max_backoff, 20000ms);
+  EXPECT_EQ(standard.quota_capacity, 500);
+}
+
 }  // namespace
-}  // namespace agents::aws
+}  // namespace agents

@@ -1,10 +1,18 @@
-#include "agents/aws/retry.hpp"
+#include "agents/core/retry.hpp"
 
 #include <algorithm>
 #include <random>
 #include <thread>
 
-namespace agents::aws {
+namespace agents {
+
+void sleep_with(const Sleeper& sleeper, std::chrono::milliseconds delay) {
+  if (sleeper) {
+    sleeper(delay);
+  } else if (delay.count() > 0) {
+    std::this_thread::sleep_for(delay);
+  }
+}
 
 bool RetryQuota::try_acquire(int cost) {
   std::lock_guard lock(mu_);
@@ -66,14 +74,10 @@ Status run_with_retries(const RetryOptions& options, RetryQuota& quota, RetrySta
       return Status(code, status.message() + "; " + why, d);
     }
     last_retry_cost = cost;
-    auto delay = backoff_delay(options, n, d.throttling);
+    const auto delay = std::max(backoff_delay(options, n, d.throttling), d.retry_after);
     stats.slept += delay;
-    if (options.sleeper) {
-      options.sleeper(delay);
-    } else if (delay.count() > 0) {
-      std::this_thread::sleep_for(delay);
-    }
+    sleep_with(options.sleeper, delay);
   }
 }
 
-}  // namespace agents::aws
+}  // namespace agents
