@@ -536,6 +536,125 @@ class ForeignTableTest(unittest.TestCase):
         self.assertIn("ENABLED on expires_at", run("doctor", table=table).stdout)
 
 
+def rfc3339_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class ExportImportTest(unittest.TestCase):
+    """`state export > threads.jsonl` and `state import < threads.jsonl` between two tables."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not CLI or not ENDPOINT:
+            raise unittest.SkipTest("needs AGENTS_CLI and a local server endpoint")
+
+    def make_table(self):
+        table = new_table("xfer")
+        self.assertEqual(run("table", "create", table=table).returncode, 0)
+        return table
+
+    def states(self, table):
+        lines = run("state", "export", table=table)
+        self.assertEqual(lines.returncode, 0, lines.stderr)
+        return {r["thread_id"]: r for r in map(json.loads, lines.stdout.splitlines())}
+
+    def fill_source(self, table):
+        big = base64.b64encode(random.Random(11).randbytes(700 * 1024)).decode()
+        plain = {"todos": [{"content": "t", "status": "pending"}], "files": {"a.md": "# A"}, "scratchpad": {"k": [1]}}
+        self.assertEqual(run("state", "save", "plain", stdin=json.dumps(plain), table=table).returncode, 0)
+        self.assertEqual(run("state", "save", "chunked", stdin=json.dumps({"files": {"blob": big}}),
+                             table=table).returncode, 0)
+        history = {"messages": [{"role": "user", "content": "m%d" % i} for i in range(30)]}
+        self.assertEqual(run("--incremental", "state", "save", "inc", stdin=json.dumps(history),
+                             table=table).returncode, 0)
+        history["messages"].append({"role": "assistant", "content": "last"})
+        self.assertEqual(run("--incremental", "state", "save", "inc", "--if-version", "1", stdin=json.dumps(history),
+                             table=table).returncode, 0)
+        keys = [i["thread_id"]["S"] for i in scan_all(table)]
+        self.assertTrue([k for k in keys if k.startswith("chunked#chunk#")], keys)
+        self.assertTrue([k for k in keys if k.startswith("inc#seg#")], keys)
+
+    def test_round_trip_skips_newer_threads_and_force_overwrites(self):
+        src, dst = self.make_table(), self.make_table()
+        self.fill_source(src)
+        exported = run("state", "export", table=src)
+        self.assertEqual(exported.returncode, 0, exported.stderr)
+        self.assertEqual(exported.stderr, "")  # no progress when stderr is not a terminal
+        lines = [json.loads(line) for line in exported.stdout.splitlines()]
+        self.assertEqual([r["thread_id"] for r in lines], ["chunked", "inc", "plain"])  # whole states, no items
+        self.assertEqual(len(lines[1]["state"]["messages"]), 31)
+        p = run("--json", "state", "import", stdin=exported.stdout, table=dst)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout), {"created": 3, "replaced": 0, "skipped_newer": 0, "skipped_changed": 0})
+        source = self.states(src)
+        copied = self.states(dst)
+        self.assertEqual({k: v["state"] for k, v in copied.items()}, {k: v["state"] for k, v in source.items()})
+        self.assertTrue([i for i in scan_all(dst) if "#chunk#" in i["thread_id"]["S"]])
+
+        # Again: the table's saves are newer than the file's, so nothing changes.
+        p = run("state", "import", stdin=exported.stdout, table=dst)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("0 created, 0 replaced), skipped 3", p.stdout)
+        self.assertIn("skipped thread plain", p.stderr)
+        self.assertEqual({k: v["version"] for k, v in self.states(dst).items()}, {"chunked": 1, "inc": 1, "plain": 1})
+
+        # A later save at the source replaces the copy; --since picks only it.
+        time.sleep(0.05)
+        since = rfc3339_now()
+        time.sleep(0.05)
+        self.assertEqual(run("state", "save", "plain", "--if-version", "1", stdin='{"files":{"a.md":"# B"}}',
+                             table=src).returncode, 0)
+        later = run("state", "export", "--since", since, table=src).stdout
+        self.assertEqual([json.loads(line)["thread_id"] for line in later.splitlines()], ["plain"])
+        p = run("--json", "state", "import", stdin=later, table=dst)
+        self.assertEqual(json.loads(p.stdout)["replaced"], 1, p.stderr)
+        self.assertEqual(self.states(dst)["plain"]["state"]["files"], {"a.md": "# B"})
+
+        # A newer save in the target is kept unless --force.
+        self.assertEqual(run("state", "save", "inc", "--force", stdin='{"files":{"mine":"1"}}', table=dst).returncode, 0)
+        p = run("state", "import", stdin=exported.stdout, table=dst)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("skipped thread inc: the table holds version 2", p.stderr)
+        self.assertIn("--force overwrites it", p.stderr)
+        self.assertEqual(self.states(dst)["inc"]["state"]["files"], {"mine": "1"})
+        p = run("--json", "state", "import", "--force", stdin=exported.stdout, table=dst)
+        self.assertEqual(json.loads(p.stdout)["replaced"], 3, p.stderr)
+        self.assertEqual({k: v["state"] for k, v in self.states(dst).items()},
+                         {k: v["state"] for k, v in self.states(src).items() if k != "plain"} |
+                         {"plain": lines[2]["state"]})
+
+    def test_a_bad_line_imports_nothing(self):
+        dst = self.make_table()
+        good = json.dumps({"thread_id": "g", "version": 1, "updated_at": rfc3339_now(), "state": {}})
+        for bad, why in [('{"thread_id":"b","state":{"foo":1}}', "unknown top-level key 'foo'"),
+                         ('{"files":{}}', "no thread_id"), ("not json", "not JSON"),
+                         (good, "appears again (first on line 1)"),
+                         ('{"thread_id":"x#chunk#1","state":{}}', "reserved")]:
+            p = run("state", "import", stdin=good + "\n\n" + bad + "\n", table=dst)
+            self.assertEqual(p.returncode, 1, bad)
+            self.assertIn("line 3 of the input", p.stderr)
+            self.assertIn(why, p.stderr)
+            self.assertIn("nothing was imported", p.stderr)
+        self.assertEqual(run("state", "load", "g", table=dst).returncode, 3)
+        self.assertEqual(run("state", "export", "--since", "30", table=dst).returncode, 2)
+
+    def test_progress_on_a_terminal(self):
+        src = self.make_table()
+        for t in ("a", "b"):
+            run("state", "save", t, stdin="{}", table=src)
+        master, slave = pty.openpty()
+        p = subprocess.Popen([CLI, "--endpoint", ENDPOINT, "--table", src, "state", "export"], stdout=subprocess.PIPE,
+                             stderr=slave, env=base_env())
+        os.close(slave)
+        out, _ = p.communicate(timeout=60)
+        tty = read_until(master, None, timeout=5)
+        os.close(master)
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual(len(out.splitlines()), 2)  # stdout stays the data
+        self.assertIn("exporting 1/2 threads", tty)
+        self.assertIn("exported 2 threads", tty)
+
+
 def tearDownModule():
     for out in OUTPUTS:
         assert FAKE_SECRET not in out and FAKE_TOKEN not in out, "a secret was printed: " + out
