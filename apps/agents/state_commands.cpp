@@ -71,7 +71,7 @@ int run_state_load(Context& ctx, const std::string& thread_id) {
   if (!loaded) return thread_not_found(thread_id);
   auto envelope = state_envelope(thread_id, *loaded);
   if (ctx.options().json) {
-    ctx.print(envelope, "");
+    std::cout << envelope.dump() << "\n";
   } else {
     std::cout << envelope["state"].dump(2) << "\n";
     // The version a later `state save --if-version` needs; on a terminal only, so pipes get the state alone.

@@ -79,11 +79,11 @@ StateDocument parse_state_document(std::string_view text) {
   return out;
 }
 
-nlohmann::json state_envelope(const std::string& thread_id, const LoadedState& loaded) {
+nlohmann::ordered_json state_envelope(const std::string& thread_id, const LoadedState& loaded) {
   return {{"thread_id", thread_id},
           {"version", loaded.version},
           {"updated_at", loaded.updated_at},
-          {"state", nlohmann::json::parse(encode_state_json(loaded.state))}};
+          {"state", nlohmann::ordered_json::parse(encode_state_json(loaded.state))}};
 }
 
 }  // namespace agents::cli

@@ -27,7 +27,8 @@ struct StateDocument {
 /// a document may have; the message does not say "nothing was saved" (callers add what applies).
 StateDocument parse_state_document(std::string_view text);
 
-/// The envelope `state load --json` prints and `state export` writes, one line each.
-nlohmann::json state_envelope(const std::string& thread_id, const LoadedState& loaded);
+/// The envelope `state load --json` prints and `state export` writes, one line each; keys in
+/// this order (thread_id first, the state's keys as stored) so that a line reads well in `head`.
+nlohmann::ordered_json state_envelope(const std::string& thread_id, const LoadedState& loaded);
 
 }  // namespace agents::cli

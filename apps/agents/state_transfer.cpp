@@ -18,6 +18,10 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
+std::string count_of(std::size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 // "2026-11-30T12:00:00Z", with optional fractional seconds, or a date "2026-11-30" (midnight UTC).
 std::optional<Clock::time_point> parse_utc_time(const std::string& text) {
   std::tm tm{};
@@ -170,7 +174,7 @@ int run_state_export(Context& ctx, const std::string& since) {
   }
   std::cout.flush();
   if (!std::cout) throw InvalidArgumentError("could not write the export to stdout");
-  counter.finish("exported " + std::to_string(written) + " threads");
+  counter.finish("exported " + count_of(written, "thread"));
   return kOk;
 }
 

@@ -260,6 +260,19 @@ class CliTest(unittest.TestCase):
             self.assertIn("nothing was saved", p.stderr)
         self.assertEqual(run("state", "load", thread, table=self.table).returncode, 3)
 
+    def test_dynamodb_local_deletes_expired_threads(self):
+        # docs/ttl.md and docs/local-servers.md: DynamoDB Local 1.25.1 deletes expired items within seconds.
+        if SERVER != "ddblocal":
+            self.skipTest("dynalite has no TTL")
+        thread = "expires-%d" % random.randrange(10**9)
+        self.assertEqual(run("--ttl", "1s", "state", "save", thread, stdin="{}", table=self.table).returncode, 0)
+        key = {"TableName": self.table, "Key": {"thread_id": {"S": thread}}, "ConsistentRead": True}
+        self.assertIn("Item", ddb("GetItem", key))
+        deadline = time.time() + 90
+        while "Item" in ddb("GetItem", key) and time.time() < deadline:
+            time.sleep(1)
+        self.assertNotIn("Item", ddb("GetItem", key), "the expired item was not deleted within 90 s")
+
     def test_load_json_pipes_into_save_exactly_plain_chunked_and_incremental(self):
         big = base64.b64encode(random.Random(7).randbytes(700 * 1024)).decode()  # incompressible: chunks
         cases = {
