@@ -359,6 +359,9 @@ class CliTest(unittest.TestCase):
         p = run("--verbose", "state", "load", "missing-thread", table=self.table)
         self.assertIn("dynamodb: GetItem table=" + self.table, p.stderr)
         self.assertRegex(p.stderr, r"attempts=1 ok")
+        # Every call asks for ReturnConsumedCapacity, so --verbose shows what the server counted.
+        p = run("--verbose", "state", "save", "verbose-%d" % random.randrange(10**9), stdin="{}", table=self.table)
+        self.assertRegex(p.stderr, r"dynamodb: PutItem table=%s .* capacity=1\.00 attempts=1 ok" % self.table)
 
     def test_doctor_passes_on_a_good_table_and_says_what_to_fix(self):
         p = run("doctor", table=self.table)
@@ -430,6 +433,16 @@ class CliTest(unittest.TestCase):
             p = subprocess.run([CLI, "--store", "file:" + d, "state", "load", "local"], capture_output=True, text=True,
                                env=env)
             self.assertEqual(json.loads(p.stdout)["files"], {"f": "1"})
+            with tempfile.TemporaryDirectory() as copy:  # export/import need no DynamoDB either
+                out = subprocess.run([CLI, "--store", "file:" + d, "state", "export"], capture_output=True, text=True,
+                                     env=env)
+                self.assertEqual(out.returncode, 0, out.stderr)
+                p = subprocess.run([CLI, "--store", "file:" + copy, "state", "import"], input=out.stdout,
+                                   capture_output=True, text=True, env=env)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                p = subprocess.run([CLI, "--store", "file:" + copy, "state", "load", "local"], capture_output=True,
+                                   text=True, env=env)
+                self.assertEqual(json.loads(p.stdout)["files"], {"f": "1"})
 
 
 
