@@ -9,6 +9,7 @@
 #include "agents/model/offline_chat_model.hpp"
 #include "agents/model/openai_chat_model.hpp"
 #include "cli_context.hpp"
+#include "table_check.hpp"
 
 namespace agents::cli {
 
@@ -50,7 +51,7 @@ int run_chat(Context& ctx, const std::string& thread_id, const std::optional<std
                     .with_model(model)
                     .with_checkpointer(ctx.checkpointer())
                     .build();
-  bool resumed = agent.load_state(thread_id);
+  bool resumed = explaining_foreign_table(ctx, [&] { return agent.load_state(thread_id); });
   if (message) {
     TurnResult turn = agent.handle_message(*message);
     std::int64_t version = agent.save_state(thread_id);

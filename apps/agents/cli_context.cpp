@@ -9,6 +9,10 @@
 namespace agents::cli {
 
 std::chrono::seconds parse_duration(const std::string& text) {
+  // A bare number has no unit the reader can see: "--ttl 30" meant days, and expired in 30 s.
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    throw UsageError("--ttl '" + text + "' has no unit; write it with one: 30d, 12h, 90m or 3600s");
+  }
   auto parsed = agents::parse_duration(text);
   if (!parsed) throw UsageError("--ttl '" + text + "' is not a duration; use e.g. 30d, 12h, 90m or 3600s");
   return *parsed;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -35,7 +36,7 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// "30d", "12h", "90m", "45s" or plain seconds.
+/// "30d", "12h", "90m" or "45s": a unit is required (UsageError for a bare number).
 std::chrono::seconds parse_duration(const std::string& text);
 
 class Context {
@@ -65,10 +66,17 @@ int report_error(const std::exception& error);
 
 int run_table_create(Context& ctx, const std::string& global_regions);
 int run_table_describe(Context& ctx);
-int run_state_save(Context& ctx, const std::string& thread_id);
+/// How `state save` treats a stored thread: create-only unless one of these says otherwise.
+struct SaveMode {
+  std::optional<std::int64_t> if_version;  ///< replace exactly this stored version
+  bool force = false;                      ///< overwrite whatever is stored
+};
+int run_state_save(Context& ctx, const std::string& thread_id, const SaveMode& mode);
 int run_state_load(Context& ctx, const std::string& thread_id);
 int run_state_delete(Context& ctx, const std::string& thread_id);
 int run_state_list(Context& ctx, std::size_t page_size, const std::string& sort, bool show_updated);
+int run_state_export(Context& ctx, const std::string& since);
+int run_state_import(Context& ctx, bool force);
 int run_chat(Context& ctx, const std::string& thread_id, const std::optional<std::string>& message,
              const std::string& model);
 int run_doctor(Context& ctx);

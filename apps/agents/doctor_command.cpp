@@ -5,6 +5,7 @@
 #include <random>
 
 #include "cli_context.hpp"
+#include "table_check.hpp"
 
 namespace agents::cli {
 
@@ -35,6 +36,20 @@ Check permission_check(const std::string& action, const Status& status, bool acc
   return {"permission " + action, "FAIL", status.message(), "see the message"};
 }
 
+// Permission probes on a key that does not exist, with conditions that cannot hold.
+void probe_permissions(dynamodb::DynamoDbClient& client, const std::string& table,
+                       std::vector<Check>& checks) {
+  std::string key = probe_key();
+  dynamodb::Item item{{"thread_id", dynamodb::AttributeValue::S(key)}};
+  auto get = client.get_item({.table = table, .key = item, .consistent_read = true});
+  checks.push_back(permission_check("GetItem", get.status(), get.ok()));
+  dynamodb::WriteConditions never{.condition = "attribute_exists(thread_id)"};
+  auto put = client.put_item({.table = table, .item = item, .conditions = never});
+  checks.push_back(permission_check("PutItem", put.status(), put.ok() && put->condition_failed));
+  auto del = client.delete_item({.table = table, .key = item, .conditions = never});
+  checks.push_back(permission_check("DeleteItem", del.status(), del.ok() && del->condition_failed));
+}
+
 }  // namespace
 
 int run_doctor(Context& ctx) {
@@ -53,20 +68,19 @@ int run_doctor(Context& ctx) {
   checks.push_back({"region", "ok", client->region(), ""});
 
   auto described = client->describe_table(table);
+  bool foreign = false;  // keyed otherwise: another application's table, never to be changed
   if (!described.ok() && is_transport(described.status())) {
     checks.push_back({"endpoint", "FAIL", described.status().message(),
                       "check --endpoint / AWS_ENDPOINT_URL_DYNAMODB and that the server is running"});
   } else {
     checks.push_back({"endpoint", "ok", client->endpoint() + " answers", ""});
     if (described.ok()) {
-      bool key_ok = described->key_schema.size() == 1 && described->key_schema[0].first == "thread_id" &&
-                    described->key_schema[0].second == "HASH";
-      for (const auto& [name, type] : described->attribute_types) {
-        if (name == "thread_id" && type != "S") key_ok = false;
-      }
-      if (!key_ok) {
-        checks.push_back({"table", "FAIL", table + " exists but its key is not thread_id (S, HASH) alone",
-                          "use another --table, or recreate it with `agents table create`"});
+      foreign = !has_checkpoint_key(*described);
+      if (foreign) {
+        checks.push_back({"table", "FAIL",
+                          table + " is keyed on " + describe_key_schema(*described) +
+                              ", not thread_id (S, HASH) alone: not an agents checkpoint table",
+                          use_own_table_fix(ctx.options(), table)});
       } else {
         checks.push_back({"table", "ok", table + " is " + described->status + ", key thread_id (S)", ""});
       }
@@ -78,7 +92,7 @@ int run_doctor(Context& ctx) {
       }
     } else if (described.status().code() == ErrorCode::kNotFound) {
       checks.push_back({"table", "FAIL", "table " + table + " does not exist in " + client->region(),
-                        "agents table create --table " + table});
+                        agents_command(ctx.options(), table, "table create")});
     } else if (described.status().code() == ErrorCode::kAccessDenied) {
       checks.push_back(
           {"table", "warn", "cannot describe the table (no dynamodb:DescribeTable); not checked", ""});
@@ -90,23 +104,23 @@ int run_doctor(Context& ctx) {
     if (ttl.ok() && ttl->status == "ENABLED" && ttl->attribute == "ttl") {
       checks.push_back({"ttl", "ok", "ENABLED on attribute ttl", ""});
     } else if (ttl.ok()) {
+      // TTL on another attribute is the table owner's: agents never moves it.
+      const bool other = !ttl->attribute.empty() && ttl->attribute != "ttl" && ttl->status != "DISABLED";
       checks.push_back({"ttl", "FAIL", ttl->status + (ttl->attribute.empty() ? "" : " on " + ttl->attribute),
-                        "aws dynamodb update-time-to-live --table-name " + table +
-                            " --time-to-live-specification Enabled=true,AttributeName=ttl"});
+                        other || foreign ? use_own_table_fix(ctx.options(), table)
+                                         : agents_command(ctx.options(), table, "table create") +
+                                               " (enables TTL on ttl)"});
     } else {
       checks.push_back({"ttl", "warn", "not checked: " + ttl.status().message(), ""});
     }
 
-    // Permission probes on a key that does not exist, with conditions that cannot hold.
-    std::string key = probe_key();
-    dynamodb::Item item{{"thread_id", dynamodb::AttributeValue::S(key)}};
-    auto get = client->get_item({.table = table, .key = item, .consistent_read = true});
-    checks.push_back(permission_check("GetItem", get.status(), get.ok()));
-    dynamodb::WriteConditions never{.condition = "attribute_exists(thread_id)"};
-    auto put = client->put_item({.table = table, .item = item, .conditions = never});
-    checks.push_back(permission_check("PutItem", put.status(), put.ok() && put->condition_failed));
-    auto del = client->delete_item({.table = table, .key = item, .conditions = never});
-    checks.push_back(permission_check("DeleteItem", del.status(), del.ok() && del->condition_failed));
+    if (foreign) {
+      // The probes' key would not fit this table's: DynamoDB would answer ValidationException.
+      checks.push_back(
+          {"permissions", "warn", "not checked: the table is not an agents checkpoint table", ""});
+    } else {
+      probe_permissions(*client, table, checks);
+    }
   }
 
   bool failed = false;

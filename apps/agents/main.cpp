@@ -38,8 +38,16 @@ int main(int argc, char** argv) {
   auto* state =
       app.add_subcommand("state", "save, load, delete or list stored states")->require_subcommand(1);
   std::string thread_id;
-  auto* state_save = state->add_subcommand("save", "save the state JSON read from stdin");
+  auto* state_save = state->add_subcommand(
+      "save", "save the state JSON read from stdin (a state, or what `state load --json` prints)");
   state_save->add_option("thread", thread_id, "thread id")->required();
+  SaveMode save_mode;
+  std::int64_t if_version = 0;
+  auto* if_version_option = state_save->add_option(
+      "--if-version", if_version,
+      "replace the thread only if it is at this version (`state load --json` shows it)");
+  state_save->add_flag("--force", save_mode.force, "overwrite whatever is stored (default: create only)")
+      ->excludes(if_version_option);
   auto* state_load = state->add_subcommand("load", "print a thread's state");
   state_load->add_option("thread", thread_id, "thread id")->required();
   auto* state_delete = state->add_subcommand("delete", "delete a thread and all its items");
@@ -51,6 +59,14 @@ int main(int argc, char** argv) {
   state_list->add_option("--page-size", page_size, "threads fetched per page")->capture_default_str();
   state_list->add_option("--sort", sort, "id or updated")->capture_default_str();
   state_list->add_flag("--updated", show_updated, "also print updated time and version");
+  std::string since;
+  auto* state_export = state->add_subcommand("export", "print every thread as JSON lines (whole states)");
+  state_export->add_option("--since", since,
+                           "only threads saved since then: 24h, 7d or 2026-11-30T12:00:00Z");
+  bool import_force = false;
+  auto* state_import =
+      state->add_subcommand("import", "save the threads of `state export` lines read from stdin");
+  state_import->add_flag("--force", import_force, "overwrite threads the table holds a newer save of");
 
   auto* chat = app.add_subcommand("chat", "talk to an agent on a thread (a REPL without --message)");
   std::string message, model;
@@ -78,10 +94,15 @@ int main(int argc, char** argv) {
     Context ctx(g);
     if (table_create->parsed()) return run_table_create(ctx, global_regions);
     if (table_describe->parsed()) return run_table_describe(ctx);
-    if (state_save->parsed()) return run_state_save(ctx, thread_id);
+    if (state_save->parsed()) {
+      if (if_version_option->count() > 0) save_mode.if_version = if_version;
+      return run_state_save(ctx, thread_id, save_mode);
+    }
     if (state_load->parsed()) return run_state_load(ctx, thread_id);
     if (state_delete->parsed()) return run_state_delete(ctx, thread_id);
     if (state_list->parsed()) return run_state_list(ctx, page_size, sort, show_updated);
+    if (state_export->parsed()) return run_state_export(ctx, since);
+    if (state_import->parsed()) return run_state_import(ctx, import_force);
     if (chat->parsed()) {
       std::optional<std::string> one;
       if (message_option->count() > 0) one = message;

@@ -1,57 +1,92 @@
 // `agents state save|load|delete|list`.
+#include <unistd.h>
+
 #include <iostream>
 #include <iterator>
 #include <sstream>
 
 #include "cli_context.hpp"
+#include "state_document.hpp"
+#include "table_check.hpp"
 
 namespace agents::cli {
 
 namespace {
-
-nlohmann::json state_as_json(const AgentStateSnapshot& state) {
-  return nlohmann::json::parse(encode_state_json(state));
-}
 
 int thread_not_found(const std::string& thread_id) {
   std::cerr << "agents: thread '" << thread_id << "' not found\n";
   return kThreadNotFound;
 }
 
+SavePrecondition precondition_for(const SaveMode& mode) {
+  if (mode.force) return SavePrecondition::none();
+  if (mode.if_version) return SavePrecondition::version_is(*mode.if_version);
+  return SavePrecondition::must_not_exist();
+}
+
+// A refused save says what is stored and the two ways on: replace that version, or overwrite.
+[[noreturn]] void explain_conflict(const ConflictError& e, const std::string& thread_id,
+                                   const SaveMode& mode) {
+  const std::int64_t stored = e.actual_version();
+  const std::string found = stored >= 0 ? "version " + std::to_string(stored) : "another version";
+  std::string what = mode.if_version ? "thread " + thread_id + " is at " + found + ", not version " +
+                                           std::to_string(*mode.if_version)
+                                     : "thread " + thread_id + " already exists (" + found + ")";
+  std::string replace = stored > 0 ? "--if-version " + std::to_string(stored) : "--if-version N";
+  throw ConflictError(what + "; nothing was saved. To replace it, save with " + replace +
+                          " (the version `agents --json state load " + thread_id +
+                          "` prints), or with --force to overwrite whatever is stored",
+                      thread_id, e.expected_version(), stored);
+}
+
 }  // namespace
 
-int run_state_save(Context& ctx, const std::string& thread_id) {
+int run_state_save(Context& ctx, const std::string& thread_id, const SaveMode& mode) {
+  if (mode.force && mode.if_version) throw UsageError("--force and --if-version exclude each other");
+  if (mode.if_version && *mode.if_version < 0) throw UsageError("--if-version must be 0 or more");
   std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   // Validate first: a bad document changes nothing.
-  auto state = decode_state_json(input);
-  if (!state.ok()) {
-    throw InvalidArgumentError("stdin is not a valid state document (" + state.status().message() +
+  StateDocument doc;
+  try {
+    doc = parse_state_document(input);
+  } catch (const InvalidArgumentError& e) {
+    throw InvalidArgumentError("stdin is not a valid state document (" + std::string(e.what()) +
                                "); nothing was saved");
   }
   Checkpointer::validate_thread_id(thread_id);
-  std::int64_t version = ctx.checkpointer()->save_state(thread_id, *state);
+  std::int64_t version = 0;
+  try {
+    version = explaining_foreign_table(
+        ctx, [&] { return ctx.checkpointer()->save_state(thread_id, doc.state, precondition_for(mode)); });
+  } catch (const ConflictError& e) {
+    explain_conflict(e, thread_id, mode);
+  }
   ctx.print({{"thread_id", thread_id}, {"version", version}},
             "saved thread " + thread_id + " (version " + std::to_string(version) + ")");
   return kOk;
 }
 
 int run_state_load(Context& ctx, const std::string& thread_id) {
-  auto loaded = ctx.checkpointer()->load_state(thread_id);
+  auto loaded = explaining_foreign_table(ctx, [&] { return ctx.checkpointer()->load_state(thread_id); });
   if (!loaded) return thread_not_found(thread_id);
+  auto envelope = state_envelope(thread_id, *loaded);
   if (ctx.options().json) {
-    ctx.print({{"thread_id", thread_id},
-               {"version", loaded->version},
-               {"updated_at", loaded->updated_at},
-               {"state", state_as_json(loaded->state)}},
-              "");
+    std::cout << envelope.dump() << "\n";
   } else {
-    std::cout << state_as_json(loaded->state).dump(2) << "\n";
+    std::cout << envelope["state"].dump(2) << "\n";
+    // The version a later `state save --if-version` needs; on a terminal only, so pipes get the state alone.
+    if (::isatty(STDERR_FILENO) != 0) {
+      std::cerr << "thread " << thread_id << ": version " << loaded->version << ", updated "
+                << loaded->updated_at << "\n";
+    }
   }
   return kOk;
 }
 
 int run_state_delete(Context& ctx, const std::string& thread_id) {
-  if (!ctx.checkpointer()->delete_thread(thread_id)) return thread_not_found(thread_id);
+  if (!explaining_foreign_table(ctx, [&] { return ctx.checkpointer()->delete_thread(thread_id); })) {
+    return thread_not_found(thread_id);
+  }
   ctx.print({{"thread_id", thread_id}, {"deleted", true}}, "deleted thread " + thread_id);
   return kOk;
 }
@@ -64,6 +99,8 @@ int run_state_list(Context& ctx, std::size_t page_size, const std::string& sort,
     throw UsageError("--sort must be id or updated");
   }
   options.page_size = page_size;
+  // A scan of another application's table finds no threads and would print nothing: say why.
+  require_checkpoint_table(ctx);
   nlohmann::json all = nlohmann::json::array();
   auto cp = ctx.checkpointer();
   do {

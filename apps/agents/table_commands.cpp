@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli_context.hpp"
+#include "table_check.hpp"
 
 namespace agents::cli {
 
@@ -45,6 +46,76 @@ bool wait_until(Progress& progress, const std::string& label, Poll poll) {
   return false;
 }
 
+// What is wrong with an existing table for `agents` (empty: nothing). Read-only: `table create`
+// changes nothing on a table that does not fit, since it may belong to another application.
+std::vector<std::string> existing_table_problems(const GlobalOptions& options,
+                                                 const dynamodb::TableDescription& table,
+                                                 const StatusOr<dynamodb::TimeToLiveDescription>& ttl) {
+  // Another application's table: its billing and TTL are its owner's business, not ours to list.
+  if (!has_checkpoint_key(table)) return {foreign_key_message(options, table)};
+  std::vector<std::string> problems;
+  if (table.billing_mode != "PAY_PER_REQUEST") {
+    problems.push_back("table " + table.name + " uses " +
+                       (table.billing_mode.empty() ? "PROVISIONED" : table.billing_mode) +
+                       " billing, not on-demand (PAY_PER_REQUEST): provisioned capacity throttles agents' "
+                       "bursts; nothing was "
+                       "changed. Fix: " +
+                       aws_command(options, "update-table", table.name, "--billing-mode PAY_PER_REQUEST") +
+                       ", or " + use_own_table_fix(options, table.name));
+  }
+  const bool ttl_active = ttl.ok() && (ttl->status == "ENABLED" || ttl->status == "ENABLING");
+  if (ttl_active && ttl->attribute != "ttl") {
+    problems.push_back(
+        "table " + table.name + " already has TTL " + ttl->status + " on attribute '" + ttl->attribute +
+        "'; a table has one TTL attribute and agents needs it on 'ttl', so enabling it would "
+        "stop what '" +
+        ttl->attribute + "' expires; nothing was changed. Fix: " + use_own_table_fix(options, table.name));
+  }
+  return problems;
+}
+
+// Waits (read-only) until the table is ACTIVE and returns its description.
+dynamodb::TableDescription wait_for_active(dynamodb::DynamoDbClient& client, Progress& progress,
+                                           const std::string& table) {
+  dynamodb::TableDescription last;
+  bool active =
+      wait_until(progress, "waiting for table " + table + " to become ACTIVE:", [&](std::string& status) {
+        auto d = client.describe_table(table);
+        if (!d.ok()) d.status().throw_if_error();
+        last = *d;
+        status = d->status;
+        return d->status == "ACTIVE";
+      });
+  if (!active) throw TimeoutError("table " + table + " did not become ACTIVE within 5 minutes");
+  return last;
+}
+
+// The last steps of `table create` on a table that is ours: replicas, then the summary.
+int finish_table_create(Context& ctx, const std::shared_ptr<dynamodb::DynamoDbClient>& client,
+                        const std::string& global_regions, Progress& progress, nlohmann::json& out) {
+  const std::string& table = ctx.options().table;
+  if (!global_regions.empty()) {
+    std::vector<std::string> regions;
+    std::stringstream ss(global_regions);
+    for (std::string r; std::getline(ss, r, ',');) {
+      if (!r.empty()) regions.push_back(r);
+    }
+    Status added = client->add_replicas(table, regions);
+    if (!added.ok()) {
+      throw Error(added.code(),
+                  "could not add replicas " + global_regions +
+                      " (global tables version 2019.11.21 need the real service; local endpoints such as "
+                      "DynamoDB Local do not replicate): " +
+                      added.message(),
+                  added.details());
+    }
+    progress.done("replicas requested in " + global_regions + " (they become ACTIVE in the background)");
+    out["replicas"] = regions;
+  }
+  ctx.print(out, "");
+  return kOk;
+}
+
 }  // namespace
 
 int run_table_create(Context& ctx, const std::string& global_regions) {
@@ -59,17 +130,26 @@ int run_table_create(Context& ctx, const std::string& global_regions) {
     existed = true;
     progress.done("table " + table + " already exists; checking it");
   }
-  bool active =
-      wait_until(progress, "waiting for table " + table + " to become ACTIVE:", [&](std::string& status) {
-        auto d = client->describe_table(table);
-        if (!d.ok()) d.status().throw_if_error();
-        status = d->status;
-        return d->status == "ACTIVE";
-      });
-  if (!active) throw TimeoutError("table " + table + " did not become ACTIVE within 5 minutes");
+  auto description = wait_for_active(*client, progress, table);
+  bool ttl_on_ttl = false;
+  if (existed) {
+    auto current_ttl = client->describe_time_to_live(table);
+    ttl_on_ttl = current_ttl.ok() && current_ttl->status == "ENABLED" && current_ttl->attribute == "ttl";
+    auto problems = existing_table_problems(ctx.options(), description, current_ttl);
+    if (!problems.empty()) {
+      std::string message;
+      for (const auto& p : problems) message += (message.empty() ? "" : " Also: ") + p;
+      throw InvalidArgumentError(message);
+    }
+  }
   progress.done("table " + table + " is ACTIVE (partition key thread_id, on-demand billing)");
 
   nlohmann::json out{{"table", table}, {"created", !existed}, {"status", "ACTIVE"}};
+  if (ttl_on_ttl) {
+    out["ttl"] = "ENABLED";  // already set: no write at all
+    progress.done("TTL is ENABLED on attribute ttl");
+    return finish_table_create(ctx, client, global_regions, progress, out);
+  }
   auto ttl = client->update_time_to_live(table, "ttl", true);
   if (!ttl.ok() && ttl.status().code() == ErrorCode::kUnsupported) {
     progress.done(
@@ -91,26 +171,7 @@ int run_table_create(Context& ctx, const std::string& global_regions) {
     out["ttl"] = "ENABLED";
   }
 
-  if (!global_regions.empty()) {
-    std::vector<std::string> regions;
-    std::stringstream ss(global_regions);
-    for (std::string r; std::getline(ss, r, ',');) {
-      if (!r.empty()) regions.push_back(r);
-    }
-    Status added = client->add_replicas(table, regions);
-    if (!added.ok()) {
-      throw Error(added.code(),
-                  "could not add replicas " + global_regions +
-                      " (global tables version 2019.11.21 need the real service; local endpoints such as "
-                      "DynamoDB Local do not replicate): " +
-                      added.message(),
-                  added.details());
-    }
-    progress.done("replicas requested in " + global_regions + " (they become ACTIVE in the background)");
-    out["replicas"] = regions;
-  }
-  ctx.print(out, "");
-  return kOk;
+  return finish_table_create(ctx, client, global_regions, progress, out);
 }
 
 int run_table_describe(Context& ctx) {

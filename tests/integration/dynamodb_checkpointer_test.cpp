@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "support/dynamodb_fixture.hpp"
@@ -169,6 +170,51 @@ TEST_P(DynamoDbCheckpointerTest, APlainStateCostsOneGetItemPerLoadAndOnePutItemP
   take_calls();
   cp_->save_state("calls", loaded->state, SavePrecondition::after_load(loaded));
   EXPECT_EQ(take_calls(), std::vector<std::string>{"PutItem"});
+}
+
+// docs/costs.md: the observer (and `agents --verbose`) reports what each call consumed, as the
+// server counted it; every request asks for ReturnConsumedCapacity=TOTAL.
+TEST_P(DynamoDbCheckpointerTest, TheObserverSeesTheCapacityTheServerReturnsForEveryCall) {
+  std::vector<std::pair<std::string, double>> events;
+  auto cp = local_checkpointer();
+  cp->with_observer([&](const dynamodb::CallEvent& e) {
+    std::lock_guard lock(mu_);
+    events.emplace_back(e.operation, e.consumed_capacity);
+  });
+  AgentStateSnapshot small;
+  small.files["a.md"] = "# A";  // well under 1 KB: one write unit, one strongly consistent read unit
+  cp->save_state("cap", small, SavePrecondition::must_not_exist());
+  auto loaded = cp->load_state("cap");
+  ASSERT_TRUE(loaded);
+  cp->delete_thread("cap");
+  std::vector<std::pair<std::string, double>> plain;
+  {
+    std::lock_guard lock(mu_);
+    plain = std::exchange(events, {});
+  }
+  ASSERT_GE(plain.size(), 3u);
+  EXPECT_EQ(plain.front(), std::make_pair(std::string("PutItem"), 1.0));
+  EXPECT_EQ(plain[1], std::make_pair(std::string("GetItem"), 1.0));
+  for (const auto& [operation, units] : plain) EXPECT_GE(units, 1.0) << operation;
+  EXPECT_EQ(plain.back().first, "DeleteItem");
+
+  AgentStateSnapshot big;  // chunked: PutItem per chunk, BatchGetItem to read them back
+  big.files["blob"] = agents::testing::incompressible_text(900 * 1024, 7);
+  cp->save_state("cap-big", big);
+  ASSERT_EQ(cp->load_state("cap-big")->state, big);
+  cp->list_threads();
+  std::lock_guard lock(mu_);
+  std::map<std::string, double> total;
+  for (const auto& [operation, units] : events) {
+    // A parallel scan's empty segment may cost nothing (dynalite says 0); every other call costs.
+    if (operation != "Scan") {
+      EXPECT_GT(units, 0.0) << operation;
+    }
+    total[operation] += units;
+  }
+  EXPECT_GE(total["PutItem"], 900.0 * 3 / 4);  // about one write unit per KB of chunks
+  EXPECT_GT(total["BatchGetItem"] + total["GetItem"], 0.0);
+  EXPECT_GT(total["Scan"], 0.0);
 }
 
 TEST_P(DynamoDbCheckpointerTest, StatesBeyond400KbAreCompressedIntoOneItem) {

@@ -108,7 +108,7 @@ TEST(JsonCodec, WritesCompactRequestsAndParsesItemsBack) {
       body,
       R"({"TableName":"tbl","Item":{"b":{"B":"aGk="},"n":{"N":"1.5"},"ok":{"BOOL":false},"thread_id":{"S":"t\"1\n"}},)"
       R"("ConditionExpression":"#v = :v","ExpressionAttributeNames":{"#v":"version"},)"
-      R"("ExpressionAttributeValues":{":v":{"N":"3"}}})");
+      R"("ExpressionAttributeValues":{":v":{"N":"3"}},"ReturnConsumedCapacity":"TOTAL"})");
   simdjson::dom::element doc;
   ASSERT_FALSE(detail::thread_parser().parse(body).get(doc));
   Item parsed;

@@ -102,7 +102,8 @@ TEST_F(ClientFaultsTest, SignsEveryRequestForDynamoDb) {
           "SignedHeaders=accept-encoding;content-type;host;x-amz-date;x-amz-security-token;x-amz-target"),
       std::string::npos)
       << auth;
-  EXPECT_EQ(req.body, R"({"TableName":"t","Key":{"thread_id":{"S":"x"}}})");
+  // Every call asks for its consumed capacity (free), so observers and --verbose can report it.
+  EXPECT_EQ(req.body, R"({"TableName":"t","Key":{"thread_id":{"S":"x"}},"ReturnConsumedCapacity":"TOTAL"})");
 }
 
 TEST_F(ClientFaultsTest, RetriesThrottlingWithGrowingBackoffThenSucceeds) {
