@@ -1,7 +1,6 @@
 #include "agents/model/openai_chat_model.hpp"
 
 #include <atomic>
-#include <thread>
 
 #include "model/curl_stream.hpp"
 #include "model/openai_codec.hpp"
@@ -68,8 +67,9 @@ struct OpenAiChatModel::Impl {
     return Status(s.code(), std::move(message), s.details());
   }
 
-  // A non-2xx answer as a Status; records Retry-After for the sleeper.
-  Status error_status(const http::Response& r, std::optional<std::chrono::milliseconds>& wait) const {
+  // A non-2xx answer as a Status; a throttling answer's Retry-After becomes the retry loop's
+  // minimum wait (ErrorDetails::retry_after).
+  Status error_status(const http::Response& r) const {
     Status s = detail::status_for_error_response(r, config.api_key);
     if (s.details().throttling) {
       auto ra = detail::retry_after(r, std::chrono::system_clock::now());
@@ -82,7 +82,7 @@ struct OpenAiChatModel::Impl {
                           std::to_string(config.max_retry_after.count()) + " ms): not retried",
                       d);
       }
-      wait = ra;
+      if (ra) s.details().retry_after = *ra;
     }
     return s;
   }
@@ -134,12 +134,10 @@ ChatResponse OpenAiChatModel::complete(const ChatRequest& request) {
   ++m.calls;
 
   std::optional<ChatResponse> result;
-  std::optional<std::chrono::milliseconds> wait;  // Retry-After of the last attempt
-  bool delivered = false;                         // deltas reached the caller: never retry then
+  bool delivered = false;  // deltas reached the caller: never retry then
 
   auto attempt = [&](int) -> Status {
     ++m.attempts;
-    wait.reset();
     detail::StreamAccumulator acc(request.on_text_delta);
     Status stream_error;
     std::optional<std::string> plain_body;  // a 2xx answer that is not an event stream
@@ -183,7 +181,7 @@ ChatResponse OpenAiChatModel::complete(const ChatRequest& request) {
       response = std::move(*got);
     }
 
-    if (response.status < 200 || response.status >= 300) return m.annotate(m.error_status(response, wait));
+    if (response.status < 200 || response.status >= 300) return m.annotate(m.error_status(response));
 
     if (stream && is_event_stream(response) && !(m.default_transport && plain_body)) {
       if (!m.default_transport) parser.feed(response.body);
@@ -218,18 +216,8 @@ ChatResponse OpenAiChatModel::complete(const ChatRequest& request) {
     return {};
   };
 
-  RetryOptions options = m.config.retry;
-  auto user_sleeper = options.sleeper;
-  options.sleeper = [&wait, user_sleeper](std::chrono::milliseconds delay) {
-    if (wait && *wait > delay) delay = *wait;  // Retry-After is a minimum
-    if (user_sleeper) {
-      user_sleeper(delay);
-    } else if (delay.count() > 0) {
-      std::this_thread::sleep_for(delay);
-    }
-  };
   RetryStats stats;
-  Status status = run_with_retries(options, m.quota, stats, attempt);
+  Status status = run_with_retries(m.config.retry, m.quota, stats, attempt);
   status.throw_if_error();
   return std::move(*result);
 }
