@@ -14,12 +14,14 @@
 #include "checkpoint/incremental_layout.hpp"
 #include "checkpoint/item_layout.hpp"
 #include "checkpoint/segment_cache.hpp"
+#include "checkpoint/stored_attributes.hpp"
 
 namespace agents {
 
 using dynamodb::AttributeValue;
 using dynamodb::Item;
 using V = AttributeValue;
+namespace attr = detail::attr;
 
 struct DynamoDbCheckpointer::Options {
   dynamodb::ClientOptions client;
@@ -35,7 +37,7 @@ struct DynamoDbCheckpointer::Options {
 
 namespace {
 
-Item key_of(const std::string& thread_id) { return {{"thread_id", V::S(thread_id)}}; }
+Item key_of(const std::string& thread_id) { return {{attr::kThreadId, V::S(thread_id)}}; }
 
 // What a save knows of the head it replaces: its generation (which save it is, and the saves
 // it descends from) and its layout's storage hint (the chunks or segments it names).
@@ -50,8 +52,8 @@ struct Replaced {
 // trusted, so it is left to TTL and the cleanup). Works on whole items and on the projection
 // read_head_attributes makes.
 std::string layout_hint_of(const std::string& thread_id, const Item& head) {
-  auto count = head.find("chunk_count");
-  auto save = head.find("save_id");
+  auto count = head.find(attr::kChunkCount);
+  auto save = head.find(attr::kSaveId);
   if (count != head.end() && save != head.end())
     return detail::chunk_hint(save->second.scalar(), count->second.scalar());
   try {
@@ -65,9 +67,9 @@ std::string layout_hint_of(const std::string& thread_id, const Item& head) {
 // (docs/concurrency.md), so it reads as empty rather than making the thread unloadable.
 detail::Generation generation_of(const Item& head) {
   detail::Generation g;
-  if (auto save = head.find("save_id"); save != head.end() && save->second.is(V::Type::kS))
+  if (auto save = head.find(attr::kSaveId); save != head.end() && save->second.is(V::Type::kS))
     g.save_id = save->second.scalar();
-  if (auto a = head.find("ancestors"); a != head.end() && a->second.is(V::Type::kS)) {
+  if (auto a = head.find(attr::kAncestors); a != head.end() && a->second.is(V::Type::kS)) {
     if (detail::is_ancestor_list(a->second.scalar())) g.ancestors = a->second.scalar();
   }
   return g;
@@ -128,7 +130,7 @@ struct DynamoDbCheckpointer::Engine {
       case SavePrecondition::Kind::kMustNotExist:
         // An expired item that TTL has not deleted yet counts as absent.
         c.condition = "attribute_not_exists(thread_id) OR #ttl < :now";
-        c.attributes.names = {{"#ttl", "ttl"}};
+        c.attributes.names = {{"#ttl", attr::kTtl}};
         c.attributes.values = {{":now", V::N(now_epoch())}};
         break;
       case SavePrecondition::Kind::kVersion:
@@ -139,7 +141,7 @@ struct DynamoDbCheckpointer::Engine {
           c.attributes.values.emplace(":sid", V::S(replaced->generation.save_id));
           break;
         }
-        c.attributes.names = {{"#v", "version"}};
+        c.attributes.names = {{"#v", attr::kVersion}};
         if (p.version == 0) {  // an item of the Rust crate, which writes no version
           c.condition = "attribute_exists(thread_id) AND attribute_not_exists(#v)";
         } else {
@@ -163,7 +165,7 @@ struct DynamoDbCheckpointer::Engine {
   static constexpr const char* kHeadProjection =
       "#v, save_id, ancestors, chunk_count, #ttl, message_count, history_digest, #seg, chunk_of";
   static std::map<std::string, std::string> head_projection_names() {
-    return {{"#v", "version"}, {"#ttl", "ttl"}, {"#seg", "segments"}};
+    return {{"#v", attr::kVersion}, {"#ttl", attr::kTtl}, {"#seg", attr::kSegments}};
   }
 
   // Reads the head's small attributes with a consistent read; nothing when absent or expired.
@@ -175,9 +177,9 @@ struct DynamoDbCheckpointer::Engine {
                                  .names = head_projection_names()});
     auto item = std::move(value_or_throw(std::move(got)).item);
     if (!item || detail::is_chunk_item(*item)) return std::nullopt;
-    auto ttl = item->find("ttl");
+    auto ttl = item->find(attr::kTtl);
     if (ttl != item->end() && ttl->second.is(V::Type::kN) &&
-        detail::parse_stored_int(thread_id, "ttl", ttl->second) < now_epoch()) {
+        detail::parse_stored_int(thread_id, attr::kTtl, ttl->second) < now_epoch()) {
       return std::nullopt;  // expired: as good as absent
     }
     return item;
@@ -185,8 +187,8 @@ struct DynamoDbCheckpointer::Engine {
 
   static std::int64_t version_of(const std::string& thread_id, const std::optional<Item>& item) {
     if (!item) return -1;
-    auto v = item->find("version");
-    return v == item->end() ? 0 : detail::parse_stored_int(thread_id, "version", v->second);
+    auto v = item->find(attr::kVersion);
+    return v == item->end() ? 0 : detail::parse_stored_int(thread_id, attr::kVersion, v->second);
   }
 
   // Runs `call(i)` for i in [0, count), a few at a time: extra items dominate a large save.
@@ -225,7 +227,7 @@ struct DynamoDbCheckpointer::Engine {
 
   static std::vector<std::string> keys_of(const std::vector<Item>& items) {
     std::vector<std::string> keys;
-    for (const auto& item : items) keys.push_back(item.at("thread_id").scalar());
+    for (const auto& item : items) keys.push_back(item.at(attr::kThreadId).scalar());
     return keys;
   }
 
@@ -346,7 +348,7 @@ struct DynamoDbCheckpointer::Engine {
           precondition = SavePrecondition::version_is(version_of(thread_id, current));
           replaced = replaced_by(thread_id, *current, precondition.version);
           if (precondition.version == kMaxVersion) {
-            detail::throw_corrupt(thread_id, "version",
+            detail::throw_corrupt(thread_id, attr::kVersion,
                                   "is " + std::to_string(kMaxVersion) +
                                       ", the largest version there is: no save can follow it");
           }
@@ -478,16 +480,16 @@ struct DynamoDbCheckpointer::Engine {
     if (!cache || !encoded.history || !detail::is_history_hint(attempt.layout_hint)) return;
     for (const Item& item : attempt.extra_items) {
       const auto first = static_cast<std::size_t>(
-          detail::parse_stored_int(thread_id, "first_message", item.at("first_message")));
+          detail::parse_stored_int(thread_id, attr::kFirstMessage, item.at(attr::kFirstMessage)));
       const auto count = static_cast<std::size_t>(
-          detail::parse_stored_int(thread_id, "message_count", item.at("message_count")));
+          detail::parse_stored_int(thread_id, attr::kMessageCount, item.at(attr::kMessageCount)));
       auto segment = std::make_shared<detail::DecodedSegment>();
       segment->messages.assign(state.messages.begin() + static_cast<std::ptrdiff_t>(first),
                                state.messages.begin() + static_cast<std::ptrdiff_t>(first + count));
-      if (auto ttl = item.find("ttl"); ttl != item.end())
-        segment->ttl_epoch = detail::parse_stored_int(thread_id, "ttl", ttl->second);
+      if (auto ttl = item.find(attr::kTtl); ttl != item.end())
+        segment->ttl_epoch = detail::parse_stored_int(thread_id, attr::kTtl, ttl->second);
       segment->bytes = encoded.history->array_bytes(first, first + count);
-      cache->put(item.at("thread_id").scalar(), std::move(segment));
+      cache->put(item.at(attr::kThreadId).scalar(), std::move(segment));
     }
   }
 
@@ -509,7 +511,7 @@ struct DynamoDbCheckpointer::Engine {
       auto got =
           value_or_throw(client->batch_get_item({.table = table, .keys = keys, .consistent_read = true}));
       std::map<std::string, const Item*, std::less<>> by_key;
-      for (const Item& item : got.items) by_key.emplace(item.at("thread_id").scalar(), &item);
+      for (const Item& item : got.items) by_key.emplace(item.at(attr::kThreadId).scalar(), &item);
       for (std::size_t i = 0; i < n; ++i) {
         if (cached[i]) continue;
         std::string key = detail::segment_key(thread_id, base.segments[i].id);
@@ -543,12 +545,13 @@ struct DynamoDbCheckpointer::Engine {
       if (head.ttl_epoch && *head.ttl_epoch < now_epoch()) return std::nullopt;  // expired, not yet deleted
       if (head.layout == detail::StoredHead::Layout::kIncremental) {
         auto base = detail::base_from_head(thread_id, *got.item);
-        if (!base) detail::throw_corrupt(thread_id, "message_count", "is missing from an incremental head");
+        if (!base)
+          detail::throw_corrupt(thread_id, attr::kMessageCount, "is missing from an incremental head");
         auto state = load_history(thread_id, *got.item, *base);
         if (!state) {
           // A newer save may have replaced the head and removed these segments: read again.
           if (attempt < 3) continue;
-          detail::throw_corrupt(thread_id, "segments",
+          detail::throw_corrupt(thread_id, attr::kSegments,
                                 "names segments that are missing; the history cannot be assembled");
         }
         return LoadedState{
@@ -559,7 +562,7 @@ struct DynamoDbCheckpointer::Engine {
       const std::string* json = head.plain_state;
       if (head.layout == detail::StoredHead::Layout::kCompressed) {
         decompressed =
-            detail::zstd_decompress(thread_id, "state_zstd", *head.compressed, options.max_state_bytes);
+            detail::zstd_decompress(thread_id, attr::kStateZstd, *head.compressed, options.max_state_bytes);
         json = &decompressed;
       } else if (head.layout == detail::StoredHead::Layout::kChunked) {
         std::vector<Item> keys;
@@ -571,19 +574,19 @@ struct DynamoDbCheckpointer::Engine {
         if (!assembled) {
           // A newer save may have replaced the head and removed these chunks: read again.
           if (attempt < 3) continue;
-          throw CorruptStateError("thread '" + thread_id + "': stored attribute 'chunk_count' names " +
-                                      std::to_string(head.chunk_count) + " chunks of save " + head.save_id +
-                                      ", but some are missing; the state cannot be assembled",
-                                  thread_id, "chunk_count");
+          throw CorruptStateError("thread '" + thread_id + "': stored attribute '" + attr::kChunkCount +
+                                      "' names " + std::to_string(head.chunk_count) + " chunks of save " +
+                                      head.save_id + ", but some are missing; the state cannot be assembled",
+                                  thread_id, attr::kChunkCount);
         }
-        decompressed = detail::zstd_decompress(thread_id, "data", *assembled, options.max_state_bytes);
+        decompressed = detail::zstd_decompress(thread_id, attr::kData, *assembled, options.max_state_bytes);
         json = &decompressed;
       }
       auto state = decode_state_json(*json);
       if (!state.ok()) {
-        std::string attribute = head.layout == detail::StoredHead::Layout::kPlain        ? "state"
-                                : head.layout == detail::StoredHead::Layout::kCompressed ? "state_zstd"
-                                                                                         : "data";
+        std::string attribute = head.layout == detail::StoredHead::Layout::kPlain        ? attr::kState
+                                : head.layout == detail::StoredHead::Layout::kCompressed ? attr::kStateZstd
+                                                                                         : attr::kData;
         throw CorruptStateError("thread '" + thread_id + "': stored attribute '" + attribute +
                                     "' is not a valid state: " + state.status().message(),
                                 thread_id, attribute);
@@ -641,16 +644,16 @@ struct DynamoDbCheckpointer::Engine {
         .table = table,
         .filter = "attribute_not_exists(chunk_of) AND (attribute_not_exists(#ttl) OR #ttl >= :now)",
         .projection = "thread_id, updated_at, #v",
-        .attributes = {{{"#ttl", "ttl"}, {"#v", "version"}}, {{":now", V::N(now_epoch())}}},
+        .attributes = {{{"#ttl", attr::kTtl}, {"#v", attr::kVersion}}, {{":now", V::N(now_epoch())}}},
         .total_segments = 2};
     auto items = value_or_throw(client->scan_all(scan));
     std::vector<ThreadInfo> out;
     out.reserve(items.size());
     for (const auto& item : items) {
       ThreadInfo info;
-      info.thread_id = item.at("thread_id").scalar();
-      if (auto it = item.find("updated_at"); it != item.end()) info.updated_at = it->second.scalar();
-      if (auto it = item.find("version"); it != item.end() && it->second.is(V::Type::kN)) {
+      info.thread_id = item.at(attr::kThreadId).scalar();
+      if (auto it = item.find(attr::kUpdatedAt); it != item.end()) info.updated_at = it->second.scalar();
+      if (auto it = item.find(attr::kVersion); it != item.end() && it->second.is(V::Type::kN)) {
         // A damaged version lists as 0 rather than hiding every other thread.
         const std::string& v = it->second.scalar();
         std::from_chars(v.data(), v.data() + v.size(), info.version);
@@ -671,8 +674,9 @@ struct DynamoDbCheckpointer::Engine {
                                                   .attributes = {{}, {{":t", V::S(thread_id)}}},
                                                   .consistent_read = true}));
     auto head = read_head_attributes(thread_id);
-    std::string live =
-        head && head->count("chunk_count") && head->count("save_id") ? head->at("save_id").scalar() : "";
+    std::string live = head && head->count(attr::kChunkCount) && head->count(attr::kSaveId)
+                           ? head->at(attr::kSaveId).scalar()
+                           : "";
     std::set<std::string, std::less<>> live_segments;
     if (head) {
       if (auto base = detail::base_from_head(thread_id, *head)) {
@@ -682,12 +686,12 @@ struct DynamoDbCheckpointer::Engine {
     const std::int64_t oldest_kept = now_epoch() - grace.count();
     std::size_t removed = 0;
     for (const auto& item : items) {
-      const std::string& key = item.at("thread_id").scalar();
-      auto save = item.find("save_id");
+      const std::string& key = item.at(attr::kThreadId).scalar();
+      auto save = item.find(attr::kSaveId);
       if (!live.empty() && save != item.end() && save->second.scalar() == live) continue;
       if (live_segments.count(key)) continue;  // an older save's segment the head still names
       // Items written before write times were stored count as old.
-      if (auto w = item.find("written_at"); w != item.end() && w->second.is(V::Type::kN)) {
+      if (auto w = item.find(attr::kWrittenAt); w != item.end() && w->second.is(V::Type::kN)) {
         std::int64_t written = 0;
         const std::string& text = w->second.scalar();
         std::from_chars(text.data(), text.data() + text.size(), written);
