@@ -1,12 +1,14 @@
 #include "checkpoint/incremental_layout.hpp"
 
 #include <charconv>
+#include <map>
 #include <memory>
 
 #include "agents/core/error.hpp"
 #include "checkpoint/generation.hpp"
 #include "checkpoint/item_layout.hpp"
 #include "checkpoint/message_json.hpp"
+#include "checkpoint/segment_cache.hpp"
 #include "checkpoint/stored_attributes.hpp"
 #include "util/sha256.hpp"
 
@@ -128,6 +130,15 @@ class Planner {
 bool outlives_head(const SegmentRef& segment, const std::optional<std::int64_t>& head_ttl) {
   if (!head_ttl) return !segment.ttl_epoch;
   return segment.ttl_epoch && *segment.ttl_epoch >= *head_ttl;
+}
+
+// The key of an item read back. Every stored item has one, so an item without it is a damaged
+// item or answer: CorruptStateError, like any other damage, never a lookup that throws.
+const std::string& key_of_read_item(const std::string& thread_id, const Item& item) {
+  auto key = item.find(attr::kThreadId);
+  if (key == item.end() || !key->second.is(V::Type::kS))
+    throw_corrupt(thread_id, attr::kThreadId, "of a segment item read back is missing or not a string");
+  return key->second.scalar();
 }
 
 }  // namespace
@@ -413,23 +424,33 @@ void check_not_expired(const std::string& thread_id, const SegmentRef& ref, cons
 
 std::optional<AgentStateSnapshot> assemble_history(const std::string& thread_id, const Item& head,
                                                    const HistoryBase& base, const std::vector<Item>& segments,
-                                                   std::int64_t now_epoch, std::size_t max_state_bytes) {
+                                                   std::int64_t now_epoch, std::size_t max_state_bytes,
+                                                   const HeldSegments& held, SegmentCache* cache) {
   AgentStateSnapshot rest = decode_head_state(thread_id, head);
+  const std::size_t n = base.segments.size();
+  const auto held_at = [&](std::size_t i) { return i < held.size() ? held[i].get() : nullptr; };
   std::map<std::string, const Item*, std::less<>> by_key;
-  for (const Item& segment : segments) {
-    auto key = segment.find(attr::kThreadId);
-    if (key != segment.end()) by_key.emplace(key->second.scalar(), &segment);
-  }
-  std::vector<DecodedSegment> decoded;
-  decoded.reserve(base.segments.size());
-  for (const SegmentRef& ref : base.segments) {
-    auto found = by_key.find(segment_key(thread_id, ref.id));
+  for (const Item& segment : segments) by_key.emplace(key_of_read_item(thread_id, segment), &segment);
+  std::vector<DecodedSegment> fetched(n);  // decoded now
+  for (std::size_t i = 0; i < n; ++i) {
+    if (held_at(i)) continue;
+    std::string key = segment_key(thread_id, base.segments[i].id);
+    auto found = by_key.find(key);
     if (found == by_key.end()) return std::nullopt;
-    decoded.push_back(decode_segment(thread_id, ref, *found->second, max_state_bytes));
-    check_not_expired(thread_id, ref, decoded.back(), now_epoch);
+    fetched[i] = decode_segment(thread_id, base.segments[i], *found->second, max_state_bytes);
+    if (cache) cache->put(key, std::make_shared<const DecodedSegment>(fetched[i]));
   }
+  // Expiry is checked once every segment is there: a missing one means "read the head again".
   rest.messages.reserve(base.message_count);
-  for (auto& d : decoded) std::move(d.messages.begin(), d.messages.end(), std::back_inserter(rest.messages));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (const DecodedSegment* kept = held_at(i)) {
+      check_not_expired(thread_id, base.segments[i], *kept, now_epoch);
+      rest.messages.insert(rest.messages.end(), kept->messages.begin(), kept->messages.end());
+    } else {
+      check_not_expired(thread_id, base.segments[i], fetched[i], now_epoch);
+      std::move(fetched[i].messages.begin(), fetched[i].messages.end(), std::back_inserter(rest.messages));
+    }
+  }
   return rest;
 }
 

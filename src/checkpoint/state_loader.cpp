@@ -1,7 +1,5 @@
 #include "checkpoint/state_loader.hpp"
 
-#include <map>
-#include <memory>
 #include <vector>
 
 #include "checkpoint/generation.hpp"
@@ -15,46 +13,26 @@ using dynamodb::Item;
 
 namespace {
 
-// The state an incremental head names: the segments this process has not seen in one
+// The state an incremental head names: the segments this process has not seen, read in one
 // BatchGetItem (a few when there are more than 100). nullopt when one is missing.
 std::optional<AgentStateSnapshot> load_history(const DynamoDbContext& db, const std::string& thread_id,
                                                const Item& head, const HistoryBase& base) {
-  AgentStateSnapshot rest = decode_head_state(thread_id, head);
   const std::size_t n = base.segments.size();
-  std::vector<std::shared_ptr<const DecodedSegment>> cached(n);  // shared with the cache
-  std::vector<DecodedSegment> fetched(n);                        // read now
+  HeldSegments held(db.cache ? n : 0);  // shared with the cache
   std::vector<Item> keys;
   for (std::size_t i = 0; i < n; ++i) {
     std::string key = segment_key(thread_id, base.segments[i].id);
-    if (db.cache && (cached[i] = db.cache->find(key))) continue;
+    if (db.cache && (held[i] = db.cache->find(key))) continue;
     keys.push_back(key_of(key));
   }
+  std::vector<Item> fetched;
   if (!keys.empty()) {
-    auto got =
-        value_or_throw(db.client->batch_get_item({.table = db.table, .keys = keys, .consistent_read = true}));
-    std::map<std::string, const Item*, std::less<>> by_key;
-    for (const Item& item : got.items) by_key.emplace(item.at(attr::kThreadId).scalar(), &item);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (cached[i]) continue;
-      std::string key = segment_key(thread_id, base.segments[i].id);
-      auto found = by_key.find(key);
-      if (found == by_key.end()) return std::nullopt;
-      fetched[i] = decode_segment(thread_id, base.segments[i], *found->second, db.options.max_state_bytes);
-      if (db.cache) db.cache->put(key, std::make_shared<const DecodedSegment>(fetched[i]));
-    }
+    fetched = std::move(
+        value_or_throw(db.client->batch_get_item({.table = db.table, .keys = keys, .consistent_read = true}))
+            .items);
   }
-  const std::int64_t now = db.now_epoch();
-  rest.messages.reserve(base.message_count);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (cached[i]) {
-      check_not_expired(thread_id, base.segments[i], *cached[i], now);
-      rest.messages.insert(rest.messages.end(), cached[i]->messages.begin(), cached[i]->messages.end());
-    } else {
-      check_not_expired(thread_id, base.segments[i], fetched[i], now);
-      std::move(fetched[i].messages.begin(), fetched[i].messages.end(), std::back_inserter(rest.messages));
-    }
-  }
-  return rest;
+  return assemble_history(thread_id, head, base, fetched, db.now_epoch(), db.options.max_state_bytes, held,
+                          db.cache.get());
 }
 
 }  // namespace

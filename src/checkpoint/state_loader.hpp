@@ -1,6 +1,7 @@
 // The state loader: reads a thread's head with a consistent GetItem, then what it names (chunks
-// or history segments, in one BatchGetItem), and assembles the state. A head that moved on while
-// its items were read is read again.
+// or history segments, in one BatchGetItem), and assembles the state with the same functions the
+// unit tests and the chunk_set fuzzer call (assemble_chunks, assemble_history). A head that moved
+// on while its items were read is read again.
 #pragma once
 
 #include <optional>
