@@ -89,7 +89,9 @@ std::size_t remove_orphans(const DynamoDbContext& db, const std::string& thread_
   const std::int64_t oldest_kept = db.now_epoch() - grace.count();
   std::size_t removed = 0;
   for (const auto& item : items) {
-    const std::string& key = item.at(attr::kThreadId).scalar();
+    auto key_of_item = item.find(attr::kThreadId);
+    if (key_of_item == item.end()) continue;  // a damaged answer: nothing to delete it by
+    const std::string& key = key_of_item->second.scalar();
     auto save = item.find(attr::kSaveId);
     if (!live.empty() && save != item.end() && save->second.scalar() == live) continue;
     if (live_segments.count(key)) continue;  // an older save's segment the head still names

@@ -17,8 +17,11 @@ std::vector<ThreadInfo> list_threads(const DynamoDbContext& db) {
   std::vector<ThreadInfo> out;
   out.reserve(items.size());
   for (const auto& item : items) {
+    // An item read back without its key (a damaged answer) has no thread to list; the rest do.
+    auto key = item.find(attr::kThreadId);
+    if (key == item.end()) continue;
     ThreadInfo info;
-    info.thread_id = item.at(attr::kThreadId).scalar();
+    info.thread_id = key->second.scalar();
     if (auto it = item.find(attr::kUpdatedAt); it != item.end()) info.updated_at = it->second.scalar();
     if (auto it = item.find(attr::kVersion); it != item.end() && it->second.is(V::Type::kN)) {
       // A damaged version lists as 0 rather than hiding every other thread.

@@ -339,14 +339,16 @@ TEST_P(IncrementalCheckpointerTest, ABrokenChainIsCorruptStateNamingTheAttribute
   }
 }
 
-// Renames the key attribute of every item in BatchGetItem answers (and drops their checksum):
-// segment items come back without their key, as a damaged item or answer would bring them.
-class KeylessBatchAnswers final : public http::HttpClient {
+// Renames the key attribute of every item in the answers to one operation (and drops their
+// checksum): items come back without their key, as a damaged item or answer would bring them.
+class KeylessAnswers final : public http::HttpClient {
  public:
+  explicit KeylessAnswers(std::string operation) : target_("DynamoDB_20120810." + std::move(operation)) {}
+
   StatusOr<http::Response> send(const http::Request& request) override {
     auto response = inner_->send(request);
     const std::string* target = http::find_header(request.headers, "X-Amz-Target");
-    if (!response.ok() || target == nullptr || *target != "DynamoDB_20120810.BatchGetItem") return response;
+    if (!response.ok() || target == nullptr || *target != target_) return response;
     std::string& body = response->body;
     for (auto at = body.find("\"thread_id\""); at != std::string::npos; at = body.find("\"thread_id\"", at))
       body.replace(at, 11, "\"thread_ix\"");
@@ -357,6 +359,7 @@ class KeylessBatchAnswers final : public http::HttpClient {
   }
 
  private:
+  std::string target_;
   std::shared_ptr<http::HttpClient> inner_ = http::make_curl_http_client();
 };
 
@@ -366,7 +369,7 @@ TEST_P(IncrementalCheckpointerTest, ASegmentReadBackWithoutItsKeyIsCorruptStateN
   AgentStateSnapshot state;
   for (std::size_t turn = 0; turn < 2; ++turn) state = take_turn(*cp_, "t", turn);
   auto reader = local_checkpointer();
-  reader->with_http_client(std::make_shared<KeylessBatchAnswers>());
+  reader->with_http_client(std::make_shared<KeylessAnswers>("BatchGetItem"));
   try {
     reader->load_state("t");
     FAIL() << "expected CorruptStateError";
@@ -377,6 +380,18 @@ TEST_P(IncrementalCheckpointerTest, ASegmentReadBackWithoutItsKeyIsCorruptStateN
   auto loaded = cp_->load_state("t");
   ASSERT_TRUE(loaded.has_value());
   EXPECT_EQ(loaded->state, state);
+}
+
+// Scan answers without their keys: the listing and the cleanup pass over such items (nothing to
+// list or delete by) instead of throwing anything untyped.
+TEST_P(IncrementalCheckpointerTest, ListingAndCleanupPassOverItemsReadBackWithoutTheirKey) {
+  take_turn(*cp_, "t", 0);
+  auto reader = local_checkpointer();
+  reader->with_http_client(std::make_shared<KeylessAnswers>("Scan"));
+  EXPECT_TRUE(reader->list_threads().threads.empty());
+  EXPECT_EQ(reader->remove_orphaned_chunks_and_segments("t", std::chrono::hours(2)), 0u);
+  EXPECT_EQ(cp_->list_threads().threads.size(), 1u);
+  EXPECT_TRUE(cp_->load_state("t").has_value());
 }
 
 // Replaces `from` by `to` in every string of a value (keys, ids, hints inside nested maps).
