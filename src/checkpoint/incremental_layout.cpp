@@ -1,12 +1,15 @@
 #include "checkpoint/incremental_layout.hpp"
 
 #include <charconv>
+#include <map>
 #include <memory>
 
 #include "agents/core/error.hpp"
 #include "checkpoint/generation.hpp"
 #include "checkpoint/item_layout.hpp"
 #include "checkpoint/message_json.hpp"
+#include "checkpoint/segment_cache.hpp"
+#include "checkpoint/stored_attributes.hpp"
 #include "util/sha256.hpp"
 
 namespace agents::detail {
@@ -41,10 +44,10 @@ constexpr std::size_t kMaxSegmentIdBytes = 64 + 1 + 20;
 bool valid_segment_id(std::string_view id) { return lower_hex(id, kMaxSegmentIdBytes, true); }
 
 V segment_entry(const SegmentRef& s) {
-  dynamodb::AttributeMap m{{"id", V::S(s.id)},
-                           {"n", V::N(static_cast<long long>(s.count))},
-                           {"lvl", V::N(static_cast<long long>(s.level))}};
-  if (s.ttl_epoch) m.emplace("ttl", V::N(*s.ttl_epoch));
+  dynamodb::AttributeMap m{{attr::kEntryId, V::S(s.id)},
+                           {attr::kEntryCount, V::N(static_cast<long long>(s.count))},
+                           {attr::kEntryLevel, V::N(static_cast<long long>(s.level))}};
+  if (s.ttl_epoch) m.emplace(attr::kEntryTtl, V::N(*s.ttl_epoch));
   return V::M(std::move(m));
 }
 
@@ -129,6 +132,15 @@ bool outlives_head(const SegmentRef& segment, const std::optional<std::int64_t>&
   return segment.ttl_epoch && *segment.ttl_epoch >= *head_ttl;
 }
 
+// The key of an item read back. Every stored item has one, so an item without it is a damaged
+// item or answer: CorruptStateError, like any other damage, never a lookup that throws.
+const std::string& key_of_read_item(const std::string& thread_id, const Item& item) {
+  auto key = item.find(attr::kThreadId);
+  if (key == item.end() || !key->second.is(V::Type::kS))
+    throw_corrupt(thread_id, attr::kThreadId, "of a segment item read back is missing or not a string");
+  return key->second.scalar();
+}
+
 }  // namespace
 
 std::string segment_key(const std::string& thread_id, const std::string& segment_id) {
@@ -182,53 +194,53 @@ std::optional<HistoryBase> base_from_hint(std::string_view hint) {
 }
 
 std::optional<HistoryBase> base_from_head(const std::string& thread_id, const Item& head) {
-  auto count = head.find("message_count");
+  auto count = head.find(attr::kMessageCount);
   if (count == head.end()) return std::nullopt;
   HistoryBase base;
-  std::int64_t n = parse_stored_int(thread_id, "message_count", count->second);
-  if (n < 0) throw_corrupt(thread_id, "message_count", "is negative");
+  std::int64_t n = parse_stored_int(thread_id, attr::kMessageCount, count->second);
+  if (n < 0) throw_corrupt(thread_id, attr::kMessageCount, "is negative");
   base.message_count = static_cast<std::size_t>(n);
-  auto digest = head.find("history_digest");
+  auto digest = head.find(attr::kHistoryDigest);
   if (digest == head.end() || !digest->second.is(V::Type::kS) || digest->second.scalar().size() != 64 ||
       !lower_hex(digest->second.scalar(), 64))
-    throw_corrupt(thread_id, "history_digest", "is missing or not 64 hex digits");
+    throw_corrupt(thread_id, attr::kHistoryDigest, "is missing or not 64 hex digits");
   base.digest = digest->second.scalar();
-  auto save = head.find("save_id");
+  auto save = head.find(attr::kSaveId);
   if (save == head.end() || !save->second.is(V::Type::kS) || !is_save_id(save->second.scalar()))
-    throw_corrupt(thread_id, "save_id", "is missing from an incremental head or not hex");
+    throw_corrupt(thread_id, attr::kSaveId, "is missing from an incremental head or not hex");
   base.save_id = save->second.scalar();
   std::size_t total = 0;
-  if (auto segments = head.find("segments"); segments != head.end()) {
-    if (!segments->second.is(V::Type::kL)) throw_corrupt(thread_id, "segments", "is not a list");
+  if (auto segments = head.find(attr::kSegments); segments != head.end()) {
+    if (!segments->second.is(V::Type::kL)) throw_corrupt(thread_id, attr::kSegments, "is not a list");
     const auto& list = segments->second.list();
     if (list.size() > kMaxStoredSegments)
-      throw_corrupt(thread_id, "segments", "names " + std::to_string(list.size()) + " segments");
+      throw_corrupt(thread_id, attr::kSegments, "names " + std::to_string(list.size()) + " segments");
     for (const auto& entry : list) {
       const auto& m = entry.map();
-      auto id = m.find("id");
-      auto n_of = m.find("n");
-      auto level = m.find("lvl");
+      auto id = m.find(attr::kEntryId);
+      auto n_of = m.find(attr::kEntryCount);
+      auto level = m.find(attr::kEntryLevel);
       if (!entry.is(V::Type::kM) || id == m.end() || n_of == m.end() || level == m.end() ||
           !id->second.is(V::Type::kS) || !valid_segment_id(id->second.scalar())) {
-        throw_corrupt(thread_id, "segments", "holds an entry without a valid id, n and lvl");
+        throw_corrupt(thread_id, attr::kSegments, "holds an entry without a valid id, n and lvl");
       }
       SegmentRef s;
       s.id = id->second.scalar();
-      std::int64_t c = parse_stored_int(thread_id, "segments.n", n_of->second);
-      std::int64_t l = parse_stored_int(thread_id, "segments.lvl", level->second);
+      std::int64_t c = parse_stored_int(thread_id, attr::kEntryCountPath, n_of->second);
+      std::int64_t l = parse_stored_int(thread_id, attr::kEntryLevelPath, level->second);
       if (c < 1 || l < 0 || l > kSealedLevel)
-        throw_corrupt(thread_id, "segments", "holds an entry out of range");
+        throw_corrupt(thread_id, attr::kSegments, "holds an entry out of range");
       s.count = static_cast<std::size_t>(c);
       s.level = static_cast<int>(l);
-      if (auto ttl = m.find("ttl"); ttl != m.end())
-        s.ttl_epoch = parse_stored_int(thread_id, "segments.ttl", ttl->second);
+      if (auto ttl = m.find(attr::kEntryTtl); ttl != m.end())
+        s.ttl_epoch = parse_stored_int(thread_id, attr::kEntryTtlPath, ttl->second);
       total += s.count;
       base.segments.push_back(std::move(s));
     }
   }
   if (total != base.message_count) {
     throw_corrupt(
-        thread_id, "message_count",
+        thread_id, attr::kMessageCount,
         "is " + std::to_string(base.message_count) + " but the segments hold " + std::to_string(total));
   }
   return base;
@@ -322,35 +334,35 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
     entries.push_back(segment_entry(planned.ref));
     if (!planned.fresh) continue;
     Item segment;
-    segment.emplace("thread_id", V::S(segment_key(thread_id, planned.ref.id)));
-    segment.emplace("chunk_of", V::S(thread_id));
-    segment.emplace("save_id", V::S(planner.save_id));
-    segment.emplace("first_message", V::N(static_cast<long long>(planned.first)));
-    segment.emplace("message_count", V::N(static_cast<long long>(planned.ref.count)));
+    segment.emplace(attr::kThreadId, V::S(segment_key(thread_id, planned.ref.id)));
+    segment.emplace(attr::kChunkOf, V::S(thread_id));
+    segment.emplace(attr::kSaveId, V::S(planner.save_id));
+    segment.emplace(attr::kFirstMessage, V::N(static_cast<long long>(planned.first)));
+    segment.emplace(attr::kMessageCount, V::N(static_cast<long long>(planned.ref.count)));
     std::string messages = history.array(planned.first, planned.first + planned.ref.count);
     std::string compressed;
     if (messages.size() >= kCompressSegmentsFrom) compressed = zstd_compress(messages);
     if (!compressed.empty() && compressed.size() < messages.size()) {
-      segment.emplace("messages_zstd", V::B(std::move(compressed)));
+      segment.emplace(attr::kMessagesZstd, V::B(std::move(compressed)));
     } else {
-      segment.emplace("messages", V::S(std::move(messages)));
+      segment.emplace(attr::kMessages, V::S(std::move(messages)));
     }
-    if (planned.ref.ttl_epoch) segment.emplace("ttl", V::N(*planned.ref.ttl_epoch));
-    if (times.written_at > 0) segment.emplace("written_at", V::N(times.written_at));
+    if (planned.ref.ttl_epoch) segment.emplace(attr::kTtl, V::N(*planned.ref.ttl_epoch));
+    if (times.written_at > 0) segment.emplace(attr::kWrittenAt, V::N(times.written_at));
     out.segments.push_back(std::move(segment));
   }
 
   Item& head = out.head;
-  head.emplace("thread_id", V::S(thread_id));
-  head.emplace("updated_at", V::S(times.updated_at));
-  head.emplace("version", V::N(version));
-  head.emplace("save_id", V::S(planner.save_id));
-  if (times.head_ttl) head.emplace("ttl", V::N(*times.head_ttl));
-  if (!ancestors.empty()) head.emplace("ancestors", V::S(ancestors));
-  head.emplace("head_state", V::S(history.head_state()));
-  head.emplace("message_count", V::N(static_cast<long long>(n)));
-  head.emplace("history_digest", V::S(out.base.digest));
-  if (!entries.empty()) head.emplace("segments", V::L(std::move(entries)));
+  head.emplace(attr::kThreadId, V::S(thread_id));
+  head.emplace(attr::kUpdatedAt, V::S(times.updated_at));
+  head.emplace(attr::kVersion, V::N(version));
+  head.emplace(attr::kSaveId, V::S(planner.save_id));
+  if (times.head_ttl) head.emplace(attr::kTtl, V::N(*times.head_ttl));
+  if (!ancestors.empty()) head.emplace(attr::kAncestors, V::S(ancestors));
+  head.emplace(attr::kHeadState, V::S(history.head_state()));
+  head.emplace(attr::kMessageCount, V::N(static_cast<long long>(n)));
+  head.emplace(attr::kHistoryDigest, V::S(out.base.digest));
+  if (!entries.empty()) head.emplace(attr::kSegments, V::L(std::move(entries)));
   for (const auto& segment : out.segments) {
     if (dynamodb::item_size(segment) > kMaxItemBytes) return std::nullopt;  // a very long thread id
   }
@@ -359,41 +371,42 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
 }
 
 AgentStateSnapshot decode_head_state(const std::string& thread_id, const Item& head) {
-  auto rest = head.find("head_state");
+  auto rest = head.find(attr::kHeadState);
   if (rest == head.end() || !rest->second.is(V::Type::kS))
-    throw_corrupt(thread_id, "head_state", "is missing or not a string");
+    throw_corrupt(thread_id, attr::kHeadState, "is missing or not a string");
   auto decoded = decode_state_json(rest->second.scalar());
   if (!decoded.ok())
-    throw_corrupt(thread_id, "head_state", "is not a valid state: " + decoded.status().message());
+    throw_corrupt(thread_id, attr::kHeadState, "is not a valid state: " + decoded.status().message());
   decoded->messages.clear();
   return std::move(*decoded);
 }
 
 DecodedSegment decode_segment(const std::string& thread_id, const SegmentRef& ref, const Item& segment,
                               std::size_t max_state_bytes) {
-  auto owner = segment.find("chunk_of");
+  auto owner = segment.find(attr::kChunkOf);
   if (owner == segment.end() || owner->second.scalar() != thread_id)
-    throw_corrupt(thread_id, "chunk_of", "of segment " + ref.id + " names another thread");
+    throw_corrupt(thread_id, attr::kChunkOf, "of segment " + ref.id + " names another thread");
   DecodedSegment out;
-  if (auto ttl = segment.find("ttl"); ttl != segment.end())
-    out.ttl_epoch = parse_stored_int(thread_id, "ttl", ttl->second);
+  if (auto ttl = segment.find(attr::kTtl); ttl != segment.end())
+    out.ttl_epoch = parse_stored_int(thread_id, attr::kTtl, ttl->second);
   std::string decompressed;
   const std::string* json = nullptr;
-  if (auto z = segment.find("messages_zstd"); z != segment.end()) {
+  if (auto z = segment.find(attr::kMessagesZstd); z != segment.end()) {
     if (!z->second.is(V::Type::kB))
-      throw_corrupt(thread_id, "messages_zstd", "of segment " + ref.id + " is not binary");
-    decompressed = zstd_decompress(thread_id, "messages_zstd", z->second.scalar(), max_state_bytes);
+      throw_corrupt(thread_id, attr::kMessagesZstd, "of segment " + ref.id + " is not binary");
+    decompressed = zstd_decompress(thread_id, attr::kMessagesZstd, z->second.scalar(), max_state_bytes);
     json = &decompressed;
-  } else if (auto m = segment.find("messages"); m != segment.end() && m->second.is(V::Type::kS)) {
+  } else if (auto m = segment.find(attr::kMessages); m != segment.end() && m->second.is(V::Type::kS)) {
     json = &m->second.scalar();
   } else {
-    throw_corrupt(thread_id, "messages", "of segment " + ref.id + " is missing or not a string");
+    throw_corrupt(thread_id, attr::kMessages, "of segment " + ref.id + " is missing or not a string");
   }
   out.bytes = json->size();
   Status parsed = decode_messages_json(*json, out.messages);
-  if (!parsed.ok()) throw_corrupt(thread_id, "messages", "of segment " + ref.id + ": " + parsed.message());
+  if (!parsed.ok())
+    throw_corrupt(thread_id, attr::kMessages, "of segment " + ref.id + ": " + parsed.message());
   if (out.messages.size() != ref.count) {
-    throw_corrupt(thread_id, "messages",
+    throw_corrupt(thread_id, attr::kMessages,
                   "of segment " + ref.id + " holds " + std::to_string(out.messages.size()) +
                       " messages; the head says " + std::to_string(ref.count));
   }
@@ -403,7 +416,7 @@ DecodedSegment decode_segment(const std::string& thread_id, const SegmentRef& re
 void check_not_expired(const std::string& thread_id, const SegmentRef& ref, const DecodedSegment& segment,
                        std::int64_t now_epoch) {
   if (segment.ttl_epoch && *segment.ttl_epoch < now_epoch) {
-    throw_corrupt(thread_id, "ttl",
+    throw_corrupt(thread_id, attr::kTtl,
                   "of segment " + ref.id + " has passed (" + std::to_string(*segment.ttl_epoch) +
                       ") while the thread's head is live: part of the history has expired");
   }
@@ -411,23 +424,33 @@ void check_not_expired(const std::string& thread_id, const SegmentRef& ref, cons
 
 std::optional<AgentStateSnapshot> assemble_history(const std::string& thread_id, const Item& head,
                                                    const HistoryBase& base, const std::vector<Item>& segments,
-                                                   std::int64_t now_epoch, std::size_t max_state_bytes) {
+                                                   std::int64_t now_epoch, std::size_t max_state_bytes,
+                                                   const HeldSegments& held, SegmentCache* cache) {
   AgentStateSnapshot rest = decode_head_state(thread_id, head);
+  const std::size_t n = base.segments.size();
+  const auto held_at = [&](std::size_t i) { return i < held.size() ? held[i].get() : nullptr; };
   std::map<std::string, const Item*, std::less<>> by_key;
-  for (const Item& segment : segments) {
-    auto key = segment.find("thread_id");
-    if (key != segment.end()) by_key.emplace(key->second.scalar(), &segment);
-  }
-  std::vector<DecodedSegment> decoded;
-  decoded.reserve(base.segments.size());
-  for (const SegmentRef& ref : base.segments) {
-    auto found = by_key.find(segment_key(thread_id, ref.id));
+  for (const Item& segment : segments) by_key.emplace(key_of_read_item(thread_id, segment), &segment);
+  std::vector<DecodedSegment> fetched(n);  // decoded now
+  for (std::size_t i = 0; i < n; ++i) {
+    if (held_at(i)) continue;
+    std::string key = segment_key(thread_id, base.segments[i].id);
+    auto found = by_key.find(key);
     if (found == by_key.end()) return std::nullopt;
-    decoded.push_back(decode_segment(thread_id, ref, *found->second, max_state_bytes));
-    check_not_expired(thread_id, ref, decoded.back(), now_epoch);
+    fetched[i] = decode_segment(thread_id, base.segments[i], *found->second, max_state_bytes);
+    if (cache) cache->put(key, std::make_shared<const DecodedSegment>(fetched[i]));
   }
+  // Expiry is checked once every segment is there: a missing one means "read the head again".
   rest.messages.reserve(base.message_count);
-  for (auto& d : decoded) std::move(d.messages.begin(), d.messages.end(), std::back_inserter(rest.messages));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (const DecodedSegment* kept = held_at(i)) {
+      check_not_expired(thread_id, base.segments[i], *kept, now_epoch);
+      rest.messages.insert(rest.messages.end(), kept->messages.begin(), kept->messages.end());
+    } else {
+      check_not_expired(thread_id, base.segments[i], fetched[i], now_epoch);
+      std::move(fetched[i].messages.begin(), fetched[i].messages.end(), std::back_inserter(rest.messages));
+    }
+  }
   return rest;
 }
 

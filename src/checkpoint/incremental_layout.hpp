@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -125,12 +126,22 @@ DecodedSegment decode_segment(const std::string& thread_id, const SegmentRef& re
 void check_not_expired(const std::string& thread_id, const SegmentRef& ref, const DecodedSegment& segment,
                        std::int64_t now_epoch);
 
-/// The state a head and its segment items (any order) hold. nullopt when a segment is missing
-/// (a newer save may have replaced it); CorruptStateError naming the attribute for anything
-/// else, including a segment that expired while its head is live.
+class SegmentCache;
+/// Segments a process already holds decoded (a SegmentCache's entries), by position in a head's
+/// `segments`; null (or past the end) where not held.
+using HeldSegments = std::vector<std::shared_ptr<const DecodedSegment>>;
+
+/// The state a head and its segment items (any order) hold: the load path of the checkpointer,
+/// the unit tests and the fuzzer all assemble a history here. Segments in `held` are not looked
+/// for in `segments`; each one decoded here also goes to `cache` when there is one. nullopt when
+/// a segment is missing (a newer save may have replaced it); CorruptStateError naming the
+/// attribute for anything else, including an item without its key and a segment that expired
+/// while its head is live.
 std::optional<AgentStateSnapshot> assemble_history(const std::string& thread_id, const dynamodb::Item& head,
                                                    const HistoryBase& base,
                                                    const std::vector<dynamodb::Item>& segments,
-                                                   std::int64_t now_epoch, std::size_t max_state_bytes);
+                                                   std::int64_t now_epoch, std::size_t max_state_bytes,
+                                                   const HeldSegments& held = {},
+                                                   SegmentCache* cache = nullptr);
 
 }  // namespace agents::detail

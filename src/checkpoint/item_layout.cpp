@@ -11,6 +11,7 @@
 
 #include "agents/core/error.hpp"
 #include "checkpoint/generation.hpp"
+#include "checkpoint/stored_attributes.hpp"
 
 namespace agents::detail {
 
@@ -175,31 +176,31 @@ SaveItems build_save_items(const std::string& thread_id, const PreparedState& pr
   SaveItems out;
   out.save_id = new_save_id();
   Item& head = out.head;
-  head.emplace("thread_id", V::S(thread_id));
-  head.emplace("updated_at", V::S(updated_at));
-  head.emplace("version", V::N(version));
-  head.emplace("save_id", V::S(out.save_id));
-  if (ttl_epoch) head.emplace("ttl", V::N(*ttl_epoch));
-  if (!ancestors.empty()) head.emplace("ancestors", V::S(ancestors));
+  head.emplace(attr::kThreadId, V::S(thread_id));
+  head.emplace(attr::kUpdatedAt, V::S(updated_at));
+  head.emplace(attr::kVersion, V::N(version));
+  head.emplace(attr::kSaveId, V::S(out.save_id));
+  if (ttl_epoch) head.emplace(attr::kTtl, V::N(*ttl_epoch));
+  if (!ancestors.empty()) head.emplace(attr::kAncestors, V::S(ancestors));
   switch (prepared.layout) {
     case PreparedState::Layout::kPlain:
-      head.emplace("state", V::S(prepared.payload));
+      head.emplace(attr::kState, V::S(prepared.payload));
       break;
     case PreparedState::Layout::kCompressed:
-      head.emplace("state_zstd", V::B(prepared.payload));
+      head.emplace(attr::kStateZstd, V::B(prepared.payload));
       break;
     case PreparedState::Layout::kChunked:
-      head.emplace("chunk_count", V::N(static_cast<long long>(prepared.chunk_count)));
-      head.emplace("state_bytes", V::N(static_cast<long long>(prepared.payload.size())));
+      head.emplace(attr::kChunkCount, V::N(static_cast<long long>(prepared.chunk_count)));
+      head.emplace(attr::kStateBytes, V::N(static_cast<long long>(prepared.payload.size())));
       for (std::size_t i = 0; i < prepared.chunk_count; ++i) {
         Item chunk;
-        chunk.emplace("thread_id", V::S(chunk_key(thread_id, out.save_id, i)));
-        chunk.emplace("chunk_of", V::S(thread_id));
-        chunk.emplace("save_id", V::S(out.save_id));
-        chunk.emplace("chunk_index", V::N(static_cast<long long>(i)));
-        chunk.emplace("data", V::B(prepared.payload.substr(i * kChunkPayloadBytes, kChunkPayloadBytes)));
-        if (ttl_epoch) chunk.emplace("ttl", V::N(*ttl_epoch));
-        if (written_at > 0) chunk.emplace("written_at", V::N(written_at));
+        chunk.emplace(attr::kThreadId, V::S(chunk_key(thread_id, out.save_id, i)));
+        chunk.emplace(attr::kChunkOf, V::S(thread_id));
+        chunk.emplace(attr::kSaveId, V::S(out.save_id));
+        chunk.emplace(attr::kChunkIndex, V::N(static_cast<long long>(i)));
+        chunk.emplace(attr::kData, V::B(prepared.payload.substr(i * kChunkPayloadBytes, kChunkPayloadBytes)));
+        if (ttl_epoch) chunk.emplace(attr::kTtl, V::N(*ttl_epoch));
+        if (written_at > 0) chunk.emplace(attr::kWrittenAt, V::N(written_at));
         out.chunks.push_back(std::move(chunk));
       }
       break;
@@ -213,7 +214,7 @@ SaveItems build_save_items(const std::string& thread_id, const PreparedState& pr
   return out;
 }
 
-bool is_chunk_item(const Item& item) { return item.count("chunk_of") > 0; }
+bool is_chunk_item(const Item& item) { return item.count(attr::kChunkOf) > 0; }
 
 StoredHead read_head(const std::string& thread_id, const Item& item) {
   StoredHead head;
@@ -221,43 +222,43 @@ StoredHead read_head(const std::string& thread_id, const Item& item) {
     auto it = item.find(name);
     return it == item.end() ? nullptr : &it->second;
   };
-  if (const V* v = find("version")) head.version = parse_stored_int(thread_id, "version", *v);
-  if (head.version < 0) throw_corrupt(thread_id, "version", "is negative");
-  if (const V* v = find("ttl")) head.ttl_epoch = parse_stored_int(thread_id, "ttl", *v);
-  if (const V* v = find("updated_at")) {
-    if (!v->is(V::Type::kS)) throw_corrupt(thread_id, "updated_at", "is not a string");
+  if (const V* v = find(attr::kVersion)) head.version = parse_stored_int(thread_id, attr::kVersion, *v);
+  if (head.version < 0) throw_corrupt(thread_id, attr::kVersion, "is negative");
+  if (const V* v = find(attr::kTtl)) head.ttl_epoch = parse_stored_int(thread_id, attr::kTtl, *v);
+  if (const V* v = find(attr::kUpdatedAt)) {
+    if (!v->is(V::Type::kS)) throw_corrupt(thread_id, attr::kUpdatedAt, "is not a string");
     head.updated_at = v->scalar();
   }
-  if (const V* v = find("save_id"); v && v->is(V::Type::kS)) head.save_id = v->scalar();
-  if (const V* v = find("state")) {
+  if (const V* v = find(attr::kSaveId); v && v->is(V::Type::kS)) head.save_id = v->scalar();
+  if (const V* v = find(attr::kState)) {
     if (!v->is(V::Type::kS))
-      throw_corrupt(thread_id, "state", std::string("is of type ") + type_tag(v->type()) + ", not S");
+      throw_corrupt(thread_id, attr::kState, std::string("is of type ") + type_tag(v->type()) + ", not S");
     head.layout = StoredHead::Layout::kPlain;
     head.plain_state = &v->scalar();
-  } else if (const V* z = find("state_zstd")) {
-    if (!z->is(V::Type::kB)) throw_corrupt(thread_id, "state_zstd", "is not binary");
+  } else if (const V* z = find(attr::kStateZstd)) {
+    if (!z->is(V::Type::kB)) throw_corrupt(thread_id, attr::kStateZstd, "is not binary");
     head.layout = StoredHead::Layout::kCompressed;
     head.compressed = &z->scalar();
-  } else if (find("head_state")) {
+  } else if (find(attr::kHeadState)) {
     head.layout = StoredHead::Layout::kIncremental;  // incremental_layout.hpp reads the rest
-  } else if (const V* c = find("chunk_count")) {
+  } else if (const V* c = find(attr::kChunkCount)) {
     head.layout = StoredHead::Layout::kChunked;
-    std::int64_t count = parse_stored_int(thread_id, "chunk_count", *c);
+    std::int64_t count = parse_stored_int(thread_id, attr::kChunkCount, *c);
     if (count < 1 || count > static_cast<std::int64_t>(kMaxChunks)) {
-      throw_corrupt(thread_id, "chunk_count",
+      throw_corrupt(thread_id, attr::kChunkCount,
                     "is " + std::to_string(count) + ", outside 1.." + std::to_string(kMaxChunks));
     }
     head.chunk_count = static_cast<std::size_t>(count);
-    const V* bytes = find("state_bytes");
-    if (!bytes) throw_corrupt(thread_id, "state_bytes", "is missing");
-    std::int64_t n = parse_stored_int(thread_id, "state_bytes", *bytes);
+    const V* bytes = find(attr::kStateBytes);
+    if (!bytes) throw_corrupt(thread_id, attr::kStateBytes, "is missing");
+    std::int64_t n = parse_stored_int(thread_id, attr::kStateBytes, *bytes);
     if (n <= 0 || static_cast<std::size_t>(n) > head.chunk_count * kChunkPayloadBytes) {
-      throw_corrupt(thread_id, "state_bytes", "does not match chunk_count");
+      throw_corrupt(thread_id, attr::kStateBytes, "does not match chunk_count");
     }
     head.state_bytes = static_cast<std::size_t>(n);
-    if (head.save_id.empty()) throw_corrupt(thread_id, "save_id", "is missing from a chunked state");
+    if (head.save_id.empty()) throw_corrupt(thread_id, attr::kSaveId, "is missing from a chunked state");
   } else {
-    throw_corrupt(thread_id, "state", "is missing");
+    throw_corrupt(thread_id, attr::kState, "is missing");
   }
   return head;
 }
@@ -266,20 +267,20 @@ std::optional<std::string> assemble_chunks(const std::string& thread_id, const S
                                            const std::vector<Item>& chunks) {
   std::vector<const std::string*> parts(head.chunk_count, nullptr);
   for (const Item& chunk : chunks) {
-    auto save = chunk.find("save_id");
-    auto index = chunk.find("chunk_index");
-    auto data = chunk.find("data");
-    auto owner = chunk.find("chunk_of");
+    auto save = chunk.find(attr::kSaveId);
+    auto index = chunk.find(attr::kChunkIndex);
+    auto data = chunk.find(attr::kData);
+    auto owner = chunk.find(attr::kChunkOf);
     if (owner == chunk.end() || owner->second.scalar() != thread_id)
-      throw_corrupt(thread_id, "chunk_of", "names another thread");
+      throw_corrupt(thread_id, attr::kChunkOf, "names another thread");
     if (save == chunk.end() || save->second.scalar() != head.save_id)
-      throw_corrupt(thread_id, "save_id", "of a chunk is from another save");
-    if (index == chunk.end()) throw_corrupt(thread_id, "chunk_index", "is missing");
-    std::int64_t i = parse_stored_int(thread_id, "chunk_index", index->second);
+      throw_corrupt(thread_id, attr::kSaveId, "of a chunk is from another save");
+    if (index == chunk.end()) throw_corrupt(thread_id, attr::kChunkIndex, "is missing");
+    std::int64_t i = parse_stored_int(thread_id, attr::kChunkIndex, index->second);
     if (i < 0 || static_cast<std::size_t>(i) >= head.chunk_count)
-      throw_corrupt(thread_id, "chunk_index", "is out of range");
+      throw_corrupt(thread_id, attr::kChunkIndex, "is out of range");
     if (data == chunk.end() || !data->second.is(V::Type::kB))
-      throw_corrupt(thread_id, "data", "of a chunk is not binary");
+      throw_corrupt(thread_id, attr::kData, "of a chunk is not binary");
     parts[static_cast<std::size_t>(i)] = &data->second.scalar();
   }
   std::string out;
@@ -290,7 +291,7 @@ std::optional<std::string> assemble_chunks(const std::string& thread_id, const S
   }
   if (out.size() != head.state_bytes) {
     throw_corrupt(
-        thread_id, "state_bytes",
+        thread_id, attr::kStateBytes,
         "says " + std::to_string(head.state_bytes) + " bytes, chunks hold " + std::to_string(out.size()));
   }
   return out;

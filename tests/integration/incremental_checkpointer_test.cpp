@@ -2,6 +2,7 @@
 // layouts, cleanup of replaced and orphaned segments, expiry, and damaged chains. The conformance
 // and reliability suites run their tests in this mode too.
 #include <gtest/gtest.h>
+#include <strings.h>
 
 #include <chrono>
 #include <cstdio>
@@ -10,6 +11,7 @@
 
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
 #include "agents/dynamodb/client.hpp"
+#include "agents/http/http_client.hpp"
 #include "support/dynamodb_fixture.hpp"
 #include "support/sample_states.hpp"
 
@@ -335,6 +337,61 @@ TEST_P(IncrementalCheckpointerTest, ABrokenChainIsCorruptStateNamingTheAttribute
     EXPECT_EQ(e.attribute(), "segments") << e.what();
     EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
   }
+}
+
+// Renames the key attribute of every item in the answers to one operation (and drops their
+// checksum): items come back without their key, as a damaged item or answer would bring them.
+class KeylessAnswers final : public http::HttpClient {
+ public:
+  explicit KeylessAnswers(std::string operation) : target_("DynamoDB_20120810." + std::move(operation)) {}
+
+  StatusOr<http::Response> send(const http::Request& request) override {
+    auto response = inner_->send(request);
+    const std::string* target = http::find_header(request.headers, "X-Amz-Target");
+    if (!response.ok() || target == nullptr || *target != target_) return response;
+    std::string& body = response->body;
+    for (auto at = body.find("\"thread_id\""); at != std::string::npos; at = body.find("\"thread_id\"", at))
+      body.replace(at, 11, "\"thread_ix\"");
+    std::erase_if(response->headers, [](const http::Header& h) {
+      return h.name.size() == 11 && strncasecmp(h.name.c_str(), "x-amz-crc32", 11) == 0;
+    });
+    return response;
+  }
+
+ private:
+  std::string target_;
+  std::shared_ptr<http::HttpClient> inner_ = http::make_curl_http_client();
+};
+
+// The load assembles the history with assemble_history, so server data without its key is
+// CorruptStateError naming it, not an untyped lookup failure; the stored thread is untouched.
+TEST_P(IncrementalCheckpointerTest, ASegmentReadBackWithoutItsKeyIsCorruptStateNamingTheKey) {
+  AgentStateSnapshot state;
+  for (std::size_t turn = 0; turn < 2; ++turn) state = take_turn(*cp_, "t", turn);
+  auto reader = local_checkpointer();
+  reader->with_http_client(std::make_shared<KeylessAnswers>("BatchGetItem"));
+  try {
+    reader->load_state("t");
+    FAIL() << "expected CorruptStateError";
+  } catch (const CorruptStateError& e) {
+    EXPECT_EQ(e.thread_id(), "t");
+    EXPECT_EQ(e.attribute(), "thread_id") << e.what();
+  }
+  auto loaded = cp_->load_state("t");
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->state, state);
+}
+
+// Scan answers without their keys: the listing and the cleanup pass over such items (nothing to
+// list or delete by) instead of throwing anything untyped.
+TEST_P(IncrementalCheckpointerTest, ListingAndCleanupPassOverItemsReadBackWithoutTheirKey) {
+  take_turn(*cp_, "t", 0);
+  auto reader = local_checkpointer();
+  reader->with_http_client(std::make_shared<KeylessAnswers>("Scan"));
+  EXPECT_TRUE(reader->list_threads().threads.empty());
+  EXPECT_EQ(reader->remove_orphaned_chunks_and_segments("t", std::chrono::hours(2)), 0u);
+  EXPECT_EQ(cp_->list_threads().threads.size(), 1u);
+  EXPECT_TRUE(cp_->load_state("t").has_value());
 }
 
 // Replaces `from` by `to` in every string of a value (keys, ids, hints inside nested maps).

@@ -12,6 +12,7 @@
 #include "agents/core/error.hpp"
 #include "checkpoint/item_layout.hpp"
 #include "checkpoint/message_json.hpp"
+#include "checkpoint/segment_cache.hpp"
 #include "support/sample_states.hpp"
 
 namespace agents::detail {
@@ -329,6 +330,51 @@ TEST(IncrementalLayout, DamagedHeadsAndSegmentsNameTheAttribute) {
   head["head_state"] = V::S("{");
   expect_corrupt("head_state", [&] { assemble_history("t", head, base, {segment}, 0, kNoLimit); });
   EXPECT_FALSE(base_from_head("t", {{"state", V::S("{}")}}).has_value()) << "a plain head has no history";
+}
+
+// The checkpointer's load reads segment items back from the server: one without its key (a
+// damaged item or answer) is damage like any other, named, never an untyped lookup failure.
+TEST(IncrementalLayout, ASegmentItemWithoutItsKeyIsCorruptStateNamingTheKey) {
+  Store store("t");
+  store.save(testing::conversation(3, 300));
+  auto base = store.base();
+  Item keyless = store.items().begin()->second;
+  keyless.erase("thread_id");
+  Item numbered = store.items().begin()->second;
+  numbered["thread_id"] = V::N(7);
+  for (const Item& segment : {keyless, numbered}) {
+    try {
+      assemble_history("t", store.head(), base, {segment}, 0, kNoLimit);
+      ADD_FAILURE() << "expected CorruptStateError";
+    } catch (const CorruptStateError& e) {
+      EXPECT_EQ(e.attribute(), "thread_id") << e.what();
+    }
+  }
+}
+
+// What a warm checkpointer does: segments it holds decoded stand in for items it does not read,
+// and the ones it decodes go to its cache.
+TEST(IncrementalLayout, HeldSegmentsStandInForItemsAndDecodedOnesGoToTheCache) {
+  Store store("t");
+  AgentStateSnapshot state = testing::conversation(40, 200);
+  store.save(state);
+  auto base = store.base();
+  std::vector<Item> segments;
+  for (auto& [key, item] : store.items()) segments.push_back(item);
+  SegmentCache cache(64 * 1024 * 1024);
+  auto first = assemble_history("t", store.head(), base, segments, 0, kNoLimit, {}, &cache);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(*first, state);
+  HeldSegments held;
+  for (const auto& s : base.segments) {
+    held.push_back(cache.find(segment_key("t", s.id)));
+    ASSERT_NE(held.back(), nullptr) << s.id;
+  }
+  auto second = assemble_history("t", store.head(), base, {}, 0, kNoLimit, held);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(*second, state);
+  held.back() = nullptr;  // not held and not read: missing
+  EXPECT_FALSE(assemble_history("t", store.head(), base, {}, 0, kNoLimit, held).has_value());
 }
 
 TEST(IncrementalLayout, HintsCarryTheBaseAndJunkHintsCarryNothing) {
