@@ -395,6 +395,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
     received += response->body.size();
     if (Status crc = verify_checksum(operation, *response); !crc.ok()) return crc;
     out.response = std::move(*response);
+    if (auto foreign = detail::foreign_answer(operation, endpoint_, out.response)) return *foreign;
     if (out.response.status == 200) return Status();
     Status error = detail::classify_error_response(operation, table, out.response);
     // A service may quote the request back (InvalidSignatureException quotes the canonical
