@@ -68,6 +68,7 @@ Status run_with_retries(const RetryOptions& options, RetryQuota& quota, RetrySta
     last_retry_cost = cost;
     auto delay = backoff_delay(options, n, d.throttling);
     stats.slept += delay;
+    if (options.on_retry) options.on_retry(status, n + 1, options.max_attempts, delay);
     if (options.sleeper) {
       options.sleeper(delay);
     } else if (delay.count() > 0) {

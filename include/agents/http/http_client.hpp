@@ -54,8 +54,11 @@ class HttpClient {
 /// Options of the libcurl client; durations carry their units.
 struct CurlHttpClientOptions {
   std::chrono::milliseconds connect_timeout{2000};
-  /// Whole request, from connect to the last body byte.
+  /// Whole request, from connect to the last body byte; zero: none.
   std::chrono::milliseconds request_timeout{10000};
+  /// Longest silence while sending, waiting for or reading the answer (the AWS CLI's read
+  /// timeout); zero: none.
+  std::chrono::milliseconds read_timeout{0};
   /// Idle keep-alive connections kept for reuse (one libcurl handle each).
   std::size_t max_idle_connections = 64;
   std::string user_agent = "agents-sdk-cpp/0.1";
