@@ -8,6 +8,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <mutex>
 #include <utility>
 
@@ -69,6 +70,10 @@ std::string endpoint_of(const std::string& url) {
 
 struct Exchange {
   Response response;
+  CURL* handle = nullptr;
+  const BodySink* sink = nullptr;  ///< Request::on_body, when streaming
+  std::exception_ptr sink_error;   ///< thrown by the sink; rethrown once libcurl returned
+  bool sink_stopped = false;
   bool may_resend = true;  ///< Request::transport_may_resend
   int sends = 0;           ///< times libcurl was about to send the request (on_before_send)
   std::chrono::milliseconds read_timeout{0};
@@ -79,8 +84,25 @@ struct Exchange {
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
-  ex->response.body.append(data, size * count);
-  return size * count;
+  const size_t n = size * count;
+  if (ex->sink != nullptr) {
+    if (ex->response.status == 0) {
+      long status = 0;
+      curl_easy_getinfo(ex->handle, CURLINFO_RESPONSE_CODE, &status);
+      ex->response.status = static_cast<int>(status);
+    }
+    if (ex->response.status >= 200 && ex->response.status < 300) {
+      try {
+        if ((*ex->sink)(ex->response, std::string_view(data, n))) return n;
+      } catch (...) {
+        ex->sink_error = std::current_exception();
+      }
+      ex->sink_stopped = true;
+      return 0;  // aborts the transfer
+    }
+  }
+  ex->response.body.append(data, n);
+  return n;
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -163,6 +185,8 @@ class CurlHttpClient final : public HttpClient {
     }
 
     Exchange ex;
+    ex.handle = handle;
+    if (request.on_body) ex.sink = &request.on_body;
     curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list);
     curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
@@ -198,6 +222,11 @@ class CurlHttpClient final : public HttpClient {
 
     CURLcode rc = curl_easy_perform(handle);
     curl_slist_free_all(header_list);
+    if (ex.sink_stopped) {
+      curl_easy_cleanup(handle);  // the connection is mid-body
+      if (ex.sink_error) std::rethrow_exception(ex.sink_error);
+      return Status(ErrorCode::kUnsupported, "http: the stream was stopped by its reader");
+    }
     if (rc != CURLE_OK) {
       // A handle whose transfer failed may hold a broken connection: do not pool it.
       curl_easy_cleanup(handle);
