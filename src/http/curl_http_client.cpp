@@ -128,8 +128,9 @@ int on_before_send(void* user, char*, char*, int, int) {
   return ++ex->sends > 1 && !ex->may_resend ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
-// The read timeout, to the millisecond: libcurl's low-speed check counts whole seconds and, with
-// no socket activity, wakes up much later than asked (7 s for a 1 s limit with libcurl 7.88).
+// The read timeout. libcurl's low-speed check counts whole seconds and, with no socket activity,
+// wakes up much later than asked (7 s for a 1 s limit with libcurl 7.88); this callback runs at
+// least once a second, so a silent server is cut within about a second of the limit.
 int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
   (void)dltotal;
   (void)ultotal;
