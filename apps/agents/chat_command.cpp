@@ -41,6 +41,15 @@ void print_turn(Context& ctx, const std::string& thread_id, const TurnResult& tu
             turn.text);
 }
 
+// An outage worth waiting out (after the client's own retries): the REPL keeps the turn.
+bool is_transient(const Error& e) {
+  return e.transient() || e.code() == ErrorCode::kTimeout || e.code() == ErrorCode::kConnectionFailed ||
+         e.code() == ErrorCode::kThrottled;
+}
+
+// A turn typed in the REPL that has not been answered and saved yet.
+enum class Unfinished { kNone, kAnswer, kSave };
+
 }  // namespace
 
 int run_chat(Context& ctx, const std::string& thread_id, const std::optional<std::string>& message,
@@ -63,15 +72,51 @@ int run_chat(Context& ctx, const std::string& thread_id, const std::optional<std
   std::cerr << (resumed ? "resuming thread " : "new thread ") << thread_id << " with " << description
             << "; /exit or Ctrl-D ends\n";
   std::string line;
+  // After a transient failure the typed message stays in the agent (unanswered) or the answered
+  // turn stays unsaved; Enter (or /retry) goes on from there, /discard drops it.
+  Unfinished unfinished = Unfinished::kNone;
+  TurnResult turn;
   while (true) {
-    if (tty) std::cout << "you> " << std::flush;
+    if (tty) std::cout << (unfinished == Unfinished::kNone ? "you> " : "retry> ") << std::flush;
     if (!std::getline(std::cin, line)) break;
     if (line == "/exit" || line == "/quit") break;
-    if (line.empty()) continue;
-    TurnResult turn = agent.handle_message(line);
-    std::int64_t version = agent.save_state(thread_id);  // every turn survives a crash
-    if (tty && !ctx.options().json) std::cout << "agent> ";
-    print_turn(ctx, thread_id, turn, version);
+    if (unfinished != Unfinished::kNone) {
+      if (line == "/discard") {
+        agent.load_state(thread_id);  // back to what is stored
+        unfinished = Unfinished::kNone;
+        std::cerr << "agents: the unsaved turn was dropped\n";
+        continue;
+      }
+      if (!line.empty() && line != "/retry") {
+        std::cerr << "agents: a turn is not finished: press Enter (or /retry) to retry it, /discard to drop "
+                     "it, /exit to end\n";
+        continue;
+      }
+    } else if (line.empty()) {
+      continue;
+    }
+    try {
+      if (unfinished == Unfinished::kAnswer) turn = agent.retry_turn();
+      if (unfinished == Unfinished::kNone) {
+        unfinished = Unfinished::kAnswer;  // handle_message keeps the message even when it throws
+        turn = agent.handle_message(line);
+      }
+      unfinished = Unfinished::kSave;
+      std::int64_t version = agent.save_state(thread_id);  // every turn survives a crash
+      unfinished = Unfinished::kNone;
+      if (tty && !ctx.options().json) std::cout << "agent> ";
+      print_turn(ctx, thread_id, turn, version);
+    } catch (const Error& e) {
+      if (!is_transient(e)) throw;
+      report_error(e, ctx.options().json);
+      std::cerr << "agents: your message is kept ("
+                << (unfinished == Unfinished::kAnswer ? "not answered" : "answered, not saved")
+                << "): press Enter (or /retry) to retry it, /discard to drop it, /exit to end\n";
+    }
+  }
+  if (unfinished != Unfinished::kNone) {
+    std::cerr << "agents: the last turn was not saved\n";
+    return kError;
   }
   return kOk;
 }

@@ -1,5 +1,7 @@
 #include "cli_context.hpp"
 
+#include <unistd.h>
+
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -7,6 +9,31 @@
 #include "agents/core/duration.hpp"
 
 namespace agents::cli {
+
+namespace {
+
+std::chrono::milliseconds seconds_to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0 + 0.5));
+}
+
+bool is_loopback_url(const std::string& url) {
+  auto start = url.find("://");
+  if (start == std::string::npos) return false;
+  std::string host = url.substr(start + 3);
+  host = host.substr(0, host.find('/'));
+  if (host.starts_with("[")) return host.starts_with("[::1]");
+  host = host.substr(0, host.find(':'));
+  return host == "localhost" || host.starts_with("127.");
+}
+
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n') c = ' ';
+  }
+  return text;
+}
+
+}  // namespace
 
 std::chrono::seconds parse_duration(const std::string& text) {
   // A bare number has no unit the reader can see: "--ttl 30" meant days, and expired in 30 s.
@@ -23,6 +50,31 @@ dynamodb::ClientOptions Context::client_options() const {
   o.region = options_.region;
   o.endpoint = options_.endpoint;
   o.profile = options_.profile;
+  o.transport.connect_timeout = seconds_to_ms(options_.connect_timeout);
+  o.transport.read_timeout = seconds_to_ms(options_.read_timeout);
+  o.transport.request_timeout = std::chrono::milliseconds(0);  // the read timeout bounds a silent server
+  o.transport.ca_file = options_.ca_bundle;
+  if (options_.no_verify_ssl) {
+    // As the AWS CLI's --no-verify-ssl, but only where no one else can be on the path.
+    if (!is_loopback_url(options_.endpoint)) {
+      throw UsageError("--no-verify-ssl is for local endpoints only (localhost, 127.0.0.1, ::1), not '" +
+                       (options_.endpoint.empty() ? std::string("the AWS endpoint") : options_.endpoint) +
+                       "'; name the CA bundle with --ca-bundle or AWS_CA_BUNDLE instead");
+    }
+    std::cerr << "agents: warning: --no-verify-ssl: the TLS certificate of " << options_.endpoint
+              << " is not checked\n";
+    o.transport.verify_tls = false;
+  }
+  if (options_.verbose || ::isatty(STDERR_FILENO) != 0) {
+    // Say what is being retried, so a slow command is never silent on a terminal.
+    o.retry.on_retry = [](const Status& error, int next, int max, std::chrono::milliseconds delay) {
+      std::ostringstream line;
+      line << "agents: " << one_line(error.message()) << "; retrying in " << std::fixed
+           << std::setprecision(1) << delay.count() / 1000.0 << " s (attempt " << next << " of " << max
+           << ")";
+      std::cerr << line.str() << "\n";
+    };
+  }
   if (options_.verbose) {
     // One line per storage call on stderr: what it did, how long, what it cost.
     o.observer = [](const dynamodb::CallEvent& e) {
@@ -73,18 +125,39 @@ void Context::print(const nlohmann::json& json, const std::string& text) const {
   }
 }
 
-int report_error(const std::exception& error) {
-  std::string message = error.what();
-  for (char& c : message) {
-    if (c == '\n') c = ' ';
+int report_error(const std::exception& error, bool json) {
+  const auto* e = dynamic_cast<const Error*>(&error);
+  const bool usage = dynamic_cast<const UsageError*>(&error) != nullptr;
+  int exit_code = kError;
+  if (usage) exit_code = kUsage;
+  if (e != nullptr && e->code() == ErrorCode::kConflict) exit_code = kConflict;
+  if (!json) {
+    std::cerr << "agents: error: " << one_line(error.what()) << "\n";
+    return exit_code;
   }
-  std::cerr << "agents: error: " << message << "\n";
-  if (dynamic_cast<const UsageError*>(&error) != nullptr) return kUsage;
-  if (const auto* e = dynamic_cast<const Error*>(&error)) {
-    if (e->code() == ErrorCode::kConflict) return kConflict;
-    if (e->code() == ErrorCode::kInvalidArgument) return kError;
+  nlohmann::json out{{"code", usage          ? "usage"
+                              : e != nullptr ? std::string(error_code_name(e->code()))
+                                             : "error"},
+                     {"message", error.what()},
+                     {"exit_code", exit_code}};
+  if (e != nullptr) {
+    const ErrorDetails& d = e->details();
+    if (!d.service_code.empty()) out["service_code"] = d.service_code;
+    if (d.http_status != 0) out["http_status"] = d.http_status;
+    if (!d.request_id.empty()) out["request_id"] = d.request_id;
+    if (d.outcome_unknown) out["outcome_unknown"] = true;
   }
-  return kError;
+  std::cerr << nlohmann::json{{"error", out}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+            << "\n";
+  return exit_code;
+}
+
+int report_usage_error(const std::string& message, bool json) {
+  if (!json) {
+    std::cerr << "agents: usage error: " << one_line(message) << " (see agents --help)\n";
+    return kUsage;
+  }
+  return report_error(UsageError(message + " (see agents --help)"), true);
 }
 
 }  // namespace agents::cli

@@ -28,6 +28,12 @@ struct GlobalOptions {
   std::string store = "dynamodb";
   bool json = false;
   bool verbose = false;
+  /// Seconds, as the AWS CLI's --cli-connect-timeout / --cli-read-timeout; 0: no limit. Short by
+  /// default: an interactive command should fail fast and say why, not wait 60 s per attempt.
+  double connect_timeout = 2;
+  double read_timeout = 5;
+  std::string ca_bundle;       ///< --ca-bundle; else AWS_CA_BUNDLE, else the profile's ca_bundle
+  bool no_verify_ssl = false;  ///< local endpoints only, with a warning
 };
 
 /// A usage error (exit code 2) found after parsing, e.g. a bad --ttl.
@@ -61,8 +67,11 @@ class Context {
   std::shared_ptr<dynamodb::DynamoDbClient> client_;
 };
 
-/// One line on stderr for an error, and its exit code.
-int report_error(const std::exception& error);
+/// One line on stderr for an error (with `json`, a JSON document: code, message, exit code and
+/// where the error came from), and its exit code.
+int report_error(const std::exception& error, bool json = false);
+/// A usage error found by the parser, reported as report_error does.
+int report_usage_error(const std::string& message, bool json);
 
 int run_table_create(Context& ctx, const std::string& global_regions);
 int run_table_describe(Context& ctx);

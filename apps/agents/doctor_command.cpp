@@ -27,6 +27,13 @@ bool is_transport(const Status& s) {
   return s.code() == ErrorCode::kConnectionFailed || s.code() == ErrorCode::kTimeout;
 }
 
+// The endpoint passes only on an answer in the DynamoDB protocol: a success, or a DynamoDB error
+// (the client tells those from another web server's page). No call (no credentials to sign it)
+// or a transport fault is no proof the endpoint works.
+bool dynamodb_answered(const Status& s) {
+  return s.ok() || (s.details().http_status > 0 && s.details().service_code != "NotDynamoDbEndpoint");
+}
+
 Check permission_check(const std::string& action, const Status& status, bool acceptable) {
   if (acceptable) return {"permission " + action, "ok", "allowed", ""};
   if (status.code() == ErrorCode::kAccessDenied) {
@@ -69,11 +76,22 @@ int run_doctor(Context& ctx) {
 
   auto described = client->describe_table(table);
   bool foreign = false;  // keyed otherwise: another application's table, never to be changed
-  if (!described.ok() && is_transport(described.status())) {
-    checks.push_back({"endpoint", "FAIL", described.status().message(),
-                      "check --endpoint / AWS_ENDPOINT_URL_DYNAMODB and that the server is running"});
+  if (!dynamodb_answered(described.status())) {
+    const Status& s = described.status();
+    std::string fix = "see the message";
+    std::string detail = client->endpoint() + ": " + s.message();
+    if (is_transport(s)) {
+      fix = "check --endpoint-url / AWS_ENDPOINT_URL_DYNAMODB and that the server is running";
+    } else if (s.details().service_code == "NotDynamoDbEndpoint") {
+      fix = "point --endpoint-url / AWS_ENDPOINT_URL_DYNAMODB at a DynamoDB endpoint";
+    } else if (s.code() == ErrorCode::kCredentialsUnavailable) {
+      detail = client->endpoint() + ": not checked: no DynamoDB call can be signed without credentials";
+      fix = "fix the credentials (above), then run doctor again";
+    }
+    checks.push_back({"endpoint", "FAIL", detail, fix});
   } else {
-    checks.push_back({"endpoint", "ok", client->endpoint() + " answers", ""});
+    checks.push_back(
+        {"endpoint", "ok", client->endpoint() + " speaks DynamoDB (DescribeTable answered)", ""});
     if (described.ok()) {
       foreign = !has_checkpoint_key(*described);
       if (foreign) {

@@ -5,6 +5,7 @@
 
 #include "agents/aws/credentials.hpp"
 #include "cli_context.hpp"
+#include "cli_conventions.hpp"
 
 int main(int argc, char** argv) {
   using namespace agents::cli;
@@ -26,6 +27,19 @@ int main(int argc, char** argv) {
   app.add_option("--store", g.store, "dynamodb, or file:DIR for a local directory")->capture_default_str();
   app.add_flag("--json", g.json, "machine-readable output");
   app.add_flag("--verbose", g.verbose, "print each storage call (latency, capacity, retries) on stderr");
+  app.add_option("--connect-timeout,--cli-connect-timeout", g.connect_timeout,
+                 "seconds to wait for a connection, per attempt; 0: no limit")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option(
+      "--ca-bundle", g.ca_bundle,
+      "PEM bundle of the CAs to trust (default: AWS_CA_BUNDLE, the profile's ca_bundle, the system's)");
+  app.add_flag("--no-verify-ssl", g.no_verify_ssl,
+               "do not check the TLS certificate of a local endpoint (localhost only; prints a warning)");
+  app.add_option("--read-timeout,--cli-read-timeout", g.read_timeout,
+                 "seconds an attempt may wait without receiving data; 0: no limit")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
 
   auto* table = app.add_subcommand("table", "create or describe the checkpoint table")->require_subcommand(1);
   std::string global_regions;
@@ -77,6 +91,12 @@ int main(int argc, char** argv) {
   auto* doctor =
       app.add_subcommand("doctor", "check credentials, region, endpoint, table, TTL and permissions");
 
+  std::vector<std::string> help_topic;
+  auto* help =
+      app.add_subcommand("help", "show the help of agents or of a command, e.g. `agents help state save`");
+  help->add_option("command", help_topic, "the command, e.g. state save");
+  accept_global_options_everywhere(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -86,8 +106,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "agents: usage error: " << e.what() << " (see agents --help)\n";
-    return kUsage;
+    return report_usage_error(e.what(), json_requested(argc, argv));
   }
 
   try {
@@ -109,8 +128,9 @@ int main(int argc, char** argv) {
       return run_chat(ctx, thread_id, one, model);
     }
     if (doctor->parsed()) return run_doctor(ctx);
+    if (help->parsed()) return run_help(app, help_topic);
   } catch (const std::exception& e) {
-    return report_error(e);
+    return report_error(e, g.json);
   }
   return kUsage;
 }

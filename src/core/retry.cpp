@@ -76,6 +76,7 @@ Status run_with_retries(const RetryOptions& options, RetryQuota& quota, RetrySta
     last_retry_cost = cost;
     const auto delay = std::max(backoff_delay(options, n, d.throttling), d.retry_after);
     stats.slept += delay;
+    if (options.on_retry) options.on_retry(status, n + 1, options.max_attempts, delay);
     sleep_with(options.sleeper, delay);
   }
 }

@@ -9,6 +9,7 @@
 #include "agents/aws/region.hpp"
 #include "agents/aws/sigv4.hpp"
 #include "agents/http/http_client.hpp"
+#include "aws/credentials/ca_bundle.hpp"
 #include "dynamodb/errors.hpp"
 #include "dynamodb/json_codec.hpp"
 #include "util/redact.hpp"
@@ -368,7 +369,20 @@ class DynamoDbClientImpl final : public DynamoDbClient {
     const std::size_t base_headers = request.headers.size();
     CallOutcome out;
     std::size_t received = 0;
-    out.status = aws::run_with_retries(options_.retry, quota_, out.stats, [&](int) -> Status {
+    const aws::RetryOptions* retry = &options_.retry;
+    aws::RetryOptions named;  // the retry hook told which call it is retrying
+    if (options_.retry.on_retry) {
+      named = options_.retry;
+      named.on_retry = [&](const Status& error, int next, int max, std::chrono::milliseconds delay) {
+        if (error.message().starts_with("DynamoDB ")) return options_.retry.on_retry(error, next, max, delay);
+        options_.retry.on_retry(
+            Status(error.code(), "DynamoDB " + std::string(operation) + ": " + error.message(),
+                   error.details()),
+            next, max, delay);
+      };
+      retry = &named;
+    }
+    out.status = aws::run_with_retries(*retry, quota_, out.stats, [&](int) -> Status {
       Status status = attempt(operation, table, request, base_headers, payload_hash, out, received);
       if (!retry_when_outcome_unknown && status.details().outcome_unknown) status.details().transient = false;
       return status;
@@ -389,6 +403,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
     received += response->body.size();
     if (Status crc = verify_checksum(operation, *response); !crc.ok()) return crc;
     out.response = std::move(*response);
+    if (auto foreign = detail::foreign_answer(operation, endpoint_, out.response)) return *foreign;
     if (out.response.status == 200) return Status();
     Status error = detail::classify_error_response(operation, table, out.response);
     // A service may quote the request back (InvalidSignatureException quotes the canonical
@@ -453,7 +468,12 @@ class DynamoDbClientImpl final : public DynamoDbClient {
 }  // namespace
 
 StatusOr<std::shared_ptr<DynamoDbClient>> DynamoDbClient::create(ClientOptions options) {
-  if (!options.http) options.http = http::make_curl_http_client();
+  if (!options.http) {
+    // As the AWS CLI and SDKs: AWS_CA_BUNDLE, else the profile's ca_bundle, unless one was given.
+    if (options.transport.ca_file.empty())
+      options.transport.ca_file = aws::detail::resolve_ca_bundle(options.profile);
+    options.http = http::make_curl_http_client(options.transport);
+  }
   aws::EndpointOptions endpoint_options;
   endpoint_options.explicit_endpoint = options.endpoint;
   std::string region = options.region;

@@ -48,6 +48,46 @@ std::string hint_for(std::string_view code, std::string_view operation) {
 
 }  // namespace
 
+namespace {
+
+bool has_error_type(const std::string& body) {
+  simdjson::dom::element doc;
+  std::string_view type;
+  return !thread_parser().parse(body).get(doc) && doc.is_object() && !doc["__type"].get_string().get(type);
+}
+
+std::string clipped(const std::string& text, std::size_t limit) {
+  std::string out;
+  for (char c : text.substr(0, limit)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return out;
+}
+
+}  // namespace
+
+std::optional<Status> foreign_answer(std::string_view operation, std::string_view endpoint,
+                                     const http::Response& response) {
+  if (response.header("x-amzn-RequestId") != nullptr) return std::nullopt;
+  const std::string* type = response.header("Content-Type");
+  if (type != nullptr && type->starts_with("application/x-amz-json")) return std::nullopt;
+  if (has_error_type(response.body)) return std::nullopt;
+
+  const bool gateway = response.status == 502 || response.status == 503 || response.status == 504;
+  ErrorDetails details;
+  details.service_code = kNotDynamoDbCode;
+  details.http_status = response.status;
+  details.transient = gateway;
+  details.outcome_unknown = gateway;  // a gateway may have passed the request on
+  std::string text = "DynamoDB " + std::string(operation) + ": " + std::string(endpoint) +
+                     " does not speak DynamoDB: it answered HTTP " + std::to_string(response.status);
+  if (type != nullptr && !type->empty()) text += " (" + clipped(*type, 60) + ")";
+  if (const std::string* server = response.header("Server"))
+    text += " from server '" + clipped(*server, 40) + "'";
+  text += " without the x-amzn-RequestId of a DynamoDB answer; ";
+  text += gateway ? "a proxy or gateway in front of it may be failing, or " : "";
+  text += "check the endpoint URL (--endpoint-url, AWS_ENDPOINT_URL_DYNAMODB) and the port";
+  return Status(ErrorCode::kServiceError, std::move(text), std::move(details));
+}
+
 Status classify_error_response(std::string_view operation, std::string_view table,
                                const http::Response& response) {
   std::string code, message;

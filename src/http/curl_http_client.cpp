@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <exception>
 #include <mutex>
 #include <utility>
 
@@ -67,14 +70,39 @@ std::string endpoint_of(const std::string& url) {
 
 struct Exchange {
   Response response;
+  CURL* handle = nullptr;
+  const BodySink* sink = nullptr;  ///< Request::on_body, when streaming
+  std::exception_ptr sink_error;   ///< thrown by the sink; rethrown once libcurl returned
+  bool sink_stopped = false;
   bool may_resend = true;  ///< Request::transport_may_resend
   int sends = 0;           ///< times libcurl was about to send the request (on_before_send)
+  std::chrono::milliseconds read_timeout{0};
+  std::chrono::steady_clock::time_point last_activity = std::chrono::steady_clock::now();
+  curl_off_t bytes_seen = 0;
+  bool went_silent = false;  ///< stopped by the read timeout
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
-  ex->response.body.append(data, size * count);
-  return size * count;
+  const size_t n = size * count;
+  if (ex->sink != nullptr) {
+    if (ex->response.status == 0) {
+      long status = 0;
+      curl_easy_getinfo(ex->handle, CURLINFO_RESPONSE_CODE, &status);
+      ex->response.status = static_cast<int>(status);
+    }
+    if (ex->response.status >= 200 && ex->response.status < 300) {
+      try {
+        if ((*ex->sink)(ex->response, std::string_view(data, n))) return n;
+      } catch (...) {
+        ex->sink_error = std::current_exception();
+      }
+      ex->sink_stopped = true;
+      return 0;  // aborts the transfer
+    }
+  }
+  ex->response.body.append(data, n);
+  return n;
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -100,6 +128,24 @@ int on_before_send(void* user, char*, char*, int, int) {
   return ++ex->sends > 1 && !ex->may_resend ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
+// The read timeout. libcurl's low-speed check counts whole seconds and, with no socket activity,
+// wakes up much later than asked (7 s for a 1 s limit with libcurl 7.88); this callback runs at
+// least once a second, so a silent server is cut within about a second of the limit.
+int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+  (void)dltotal;
+  (void)ultotal;
+  auto* ex = static_cast<Exchange*>(user);
+  const auto now = std::chrono::steady_clock::now();
+  if (dlnow + ulnow != ex->bytes_seen) {
+    ex->bytes_seen = dlnow + ulnow;
+    ex->last_activity = now;
+    return 0;
+  }
+  if (now - ex->last_activity < ex->read_timeout) return 0;
+  ex->went_silent = true;
+  return 1;  // CURLE_ABORTED_BY_CALLBACK
+}
+
 int on_socket_created(void*, curl_socket_t fd, curlsocktype purpose) {
   if (purpose == CURLSOCKTYPE_IPCXN) detail::set_low_latency_socket_options(fd);
   return CURL_SOCKOPT_OK;
@@ -110,6 +156,11 @@ class CurlHttpClient final : public HttpClient {
   explicit CurlHttpClient(CurlHttpClientOptions options) : options_(std::move(options)) {
     init_curl_once();
     ca_file_ = detail::ca_file_for(options_.ca_file);
+    // libcurl reads only the lower-case http_proxy for http:// URLs (a CGI guard); the AWS CLI and
+    // SDKs read HTTP_PROXY too, so the same environment reaches the same proxy here.
+    const char* lower = std::getenv("http_proxy");
+    const char* upper = std::getenv("HTTP_PROXY");
+    if ((lower == nullptr || *lower == '\0') && upper != nullptr) http_proxy_ = upper;
   }
 
   ~CurlHttpClient() override {
@@ -135,6 +186,8 @@ class CurlHttpClient final : public HttpClient {
     }
 
     Exchange ex;
+    ex.handle = handle;
+    if (request.on_body) ex.sink = &request.on_body;
     curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list);
     curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
@@ -144,10 +197,21 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
     auto timeout = request.timeout.value_or(options_.request_timeout);
     curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+    if (options_.read_timeout.count() > 0) {
+      ex.read_timeout = options_.read_timeout;
+      curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
+      curl_easy_setopt(handle, CURLOPT_XFERINFODATA, &ex);
+    }
+    char error_text[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text);
     curl_easy_setopt(handle, CURLOPT_USERAGENT, options_.user_agent.c_str());
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
     curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
     if (!ca_file_.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, ca_file_.c_str());
+    // NO_PROXY still applies: libcurl checks it for a proxy set here as for one from the environment.
+    if (!http_proxy_.empty() && request.url.starts_with("http://"))
+      curl_easy_setopt(handle, CURLOPT_PROXY, http_proxy_.c_str());
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(handle, CURLOPT_WRITEDATA, &ex);
     curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
@@ -159,14 +223,21 @@ class CurlHttpClient final : public HttpClient {
 
     CURLcode rc = curl_easy_perform(handle);
     curl_slist_free_all(header_list);
+    if (ex.sink_stopped) {
+      curl_easy_cleanup(handle);  // the connection is mid-body
+      if (ex.sink_error) std::rethrow_exception(ex.sink_error);
+      return Status(ErrorCode::kUnsupported, "http: the stream was stopped by its reader");
+    }
     if (rc != CURLE_OK) {
       // A handle whose transfer failed may hold a broken connection: do not pool it.
       curl_easy_cleanup(handle);
-      return transport_error(rc, request);
+      if (ex.went_silent) return silence_error(request, options_.read_timeout);
+      return transport_error(rc, request, error_text);
     }
     long status = 0;
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
     ex.response.status = static_cast<int>(status);
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);  // error_text goes out of scope
     release(handle);
     return std::move(ex.response);
   }
@@ -186,15 +257,28 @@ class CurlHttpClient final : public HttpClient {
     }
   }
 
-  static Status transport_error(CURLcode rc, const Request& request) {
+  static Status silence_error(const Request& request, std::chrono::milliseconds read_timeout) {
+    ErrorDetails details;
+    details.transient = true;
+    details.outcome_unknown = true;  // the request went out; the server may be acting on it
+    return Status(ErrorCode::kTimeout,
+                  "http: " + request.method + " " + endpoint_of(request.url) + ": timed out: no data for " +
+                      std::to_string(read_timeout.count()) + " ms (read timeout)",
+                  details);
+  }
+
+  static Status transport_error(CURLcode rc, const Request& request, const char* error_text) {
     std::string where = request.method + " " + endpoint_of(request.url);
     ErrorDetails details;
     details.transient = true;
     switch (rc) {
       case CURLE_OPERATION_TIMEDOUT:
         details.outcome_unknown = true;
-        return Status(ErrorCode::kTimeout, "http: " + where + ": timed out (" + curl_easy_strerror(rc) + ")",
-                      details);
+        // libcurl's own text says which limit was hit (connect, whole request, silence).
+        return Status(
+            ErrorCode::kTimeout,
+            "http: " + where + ": timed out (" + (*error_text ? error_text : curl_easy_strerror(rc)) + ")",
+            details);
       case CURLE_COULDNT_RESOLVE_HOST:
       case CURLE_COULDNT_RESOLVE_PROXY:
         return Status(ErrorCode::kConnectionFailed,
@@ -206,6 +290,21 @@ class CurlHttpClient final : public HttpClient {
                           ": the connection closed before an answer and this request must not be sent "
                           "twice; the server may have acted on it",
                       details);
+      case CURLE_SSL_CACERT_BADFILE:  // retrying cannot help; nothing was sent
+        details.transient = false;
+        return Status(ErrorCode::kConnectionFailed,
+                      "http: " + where + ": " + curl_easy_strerror(rc) + " (" + error_text +
+                          "); check AWS_CA_BUNDLE, the profile's ca_bundle or --ca-bundle",
+                      details);
+      case CURLE_PEER_FAILED_VERIFICATION:  // retrying cannot help: the trust settings must change
+        details.transient = false;
+        return Status(
+            ErrorCode::kConnectionFailed,
+            "http: " + where + ": the TLS certificate is not trusted (" +
+                (*error_text ? error_text : curl_easy_strerror(rc)) +
+                "); name the CA bundle that signed it with AWS_CA_BUNDLE or the profile's ca_bundle "
+                "(a local endpoint may also use --no-verify-ssl)",
+            details);
       case CURLE_COULDNT_CONNECT:
         return Status(
             ErrorCode::kConnectionFailed,
@@ -244,7 +343,8 @@ class CurlHttpClient final : public HttpClient {
   }
 
   CurlHttpClientOptions options_;
-  std::string ca_file_;  ///< detail::ca_file_for(options_.ca_file), chosen once
+  std::string ca_file_;     ///< detail::ca_file_for(options_.ca_file), chosen once
+  std::string http_proxy_;  ///< HTTP_PROXY when http_proxy is unset
   std::mutex mu_;
   std::vector<CURL*> idle_;
 };

@@ -2,7 +2,6 @@
 
 #include <atomic>
 
-#include "model/curl_stream.hpp"
 #include "model/openai_codec.hpp"
 #include "util/env.hpp"
 #include "util/redact.hpp"
@@ -39,7 +38,6 @@ struct OpenAiChatModel::Impl {
   std::string url;
   std::string where;  // "model M at POST URL-without-query", for messages
   std::shared_ptr<http::HttpClient> http;
-  bool default_transport = false;
   RetryQuota quota;
   std::atomic<std::int64_t> calls{0};
   std::atomic<std::int64_t> attempts{0};
@@ -109,8 +107,8 @@ OpenAiChatModel::OpenAiChatModel(OpenAiConfig config) : impl_(std::make_unique<I
     http::CurlHttpClientOptions o;
     o.connect_timeout = c.connect_timeout;
     o.request_timeout = c.timeout;
+    o.read_timeout = c.timeout;  // a stream has no whole-request limit, only this longest silence
     impl_->http = http::make_curl_http_client(o);
-    impl_->default_transport = true;
   }
 }
 
@@ -131,6 +129,7 @@ ChatResponse OpenAiChatModel::complete(const ChatRequest& request) {
   http_request.headers = m.headers(stream);
   http_request.body = detail::encode_chat_request(m.config, request, stream)
                           .dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (stream) http_request.timeout = std::chrono::milliseconds(0);  // bounded by the read timeout
   ++m.calls;
 
   std::optional<ChatResponse> result;
@@ -146,45 +145,40 @@ ChatResponse OpenAiChatModel::complete(const ChatRequest& request) {
       stream_error = acc.add(data, m.config.api_key);
     });
 
-    http::Response response;
-    if (stream && m.default_transport) {
-      detail::StreamOptions so;
-      so.connect_timeout = m.config.connect_timeout;
-      so.idle_timeout = m.config.timeout;
-      auto got =
-          detail::stream_post(http_request, so, [&](const http::Response& head, std::string_view bytes) {
-            if (!is_event_stream(head)) {
-              if (!plain_body) plain_body.emplace();
-              plain_body->append(bytes);
-              return true;
-            }
-            parser.feed(bytes);
-            delivered = delivered || acc.delivered_text();
-            return stream_error.ok();
-          });
-      if (!stream_error.ok()) {
-        Status s = m.annotate(stream_error);
-        if (delivered) s.details().transient = false;
-        return s;
-      }
-      if (!got.ok()) {
-        Status s = m.annotate(got.status());
-        if (delivered) s.details().transient = false;
-        return s;
-      }
-      response = std::move(*got);
-      if (response.status >= 200 && response.status < 300 && plain_body)
-        response.body = std::move(*plain_body);
-    } else {
-      auto got = m.http->send(http_request);
-      if (!got.ok()) return m.annotate(got.status());
-      response = std::move(*got);
+    // Streaming goes through the transport's body sink, so any transport (the default libcurl one
+    // or an injected one) can hand the deltas on as they arrive.
+    bool sunk = false;  // the transport delivered the body through the sink
+    if (stream) {
+      http_request.on_body = [&](const http::Response& head, std::string_view bytes) {
+        sunk = true;
+        if (!is_event_stream(head)) {
+          if (!plain_body) plain_body.emplace();
+          plain_body->append(bytes);
+          return true;
+        }
+        parser.feed(bytes);
+        delivered = delivered || acc.delivered_text();
+        return stream_error.ok();
+      };
     }
+    auto got = m.http->send(http_request);
+    if (!stream_error.ok()) {
+      Status s = m.annotate(stream_error);
+      if (delivered) s.details().transient = false;
+      return s;
+    }
+    if (!got.ok()) {
+      Status s = m.annotate(got.status());
+      if (delivered) s.details().transient = false;
+      return s;
+    }
+    http::Response response = std::move(*got);
+    if (response.status >= 200 && response.status < 300 && plain_body) response.body = std::move(*plain_body);
 
     if (response.status < 200 || response.status >= 300) return m.annotate(m.error_status(response));
 
-    if (stream && is_event_stream(response) && !(m.default_transport && plain_body)) {
-      if (!m.default_transport) parser.feed(response.body);
+    if (stream && is_event_stream(response) && !plain_body) {
+      if (!sunk) parser.feed(response.body);  // a transport that collected the body instead
       parser.finish();
       delivered = delivered || acc.delivered_text();
       if (!stream_error.ok()) {

@@ -32,6 +32,11 @@ struct RetryOptions {
   Sleeper sleeper;
   /// Uniform random number in [0, 1) for the jitter; tests inject a fixed one.
   std::function<double()> jitter;
+  /// Called before each retry's backoff with the error that caused it, the number of the attempt
+  /// about to be made and the delay; e.g. the CLI says on a terminal what it is retrying.
+  std::function<void(const Status& error, int next_attempt, int max_attempts,
+                     std::chrono::milliseconds delay)>
+      on_retry;
 };
 
 /// The token bucket shared by all calls of one client. Thread-safe.

@@ -14,10 +14,7 @@
 #include "agents/aws/retry.hpp"
 #include "agents/core/status.hpp"
 #include "agents/dynamodb/attribute_value.hpp"
-
-namespace agents::http {
-class HttpClient;
-}
+#include "agents/http/http_client.hpp"
 
 namespace agents::dynamodb {
 
@@ -186,7 +183,9 @@ struct ClientOptions {
   std::string endpoint;  ///< empty: resolved (AWS_ENDPOINT_URL_DYNAMODB, ..., public endpoint)
   std::string profile;
   std::shared_ptr<aws::CredentialsProvider> credentials;  ///< empty: the default chain
-  std::shared_ptr<http::HttpClient> http;                 ///< empty: a libcurl client
+  std::shared_ptr<http::HttpClient> http;                 ///< empty: a libcurl client made with `transport`
+  /// Timeouts, CA bundle and TLS verification of the libcurl client made when `http` is empty.
+  http::CurlHttpClientOptions transport;
   aws::RetryOptions retry;
   bool verify_crc32 = true;
   std::function<void(const CallEvent&)> observer;

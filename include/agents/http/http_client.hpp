@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,12 @@ using Headers = std::vector<Header>;
 /// Case-insensitive lookup; nullptr when absent.
 const std::string* find_header(const Headers& headers, std::string_view name) noexcept;
 
+struct Response;
+
+/// Receives a 2xx answer's body piece by piece as it arrives, with the status and headers so far.
+/// Returning false stops the transfer.
+using BodySink = std::function<bool(const Response& head, std::string_view piece)>;
+
 struct Request {
   std::string method = "GET";
   std::string url;  ///< absolute: scheme://host[:port]/path[?query]
@@ -33,6 +40,11 @@ struct Request {
   /// reused connection that closed without an answer, although the server may have applied it);
   /// such a failure comes back as an error with `outcome_unknown` for the caller to decide.
   bool transport_may_resend = true;
+  /// Streaming (e.g. server-sent events): when set, a 2xx body goes to the sink as it arrives and
+  /// Response::body stays empty; other statuses are collected as usual. A sink returning false
+  /// stops the transfer (kUnsupported, "stopped by its reader"); an exception it throws is
+  /// rethrown by send(). A transport that cannot stream may call it once with the whole body.
+  BodySink on_body;
 };
 
 struct Response {
@@ -54,8 +66,11 @@ class HttpClient {
 /// Options of the libcurl client; durations carry their units.
 struct CurlHttpClientOptions {
   std::chrono::milliseconds connect_timeout{2000};
-  /// Whole request, from connect to the last body byte.
+  /// Whole request, from connect to the last body byte; zero: none.
   std::chrono::milliseconds request_timeout{10000};
+  /// Longest silence while sending, waiting for or reading the answer (the AWS CLI's read
+  /// timeout); zero: none.
+  std::chrono::milliseconds read_timeout{0};
   /// Idle keep-alive connections kept for reuse (one libcurl handle each).
   std::size_t max_idle_connections = 64;
   std::string user_agent = "agents-sdk-cpp/0.1";

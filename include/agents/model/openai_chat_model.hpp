@@ -56,9 +56,9 @@ struct OpenAiConfig {
   RetryOptions retry = default_retry();
   /// A Retry-After longer than this is not waited for: the call fails with ThrottledError.
   std::chrono::milliseconds max_retry_after{60000};
-  /// The transport; nullptr means a libcurl client built from the timeouts above. Streams over
-  /// the default transport deliver deltas as they arrive; over an injected one, once its
-  /// response is complete.
+  /// The transport; nullptr means a libcurl client built from the timeouts above. Streams deliver
+  /// deltas as they arrive through `http::Request::on_body` (the libcurl client calls it); an
+  /// injected transport that collects the body instead delivers them once its response is complete.
   std::shared_ptr<http::HttpClient> http_client;
 
   static RetryOptions default_retry() {

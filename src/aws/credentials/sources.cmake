@@ -1,5 +1,6 @@
 # Credentials providers, profile files, region and endpoint resolution.
 target_sources(agents_sdk PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/ca_bundle.cpp
   ${CMAKE_CURRENT_LIST_DIR}/caching.cpp
   ${CMAKE_CURRENT_LIST_DIR}/chain.cpp
   ${CMAKE_CURRENT_LIST_DIR}/common.cpp

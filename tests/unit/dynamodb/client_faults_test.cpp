@@ -262,5 +262,72 @@ TEST_F(ClientFaultsTest, AConnectionResetMidResponseIsRetriedOnANewConnection) {
   EXPECT_EQ(sleeps_, (std::vector<std::chrono::milliseconds>{25ms}));  // a transient, not throttling, backoff
 }
 
+// Any other web server on the port (a dev server, a proxy's page): recognised from the answer,
+// not retried, and named for what it is.
+class ForeignServerTest : public ::testing::Test {
+ protected:
+  void serve(int status, std::string content_type, std::string body) {
+    server_.server().Post("/", [=, this](const httplib::Request&, httplib::Response& res) {
+      ++requests_;
+      res.status = status;
+      res.set_header("Server", "nginx/1.22");
+      if (!content_type.empty()) res.set_content(body, content_type);
+    });
+    server_.start();
+  }
+  StatusOr<GetItemResult> get() {
+    auto client = DynamoDbClient::create({.region = "us-east-1",
+                                          .endpoint = server_.url(""),
+                                          .credentials = aws::make_static_credentials_provider(
+                                              {.access_key_id = "A", .secret_access_key = kSecret}),
+                                          .retry = {.sleeper = [](std::chrono::milliseconds) {}}});
+    EXPECT_TRUE(client.ok());
+    return (*client)->get_item({.table = "t", .key = {{"thread_id", AttributeValue::S("x")}}});
+  }
+  agents::testing::LoopbackServer server_;
+  std::atomic<int> requests_{0};
+};
+
+TEST_F(ForeignServerTest, AnHtmlPageIsNotDynamoDbAndIsNotRetried) {
+  serve(404, "text/html", "<html><title>Not Found</title></html>");
+  auto r = get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(requests_.load(), 1);
+  EXPECT_EQ(r.status().code(), ErrorCode::kServiceError);
+  EXPECT_EQ(r.status().details().service_code, "NotDynamoDbEndpoint");
+  EXPECT_EQ(r.status().details().http_status, 404);
+  EXPECT_FALSE(r.status().details().transient);
+  EXPECT_NE(r.status().message().find("does not speak DynamoDB"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find(server_.url("")), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("nginx/1.22"), std::string::npos) << r.status().message();
+  EXPECT_THROW(r.status().throw_if_error(), ServiceError);
+}
+
+TEST_F(ForeignServerTest, A501WithNoBodyIsNotDynamoDb) {
+  serve(501, "", "");
+  auto r = get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(requests_.load(), 1);
+  EXPECT_EQ(r.status().details().service_code, "NotDynamoDbEndpoint");
+  EXPECT_NE(r.status().message().find("HTTP 501"), std::string::npos) << r.status().message();
+}
+
+TEST_F(ForeignServerTest, A200ThatIsNotTheDynamoDbProtocolIsNotDynamoDb) {
+  serve(200, "text/html", "<html>welcome</html>");
+  auto r = get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(requests_.load(), 1);
+  EXPECT_NE(r.status().message().find("does not speak DynamoDB"), std::string::npos) << r.status().message();
+}
+
+TEST_F(ForeignServerTest, AGatewayErrorPageIsRetriedAndThenNamed) {
+  serve(503, "text/html", "<html>Service Unavailable</html>");
+  auto r = get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(requests_.load(), 4);  // a gateway in front of DynamoDB may recover
+  EXPECT_NE(r.status().message().find("does not speak DynamoDB"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("proxy or gateway"), std::string::npos) << r.status().message();
+}
+
 }  // namespace
 }  // namespace agents::dynamodb

@@ -288,6 +288,28 @@ TEST(CaFile, NoBundleAnywhereLeavesLibcurlsDefault) {
   EXPECT_EQ(empty_root.choose(), "/etc/ssl/ca-bundle.pem");
 }
 
+TEST(CurlHttpClient, TheReadTimeoutEndsASilentServerWithinASecondOfTheLimit) {
+  // Accepts, reads the request and never answers.
+  RawTcpServer server([](int fd) {
+    RawTcpServer::read_request_head(fd);
+    std::this_thread::sleep_for(1500ms);
+  });
+  auto client = make_curl_http_client({.request_timeout = 0ms, .read_timeout = 300ms});
+  const auto started = std::chrono::steady_clock::now();
+  auto got = client->send({.method = "GET", .url = server.url("/")});
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), ErrorCode::kTimeout);
+  EXPECT_TRUE(got.status().details().transient);
+  EXPECT_TRUE(got.status().details().outcome_unknown);
+  EXPECT_NE(got.status().message().find("no data for 300 ms (read timeout)"), std::string::npos)
+      << got.status().message();
+  EXPECT_GE(took, 300ms);
+  // libcurl calls the progress callback at least once a second while idle (measured: 1.2 s for a
+  // 300 ms limit); its own low-speed check took 7 s for a 1 s limit.
+  EXPECT_LT(took, 2500ms);
+}
+
 TEST(CaFile, TheChosenBundleIsTheOneLibcurlLoads) {
   // A bundle that does not exist makes the TLS set-up fail before any byte is sent: proof that
   // the option reaches libcurl (and what a wrong CA path looks like to a caller).

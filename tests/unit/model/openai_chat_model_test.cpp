@@ -378,6 +378,50 @@ TEST_F(OpenAiChatModelTest, StreamsOverAnInjectedTransportToo) {
   EXPECT_EQ(streamed, "abc");
 }
 
+// A transport of the caller's own (no libcurl) drives real streaming through the body sink: each
+// delta reaches the caller before the transport hands on the next piece.
+TEST(OpenAiStreamingTransport, AnInjectedTransportStreamsThroughTheBodySink) {
+  class PieceByPiece final : public http::HttpClient {
+   public:
+    explicit PieceByPiece(std::vector<std::string> pieces) : pieces_(std::move(pieces)) {}
+    StatusOr<http::Response> send(const http::Request& request) override {
+      http::Response head;
+      head.status = 200;
+      head.headers = {{"Content-Type", "text/event-stream"}};
+      if (!request.on_body) return Status(ErrorCode::kInvalidArgument, "expected a streaming request");
+      for (const auto& piece : pieces_) {
+        if (!request.on_body(head, piece)) break;
+        deltas_after_piece.push_back(deltas_seen);
+      }
+      return head;
+    }
+    std::vector<std::string> pieces_;
+    int deltas_seen = 0;
+    std::vector<int> deltas_after_piece;
+  };
+  auto events = agents::testing::text_stream_events({"one", " two", " three"});
+  auto transport = std::make_shared<PieceByPiece>(events);
+  OpenAiConfig c("sk-test", "gpt-test");
+  c.base_url = "http://127.0.0.1:1/v1";  // never dialled: the transport is the caller's
+  c.http_client = transport;
+  OpenAiChatModel model(c);
+  ChatRequest req;
+  req.messages.push_back(Message::user("hi"));
+  std::string streamed;
+  req.on_text_delta = [&](std::string_view d) {
+    streamed += d;
+    ++transport->deltas_seen;
+  };
+  EXPECT_EQ(model.complete(req).message.content, "one two three");
+  EXPECT_EQ(streamed, "one two three");
+  // Counts grow piece by piece: every delta was delivered while the transport was still sending.
+  ASSERT_EQ(transport->deltas_after_piece.size(), events.size());
+  ASSERT_GE(transport->deltas_after_piece.size(), 4u);  // the role chunk, then one chunk per piece
+  EXPECT_EQ(transport->deltas_after_piece[1], 1);
+  EXPECT_EQ(transport->deltas_after_piece[2], 2);
+  EXPECT_EQ(transport->deltas_after_piece[3], 3);
+}
+
 TEST_F(OpenAiChatModelTest, AnErrorEventInTheStreamIsAModelError) {
   ScriptedReply r;
   r.events = {

@@ -1,0 +1,15 @@
+// Which CA bundle the AWS CLI and SDKs would trust for a profile: AWS_CA_BUNDLE, else the
+// profile's `ca_bundle` (corporate TLS-inspecting proxies, local HTTPS endpoints).
+#pragma once
+
+#include <string>
+
+#include "agents/aws/credentials.hpp"
+
+namespace agents::aws::detail {
+
+/// AWS_CA_BUNDLE > `ca_bundle` of the selected profile in the config file; "" when neither.
+/// `profile` overrides AWS_PROFILE; `env` empty: the process environment.
+std::string resolve_ca_bundle(const std::string& profile, const EnvironmentLookup& env = {});
+
+}  // namespace agents::aws::detail
