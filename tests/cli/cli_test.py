@@ -707,6 +707,73 @@ class ExportImportTest(unittest.TestCase):
         self.assertIn("exported 2 threads", tty)
 
 
+AWS_CLI = "/usr/bin/aws"  # Debian's awscli (scripts/setup), not a shim earlier in PATH
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "rust-items")
+
+
+def aws(*args, stdin=None):
+    """The real AWS CLI against the same server, with the same fake credentials."""
+    env = base_env()
+    env["AWS_PAGER"] = ""
+    p = subprocess.run([AWS_CLI, "--endpoint-url", ENDPOINT, "--output", "json", *args], input=stdin,
+                       capture_output=True, text=True, env=env, timeout=120)
+    OUTPUTS.append(p.stdout + p.stderr)
+    return p
+
+
+class AwsCliInteropTest(unittest.TestCase):
+    """Items are plain DynamoDB items in the Rust crate's format: the AWS CLI reads what `agents`
+    writes, and `agents` reads what the AWS CLI writes (issue 18, item 10)."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not CLI or not ENDPOINT:
+            if os.environ.get("AGENTS_REQUIRE_SERVERS"):
+                raise AssertionError("AGENTS_CLI or the server endpoint is not set")
+            raise unittest.SkipTest("needs AGENTS_CLI and a local server endpoint")
+        if not os.access(AWS_CLI, os.X_OK):
+            raise AssertionError("the AWS CLI is not installed at %s: run scripts/setup (Debian's awscli)" % AWS_CLI)
+        cls.table = new_table("awscli")
+        p = run("table", "create", table=cls.table)
+        assert p.returncode == 0, p.stderr
+
+    def test_the_aws_cli_reads_what_agents_saved(self):
+        state = {"todos": [{"content": "ship", "status": "pending"}], "files": {"a.md": "caf\u00e9"},
+                 "scratchpad": {"n": 2}}
+        p = run("state", "save", "cli-written", stdin=json.dumps(state), table=self.table)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        got = aws("dynamodb", "get-item", "--table-name", self.table, "--consistent-read",
+                  "--key", json.dumps({"thread_id": {"S": "cli-written"}}))
+        self.assertEqual(got.returncode, 0, got.stderr)
+        item = json.loads(got.stdout)["Item"]
+        self.assertEqual(item["thread_id"], {"S": "cli-written"})
+        self.assertEqual(item["version"], {"N": "1"})
+        stored = json.loads(item["state"]["S"])
+        self.assertEqual({k: stored[k] for k in state}, state)
+        loaded = json.loads(run("--json", "state", "load", "cli-written", table=self.table).stdout)
+        self.assertEqual(loaded["updated_at"], item["updated_at"]["S"])
+        listed = aws("dynamodb", "scan", "--table-name", self.table, "--consistent-read")
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertIn("cli-written", [i["thread_id"]["S"] for i in json.loads(listed.stdout)["Items"]])
+
+    def test_agents_reads_an_item_the_aws_cli_put_in_the_rust_crates_format(self):
+        with open(os.path.join(DATA, "populated-no-ttl.item.json")) as f:
+            item = json.load(f)
+        item["thread_id"] = {"S": "put-by-aws-cli"}
+        put = aws("dynamodb", "put-item", "--table-name", self.table, "--item", "file:///dev/stdin",
+                  stdin=json.dumps(item))
+        self.assertEqual(put.returncode, 0, put.stderr)
+        with open(os.path.join(DATA, "populated.state.json")) as f:
+            expected = json.loads(f.read())
+        p = run("--json", "state", "load", "put-by-aws-cli", table=self.table)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        loaded = json.loads(p.stdout)
+        for key in ("todos", "files", "scratchpad"):
+            self.assertEqual(loaded["state"][key], expected[key], key)
+        self.assertEqual(loaded["version"], 0)  # the crate writes no version
+        self.assertEqual(loaded["updated_at"], item["updated_at"]["S"])
+
+
 def tearDownModule():
     for out in OUTPUTS:
         assert FAKE_SECRET not in out and FAKE_TOKEN not in out, "a secret was printed: " + out
