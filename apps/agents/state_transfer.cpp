@@ -3,7 +3,6 @@
 // or endpoint (docs/export-import.md).
 #include <unistd.h>
 
-#include <ctime>
 #include <iostream>
 #include <map>
 
@@ -22,28 +21,10 @@ std::string count_of(std::size_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
-// "2026-11-30T12:00:00Z", with optional fractional seconds, or a date "2026-11-30" (midnight UTC).
+// "2026-11-30T12:00:00Z" (any RFC 3339 time with a zone), or a date "2026-11-30" (midnight UTC).
 std::optional<Clock::time_point> parse_utc_time(const std::string& text) {
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &consumed) != 3 ||
-      consumed != 10) {
-    return std::nullopt;
-  }
-  double seconds = 0;
-  if (text.size() > 10) {
-    int rest = 0;
-    if (text[10] != 'T' || text.back() != 'Z' ||
-        std::sscanf(text.c_str() + 11, "%2d:%2d:%lf%n", &tm.tm_hour, &tm.tm_min, &seconds, &rest) != 3 ||
-        11 + rest + 1 != static_cast<int>(text.size())) {
-      return std::nullopt;
-    }
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  const std::time_t whole = ::timegm(&tm);
-  if (whole == -1) return std::nullopt;
-  return Clock::from_time_t(whole) + std::chrono::microseconds(static_cast<std::int64_t>(seconds * 1e6));
+  if (text.size() == 10) return agents::parse_rfc3339(text + "T00:00:00Z");
+  return agents::parse_rfc3339(text);
 }
 
 // --since takes a duration back from now (24h, 7d) or a UTC time, as `aws logs tail --since` does.

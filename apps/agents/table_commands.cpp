@@ -102,12 +102,14 @@ int finish_table_create(Context& ctx, const std::shared_ptr<dynamodb::DynamoDbCl
     }
     Status added = client->add_replicas(table, regions);
     if (!added.ok()) {
-      throw Error(added.code(),
-                  "could not add replicas " + global_regions +
-                      " (global tables version 2019.11.21 need the real service; local endpoints such as "
-                      "DynamoDB Local do not replicate): " +
-                      added.message(),
-                  added.details());
+      // Through Status, so the exception is the code's typed one (ServiceError, AccessDeniedError...).
+      Status(added.code(),
+             "could not add replicas " + global_regions +
+                 " (global tables version 2019.11.21 need the real service; local endpoints such as "
+                 "DynamoDB Local do not replicate): " +
+                 added.message(),
+             added.details())
+          .throw_if_error();
     }
     progress.done("replicas requested in " + global_regions + " (they become ACTIVE in the background)");
     out["replicas"] = regions;

@@ -1,6 +1,7 @@
 // The C++ samples of docs/agent.md, compiled as they appear there, and run with the offline
 // model and an in-memory store (the AWS + OpenAI variant is compiled, not run).
 #include <agents/agents.hpp>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -19,6 +20,14 @@ agent.load_state(thread_id);                  // false for a new thread
 auto reply = agent.handle_message(text);      // agents::TurnResult; reads like a std::string
 agent.save_state(thread_id);                  // conditional on what was loaded
   std::cout << reply << "\n";
+}
+
+// docs/getting-started.md: the quick start's settings passed at construction (compiled, not run).
+std::shared_ptr<agents::DynamoDbCheckpointer> configured_checkpointer() {
+auto checkpointer = std::make_shared<agents::DynamoDbCheckpointer>(
+    "agent-checkpoints",
+    agents::DynamoDbCheckpointerOptions().with_region("us-east-1").with_ttl(std::chrono::days(30)));
+  return checkpointer;
 }
 
 agents::Tool weather_tool() {
@@ -53,7 +62,8 @@ auto done = agent.approve(call_id);   // runs the tool with the stored arguments
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 3) seed_flow(argv[1], argv[2], argv[3]);  // a real model and DynamoDB: compiled, run by hand
+  if (argc > 3) seed_flow(argv[1], argv[2], argv[3]);
+  if (argc > 4) configured_checkpointer();  // a real model and DynamoDB: compiled, run by hand
 
   auto store = std::make_shared<agents::InMemoryCheckpointer>();
   agents::Json schema{{"type", "object"}, {"properties", {{"to", {{"type", "string"}}}}}};

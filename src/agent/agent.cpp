@@ -217,7 +217,7 @@ TurnResult Agent::run_loop(TurnResult result, const std::function<void(std::stri
         content = "Error: " + call.name + ": " + problem;
       } else if (tool->needs_approval()) {
         state_.pending_interrupts.push_back(
-            {tool->name(), args, tool->policy_note(), rfc3339_now(), call.id});
+            {tool->name(), args, tool->policy_note(), rfc3339_utc(now_from(options_.clock)), call.id});
         continue;
       } else {
         content = run_tool(*tool, args, call.id);
@@ -267,6 +267,11 @@ ConfigurableAgentBuilder& ConfigurableAgentBuilder::with_max_iterations(int max_
 }
 ConfigurableAgentBuilder& ConfigurableAgentBuilder::with_history_limit(std::size_t messages) {
   options_.history_limit = messages;
+  return *this;
+}
+
+ConfigurableAgentBuilder& ConfigurableAgentBuilder::with_clock(WallClock clock) {
+  options_.clock = std::move(clock);
   return *this;
 }
 

@@ -172,5 +172,8 @@ ThreadPage Checkpointer::list_threads(const ListThreadsOptions& options) {
 std::string rfc3339_now() { return rfc3339_utc(std::chrono::system_clock::now()); }
 
 std::string rfc3339_utc(std::chrono::system_clock::time_point now) { return util::rfc3339_millis(now); }
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
+  return util::parse_utc_timestamp(text);
+}
 
 }  // namespace agents

@@ -12,112 +12,196 @@
 
 namespace agents {
 
-struct DynamoDbCheckpointer::Options {
-  dynamodb::ClientOptions client;
-  std::shared_ptr<dynamodb::DynamoDbClient> shared_client;
-  std::size_t segment_cache_bytes = 0;
-  detail::DynamoDbSettings store;
-};
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_region(std::string value) {
+  region = std::move(value);
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_endpoint(std::string value) {
+  endpoint = std::move(value);
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_profile(std::string value) {
+  profile = std::move(value);
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_credentials(
+    std::shared_ptr<aws::CredentialsProvider> value) {
+  credentials = std::move(value);
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_retry(aws::RetryOptions value) {
+  retry = std::move(value);
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_http_client(
+    std::shared_ptr<http::HttpClient> value) {
+  http = std::move(value);
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_observer(
+    std::function<void(const dynamodb::CallEvent&)> value) {
+  observer = std::move(value);
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_client(
+    std::shared_ptr<dynamodb::DynamoDbClient> value) {
+  client = std::move(value);
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_strict_concurrency(bool value) {
+  strict_concurrency = value;
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_compression(Compression value) {
+  compression = value;
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_incremental(bool value) {
+  incremental = value;
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_segment_cache_bytes(std::size_t value) {
+  segment_cache_bytes = value;
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_max_state_bytes(std::size_t value) {
+  max_state_bytes = value;
+  return *this;
+}
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_clock(WallClock value) {
+  clock = std::move(value);
+  return *this;
+}
+
+namespace {
+
+void check_table_name(const std::string& table) {
+  bool ok = table.size() >= 3 && table.size() <= 255;
+  for (char c : table) {
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  }
+  if (!ok)
+    throw InvalidArgumentError("table name '" + table + "' must be 3 to 255 characters of [A-Za-z0-9_.-]");
+}
+
+void check_ttl(const std::optional<std::chrono::seconds>& ttl) {
+  if (ttl && ttl->count() <= 0)
+    throw InvalidArgumentError("TTL must be positive; leave it unset for threads that never expire");
+}
+
+}  // namespace
 
 // Everything that needs the client; created on first use so that `with_*` can follow the
 // constructor, as in the quick start. The parts it is made of: head_reader, save_protocol,
 // state_loader, cleanup and thread_listing (src/checkpoint/).
 struct DynamoDbCheckpointer::Engine : detail::DynamoDbContext {};
 
-DynamoDbCheckpointer::DynamoDbCheckpointer(std::string table_name)
-    : table_(std::move(table_name)), options_(std::make_unique<Options>()) {
-  if (table_.size() < 3 || table_.size() > 255) {
-    throw InvalidArgumentError("table name '" + table_ + "' must be 3 to 255 characters of [A-Za-z0-9_.-]");
-  }
-  for (char c : table_) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) {
-      throw InvalidArgumentError("table name '" + table_ + "' must be 3 to 255 characters of [A-Za-z0-9_.-]");
-    }
-  }
+DynamoDbCheckpointer::DynamoDbCheckpointer(std::string table_name, DynamoDbCheckpointerOptions options)
+    : table_(std::move(table_name)),
+      options_(std::make_unique<DynamoDbCheckpointerOptions>(std::move(options))) {
+  check_table_name(table_);
+  check_ttl(options_->ttl);
 }
 
 DynamoDbCheckpointer::~DynamoDbCheckpointer() = default;
 
-DynamoDbCheckpointer& DynamoDbCheckpointer::with_region(std::string region) {
-  options_->client.region = std::move(region);
-  return *this;
+DynamoDbCheckpointerOptions& DynamoDbCheckpointer::configurable(const char* setter) {
+  if (in_use_.load()) {
+    throw InvalidArgumentError(std::string("DynamoDbCheckpointer(\"") + table_ + "\")." + setter +
+                               ": called after the checkpointer's first use, when its settings are fixed; "
+                               "configure it before the first save, load, delete or list (or pass "
+                               "DynamoDbCheckpointerOptions to the constructor)");
+  }
+  return *options_;
 }
-DynamoDbCheckpointer& DynamoDbCheckpointer::with_endpoint(std::string endpoint_url) {
-  options_->client.endpoint = std::move(endpoint_url);
-  return *this;
-}
+
 DynamoDbCheckpointer& DynamoDbCheckpointer::with_ttl_seconds(std::chrono::seconds ttl) {
-  if (ttl.count() <= 0)
-    throw InvalidArgumentError("TTL must be positive; leave it unset for threads that never expire");
-  options_->store.ttl = ttl;
+  check_ttl(ttl);
+  configurable("with_ttl").ttl = ttl;
   return *this;
 }
-DynamoDbCheckpointer& DynamoDbCheckpointer::with_profile(std::string profile) {
-  options_->client.profile = std::move(profile);
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_region(std::string value) {
+  configurable("with_region").region = std::move(value);
+  return *this;
+}
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_endpoint(std::string value) {
+  configurable("with_endpoint").endpoint = std::move(value);
+  return *this;
+}
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_profile(std::string value) {
+  configurable("with_profile").profile = std::move(value);
   return *this;
 }
 DynamoDbCheckpointer& DynamoDbCheckpointer::with_credentials(
-    std::shared_ptr<aws::CredentialsProvider> credentials) {
-  options_->client.credentials = std::move(credentials);
+    std::shared_ptr<aws::CredentialsProvider> value) {
+  configurable("with_credentials").credentials = std::move(value);
   return *this;
 }
-DynamoDbCheckpointer& DynamoDbCheckpointer::with_retry(aws::RetryOptions retry) {
-  options_->client.retry = std::move(retry);
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_retry(aws::RetryOptions value) {
+  configurable("with_retry").retry = std::move(value);
   return *this;
 }
-DynamoDbCheckpointer& DynamoDbCheckpointer::with_http_client(std::shared_ptr<http::HttpClient> http) {
-  options_->client.http = std::move(http);
-  return *this;
-}
-DynamoDbCheckpointer& DynamoDbCheckpointer::with_strict_concurrency(bool strict) {
-  options_->store.strict = strict;
-  return *this;
-}
-DynamoDbCheckpointer& DynamoDbCheckpointer::with_compression(Compression compression) {
-  options_->store.compression = compression;
-  return *this;
-}
-DynamoDbCheckpointer& DynamoDbCheckpointer::with_incremental(bool incremental) {
-  options_->store.incremental = incremental;
-  return *this;
-}
-DynamoDbCheckpointer& DynamoDbCheckpointer::with_segment_cache_bytes(std::size_t bytes) {
-  options_->segment_cache_bytes = bytes;
-  return *this;
-}
-DynamoDbCheckpointer& DynamoDbCheckpointer::with_max_state_bytes(std::size_t bytes) {
-  options_->store.max_state_bytes = bytes;
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_http_client(std::shared_ptr<http::HttpClient> value) {
+  configurable("with_http_client").http = std::move(value);
   return *this;
 }
 DynamoDbCheckpointer& DynamoDbCheckpointer::with_observer(
-    std::function<void(const dynamodb::CallEvent&)> observer) {
-  options_->client.observer = std::move(observer);
+    std::function<void(const dynamodb::CallEvent&)> value) {
+  configurable("with_observer").observer = std::move(value);
   return *this;
 }
-DynamoDbCheckpointer& DynamoDbCheckpointer::with_clock(
-    std::function<std::chrono::system_clock::time_point()> clock) {
-  options_->store.clock = std::move(clock);
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_client(std::shared_ptr<dynamodb::DynamoDbClient> value) {
+  configurable("with_client").client = std::move(value);
   return *this;
 }
-DynamoDbCheckpointer& DynamoDbCheckpointer::with_client(std::shared_ptr<dynamodb::DynamoDbClient> client) {
-  options_->shared_client = std::move(client);
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_strict_concurrency(bool value) {
+  configurable("with_strict_concurrency").strict_concurrency = value;
+  return *this;
+}
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_compression(Compression value) {
+  configurable("with_compression").compression = value;
+  return *this;
+}
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_incremental(bool value) {
+  configurable("with_incremental").incremental = value;
+  return *this;
+}
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_segment_cache_bytes(std::size_t value) {
+  configurable("with_segment_cache_bytes").segment_cache_bytes = value;
+  return *this;
+}
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_max_state_bytes(std::size_t value) {
+  configurable("with_max_state_bytes").max_state_bytes = value;
+  return *this;
+}
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_clock(WallClock value) {
+  configurable("with_clock").clock = std::move(value);
   return *this;
 }
 
 DynamoDbCheckpointer::Engine& DynamoDbCheckpointer::engine() {
   std::call_once(engine_once_, [this] {
+    in_use_.store(true);
+    const DynamoDbCheckpointerOptions& o = *options_;
     auto e = std::make_unique<Engine>();
     e->table = table_;
-    e->options = options_->store;
-    if (options_->shared_client) {
-      e->client = options_->shared_client;
+    e->options = {o.ttl, o.strict_concurrency, o.compression, o.incremental, o.max_state_bytes, o.clock};
+    if (o.client) {
+      e->client = o.client;
     } else {
-      auto created = dynamodb::DynamoDbClient::create(options_->client);
+      dynamodb::ClientOptions client;
+      client.region = o.region;
+      client.endpoint = o.endpoint;
+      client.profile = o.profile;
+      client.credentials = o.credentials;
+      client.http = o.http;
+      client.retry = o.retry;
+      client.observer = o.observer;
+      auto created = dynamodb::DynamoDbClient::create(std::move(client));
       if (!created.ok()) created.status().throw_if_error();
       e->client = std::move(*created);
     }
-    if (options_->segment_cache_bytes > 0)
-      e->cache = std::make_unique<detail::SegmentCache>(options_->segment_cache_bytes);
+    if (o.segment_cache_bytes > 0) e->cache = std::make_unique<detail::SegmentCache>(o.segment_cache_bytes);
     engine_ = std::move(e);
   });
   if (!engine_) throw InvalidArgumentError("DynamoDbCheckpointer: the DynamoDB client could not be created");

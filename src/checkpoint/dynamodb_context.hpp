@@ -13,20 +13,21 @@
 #include <utility>
 
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
+#include "agents/core/clock.hpp"
 #include "agents/dynamodb/client.hpp"
 #include "checkpoint/segment_cache.hpp"
 #include "checkpoint/stored_attributes.hpp"
 
 namespace agents::detail {
 
-/// The checkpointer's own settings (with_ttl, with_strict_concurrency, ...), beside the client's.
+/// The checkpointer's own settings (DynamoDbCheckpointerOptions less the client's), fixed at first use.
 struct DynamoDbSettings {
   std::optional<std::chrono::seconds> ttl;
   bool strict = false;
   Compression compression = Compression::kAuto;
   bool incremental = false;
   std::size_t max_state_bytes = 32 * 1024 * 1024;
-  std::function<std::chrono::system_clock::time_point()> clock;  ///< empty: the system clock
+  WallClock clock;  ///< empty: the system clock
 };
 
 struct DynamoDbContext {
@@ -35,9 +36,7 @@ struct DynamoDbContext {
   std::shared_ptr<dynamodb::DynamoDbClient> client;
   std::unique_ptr<SegmentCache> cache;  ///< with_segment_cache_bytes > 0
 
-  std::chrono::system_clock::time_point now() const {
-    return options.clock ? options.clock() : std::chrono::system_clock::now();
-  }
+  std::chrono::system_clock::time_point now() const { return now_from(options.clock); }
   std::int64_t now_epoch() const {
     return std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
   }

@@ -151,7 +151,8 @@ void write_atomically(const fs::path& dir, const fs::path& target, const std::st
 
 }  // namespace
 
-FileCheckpointer::FileCheckpointer(std::string directory) : directory_(std::move(directory)) {
+FileCheckpointer::FileCheckpointer(std::string directory, LocalCheckpointerOptions options)
+    : directory_(std::move(directory)), options_(std::move(options)) {
   std::error_code ec;
   fs::create_directories(directory_, ec);
   if (ec) throw StorageError("file store: cannot create " + directory_ + ": " + ec.message(), directory_, ec);
@@ -180,7 +181,7 @@ SavedState FileCheckpointer::do_save(const std::string& thread_id, const AgentSt
   w.Key("save_id");
   w.String(save_id.data(), static_cast<rapidjson::SizeType>(save_id.size()));
   w.Key("updated_at");
-  std::string now = rfc3339_now();
+  std::string now = rfc3339_utc(now_from(options_.clock));
   w.String(now.data(), static_cast<rapidjson::SizeType>(now.size()));
   w.Key("state");
   w.RawValue(state_json.data(), state_json.size(), rapidjson::kObjectType);

@@ -12,11 +12,16 @@ struct InMemoryCheckpointer::Impl {
     LoadedState loaded;   ///< storage_hint names save_id
     std::string save_id;  ///< fresh for every save: a deleted and recreated thread is another save
   };
+  LocalCheckpointerOptions options;
   std::mutex mu;
   std::map<std::string, Stored> threads;
 };
 
 InMemoryCheckpointer::InMemoryCheckpointer() : impl_(std::make_unique<Impl>()) {}
+InMemoryCheckpointer::InMemoryCheckpointer(LocalCheckpointerOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
 InMemoryCheckpointer::~InMemoryCheckpointer() = default;
 
 SavedState InMemoryCheckpointer::do_save(const std::string& thread_id, const AgentStateSnapshot& state,
@@ -30,7 +35,7 @@ SavedState InMemoryCheckpointer::do_save(const std::string& thread_id, const Age
   slot.save_id = detail::new_save_id();
   slot.loaded.state = state;
   slot.loaded.version = std::max<std::int64_t>(current, 0) + 1;
-  slot.loaded.updated_at = rfc3339_now();
+  slot.loaded.updated_at = rfc3339_utc(now_from(impl_->options.clock));
   slot.loaded.storage_hint = detail::local_storage_hint(slot.save_id, slot.loaded.version);
   return {slot.loaded.version, slot.loaded.storage_hint};
 }

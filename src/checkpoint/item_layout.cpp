@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <memory>
 
 #include "agents/core/error.hpp"
 #include "checkpoint/generation.hpp"
@@ -74,8 +75,8 @@ std::string new_save_id() {
       // No getrandom(2) (a kernel before 3.17, or a seccomp filter): OpenSSL's generator,
       // which is seeded from the OS and reseeds after fork.
       if (RAND_bytes(bytes, static_cast<int>(sizeof bytes)) != 1)
-        throw Error(ErrorCode::kServiceError,
-                    "no randomness for a save id (getrandom and RAND_bytes failed)");
+        throw ServiceError("no randomness for a save id (getrandom and RAND_bytes failed); nothing was saved",
+                           ErrorDetails{});
       break;
     }
     filled += static_cast<std::size_t>(n);
@@ -113,13 +114,18 @@ std::vector<std::string> chunk_keys_of_hint(const std::string& thread_id, std::s
 }
 
 std::string zstd_compress(const std::string& data) {
-  ZSTD_CCtx* ctx = ZSTD_createCCtx();
-  ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, 3);
-  ZSTD_CCtx_setParameter(ctx, ZSTD_c_checksumFlag, 1);  // a damaged chunk fails loudly
+  // Only a failed allocation makes zstd refuse valid input: the store is fine, nothing was saved.
+  auto refuse = [](const char* why) {
+    throw ServiceError(std::string("zstd could not compress the state (") + why + "); nothing was saved",
+                       ErrorDetails{});
+  };
+  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> ctx(ZSTD_createCCtx(), &ZSTD_freeCCtx);
+  if (!ctx) refuse("no memory for a compression context");
+  ZSTD_CCtx_setParameter(ctx.get(), ZSTD_c_compressionLevel, 3);
+  ZSTD_CCtx_setParameter(ctx.get(), ZSTD_c_checksumFlag, 1);  // a damaged chunk fails loudly
   std::string out(ZSTD_compressBound(data.size()), '\0');
-  std::size_t n = ZSTD_compress2(ctx, out.data(), out.size(), data.data(), data.size());
-  ZSTD_freeCCtx(ctx);
-  if (ZSTD_isError(n)) throw Error(ErrorCode::kServiceError, std::string("zstd: ") + ZSTD_getErrorName(n));
+  std::size_t n = ZSTD_compress2(ctx.get(), out.data(), out.size(), data.data(), data.size());
+  if (ZSTD_isError(n)) refuse(ZSTD_getErrorName(n));
   out.resize(n);
   return out;
 }

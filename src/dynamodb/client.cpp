@@ -268,7 +268,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
   const std::string& endpoint() const override { return endpoint_; }
 
   StatusOr<std::string> describe_credentials() override {
-    auto creds = options_.credentials->get(aws::Clock::now());
+    auto creds = options_.credentials->get(now_from(options_.clock));
     if (!creds.ok()) return creds.status();
     return creds->describe();
   }
@@ -394,10 +394,11 @@ class DynamoDbClientImpl final : public DynamoDbClient {
   Status attempt(std::string_view operation, std::string_view table, http::Request& request,
                  std::size_t base_headers, const std::string& payload_hash, CallOutcome& out,
                  std::size_t& received) {
-    auto credentials = options_.credentials->get(aws::Clock::now());
+    const auto now = now_from(options_.clock);  // one instant for the expiry check and the signature
+    auto credentials = options_.credentials->get(now);
     if (!credentials.ok()) return credentials.status();
     request.headers.resize(base_headers);
-    signer_.sign(request, *credentials, aws::Clock::now(), payload_hash);
+    signer_.sign(request, *credentials, now, payload_hash);
     auto response = options_.http->send(request);
     if (!response.ok()) return response.status();
     received += response->body.size();

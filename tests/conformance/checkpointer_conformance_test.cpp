@@ -27,6 +27,13 @@ struct Backend {
 // Stable ctest names: the backend's name, not the parameter's bytes (which hold pointers).
 void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
+// Every backend reads its time through this, so a test can fix the clock of all of them; empty:
+// the system clock.
+WallClock conformance_clock;
+WallClock forwarding_clock() {
+  return [] { return now_from(conformance_clock); };
+}
+
 std::string temp_dir() {
   auto dir = std::filesystem::temp_directory_path() / agents::testing::unique_table_name("agents-file-store");
   std::filesystem::create_directories(dir);
@@ -39,7 +46,9 @@ std::shared_ptr<Checkpointer> dynamodb_backend(const agents::testing::LocalServe
   std::string endpoint = agents::testing::endpoint_or_skip(server);
   auto cp = std::make_shared<DynamoDbCheckpointer>(table);
   cp->with_endpoint(endpoint).with_region("us-east-1").with_credentials(agents::testing::local_credentials());
-  cp->with_incremental(incremental).with_segment_cache_bytes(segment_cache_bytes);
+  cp->with_incremental(incremental)
+      .with_segment_cache_bytes(segment_cache_bytes)
+      .with_clock(forwarding_clock());
   return cp;
 }
 
@@ -59,10 +68,16 @@ std::vector<Backend> backends() {
   return {
       {"InMemory", [](const std::string&) { return memory; },
        [] {
-         memory = std::make_shared<InMemoryCheckpointer>();
+         memory = std::make_shared<InMemoryCheckpointer>(
+             LocalCheckpointerOptions().with_clock(forwarding_clock()));
          return std::string("memory");
        }},
-      {"File", [](const std::string& dir) { return std::make_shared<FileCheckpointer>(dir); }, temp_dir},
+      {"File",
+       [](const std::string& dir) {
+         return std::make_shared<FileCheckpointer>(dir,
+                                                   LocalCheckpointerOptions().with_clock(forwarding_clock()));
+       },
+       temp_dir},
       {"DynamoDbLocal", [](const std::string& t) { return dynamodb_backend(kDynamoDbLocal, t); },
        [] { return new_dynamodb_table(kDynamoDbLocal); }},
       {"Dynalite", [](const std::string& t) { return dynamodb_backend(kDynalite, t); },
@@ -92,6 +107,7 @@ class CheckpointerConformance : public ::testing::TestWithParam<Backend> {
     store_ = GetParam().new_store();
     cp_ = GetParam().make(store_);
   }
+  void TearDown() override { conformance_clock = nullptr; }
   std::shared_ptr<Checkpointer> another_instance() { return GetParam().make(store_); }
 
   std::string store_;
@@ -112,6 +128,19 @@ TEST_P(CheckpointerConformance, SaveThenLoadReturnsTheSameStateAndVersion) {
   EXPECT_EQ(loaded->version, 1);
   EXPECT_EQ(loaded->updated_at.size(), 24u) << loaded->updated_at;  // 2024-01-01T12:00:00.123Z
   EXPECT_EQ(loaded->updated_at.back(), 'Z');
+}
+
+TEST_P(CheckpointerConformance, UpdatedAtIsTheTimeOfTheCheckpointersClock) {
+  conformance_clock = [] {
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(1'893'456'000'123));
+  };
+  cp_->save_state("clocked", agents::testing::rich_state());
+  auto loaded = another_instance()->load_state("clocked");
+  ASSERT_TRUE(loaded.has_value());
+  EXPECT_EQ(loaded->updated_at, "2030-01-01T00:00:00.123Z");
+  auto listed = cp_->list_threads();
+  ASSERT_EQ(listed.threads.size(), 1u);
+  EXPECT_EQ(listed.threads[0].updated_at, "2030-01-01T00:00:00.123Z");
 }
 
 TEST_P(CheckpointerConformance, EverySaveIncrementsTheVersion) {

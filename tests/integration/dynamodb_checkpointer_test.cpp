@@ -102,6 +102,39 @@ TEST_P(DynamoDbCheckpointerTest, QuickStartSaveLoadDeleteWithTtl) {
   EXPECT_EQ(item_count(), 0u);
 }
 
+// One configuration idiom (docs/adr/0006-configuration.md): options at construction do what the
+// quick start's with_* do, and a with_* after the first use is an error instead of being ignored.
+TEST_P(DynamoDbCheckpointerTest, OptionsAtConstructionAndLateChangesRefused) {
+  DynamoDbCheckpointer cp(table_, DynamoDbCheckpointerOptions()
+                                      .with_endpoint(endpoint_)
+                                      .with_region("us-east-1")
+                                      .with_credentials(agents::testing::local_credentials())
+                                      .with_ttl(std::chrono::hours(2))
+                                      .with_strict_concurrency(true));
+  EXPECT_EQ(cp.options().ttl, std::chrono::seconds(7200));
+  cp.with_compression(Compression::kAuto);  // before the first use: still a setting
+  cp.save_state("configured", {});
+  EXPECT_NEAR(static_cast<double>(std::stoll(raw_item("configured").at("ttl").scalar())),
+              static_cast<double>(now_epoch() + 7200), 60.0);
+  EXPECT_THROW(cp.save_state("configured", {}), ConflictError);  // strict: no blind overwrite
+
+  try {
+    cp.with_ttl(std::chrono::hours(1));
+    FAIL() << "a with_* after the first use must throw";
+  } catch (const InvalidArgumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("with_ttl: called after the checkpointer's first use"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(cp.with_region("eu-west-1"), InvalidArgumentError);
+  EXPECT_EQ(cp.options().ttl, std::chrono::seconds(7200));  // unchanged
+  EXPECT_EQ(cp.options().region, "us-east-1");
+  EXPECT_TRUE(cp.load_state("configured").has_value());
+
+  EXPECT_THROW(DynamoDbCheckpointer(table_, DynamoDbCheckpointerOptions().with_ttl(std::chrono::seconds(0))),
+               InvalidArgumentError);
+}
+
 TEST_P(DynamoDbCheckpointerTest, NoTtlAttributeUnlessConfigured) {
   cp_->save_state("t", {});
   EXPECT_EQ(raw_item("t").count("ttl"), 0u);

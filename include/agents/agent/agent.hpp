@@ -19,6 +19,7 @@
 
 #include "agents/agent/tool.hpp"
 #include "agents/checkpoint/checkpointer.hpp"
+#include "agents/core/clock.hpp"
 #include "agents/model/chat_model.hpp"
 
 namespace agents {
@@ -47,6 +48,8 @@ struct AgentOptions {
   /// Messages of the state sent to the model (the system prompt is always sent on top);
   /// 0 sends all. Every message is kept in the state regardless.
   std::size_t history_limit = 0;
+  /// The clock behind the time of pending tool-call records; empty: the system clock.
+  WallClock clock;
 };
 
 /// One conversation at a time. Movable, not copyable, not thread-safe (use one per conversation
@@ -134,6 +137,7 @@ class ConfigurableAgentBuilder {
   ConfigurableAgentBuilder& with_builtin_tools(bool enabled);
   ConfigurableAgentBuilder& with_max_iterations(int max_iterations);
   ConfigurableAgentBuilder& with_history_limit(std::size_t messages);
+  ConfigurableAgentBuilder& with_clock(WallClock clock);
 
   /// InvalidArgumentError when there is no model, max_iterations < 1, or two added tools share
   /// a name. The builder can build again (agents share the model and checkpointer).

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agents/checkpoint/state.hpp"
+#include "agents/core/clock.hpp"
 
 namespace agents {
 
@@ -125,10 +126,23 @@ class Checkpointer {
   virtual std::vector<ThreadInfo> do_list() = 0;
 };
 
+/// Options of the checkpointers that keep states on this machine (InMemoryCheckpointer,
+/// FileCheckpointer).
+struct LocalCheckpointerOptions {
+  /// The clock behind `updated_at`; empty: the system clock.
+  WallClock clock;
+
+  LocalCheckpointerOptions& with_clock(WallClock value) {
+    clock = std::move(value);
+    return *this;
+  }
+};
+
 /// Keeps states in process memory: tests, demos, single-process agents.
 class InMemoryCheckpointer final : public Checkpointer {
  public:
   InMemoryCheckpointer();
+  explicit InMemoryCheckpointer(LocalCheckpointerOptions options);
   ~InMemoryCheckpointer() override;
 
  protected:
@@ -150,7 +164,7 @@ class InMemoryCheckpointer final : public Checkpointer {
 /// ServiceError) naming the path and the operating system's error.
 class FileCheckpointer final : public Checkpointer {
  public:
-  explicit FileCheckpointer(std::string directory);
+  explicit FileCheckpointer(std::string directory, LocalCheckpointerOptions options = {});
   ~FileCheckpointer() override;
   const std::string& directory() const { return directory_; }
 
@@ -163,11 +177,15 @@ class FileCheckpointer final : public Checkpointer {
 
  private:
   std::string directory_;
+  LocalCheckpointerOptions options_;
 };
 
 /// RFC 3339 UTC with milliseconds and `Z`, e.g. 2024-01-01T12:00:00.123Z.
 std::string rfc3339_now();
 /// `time` in the same form as rfc3339_now.
 std::string rfc3339_utc(std::chrono::system_clock::time_point time);
+/// Reads what rfc3339_utc writes, and any RFC 3339 date-time with a zone ("Z", "+01:00");
+/// nullopt for anything else (a time without a zone is ambiguous). Microsecond precision.
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
 }  // namespace agents

@@ -2,15 +2,19 @@
 // crate's format, conditional saves, compressed and chunked states beyond 400 KB.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "agents/aws/credentials.hpp"
 #include "agents/aws/retry.hpp"
 #include "agents/checkpoint/checkpointer.hpp"
+#include "agents/core/clock.hpp"
 
 namespace agents::http {
 class HttpClient;
@@ -28,12 +32,77 @@ enum class Compression {
   kAlways,  ///< every save: fewer write units, but the Rust crate cannot read such items
 };
 
-/// Thread safety: safe to share between threads once configured; configure (`with_*`) before
-/// the first call. No request is made until the first save or load (no DescribeTable at start).
+/// Everything a DynamoDbCheckpointer is configured with. Set fields or chain `with_*`, then pass
+/// it to the constructor; empty fields take the AWS defaults (region, endpoint and credentials
+/// resolved as the AWS CLI does: docs/credentials-and-regions.md).
+struct DynamoDbCheckpointerOptions {
+  std::string region;
+  std::string endpoint;  ///< e.g. http://localhost:8000 for DynamoDB Local
+  std::string profile;
+  std::shared_ptr<aws::CredentialsProvider> credentials;  ///< empty: the default chain
+  aws::RetryOptions retry;
+  std::shared_ptr<http::HttpClient> http;  ///< empty: a libcurl client
+  /// Receives one event per DynamoDB call (operation, latency, bytes, capacity, retries).
+  std::function<void(const dynamodb::CallEvent&)> observer;
+  /// An existing client (shares its connections, credentials and retry quota); when set, the
+  /// fields above are not used.
+  std::shared_ptr<dynamodb::DynamoDbClient> client;
+  /// Threads expire this long after their last save (DynamoDB TTL on `ttl`); positive.
+  std::optional<std::chrono::seconds> ttl;
+  /// A save without a precondition must create the thread (never blindly overwrite).
+  bool strict_concurrency = false;
+  Compression compression = Compression::kAuto;
+  /// Incremental saves (docs/item-layout.md): the message history is stored as append-only
+  /// segment items and a save writes only the messages added since the load, so a turn's cost
+  /// does not grow with the conversation. Off by default: the Rust crate cannot read such
+  /// threads. Loads read every layout whichever way this is set; the next save writes this one.
+  bool incremental = false;
+  /// Keeps up to this many bytes of history segments this checkpointer wrote or read (least
+  /// recently used out), so that a later load of the thread reads the head and only the segments
+  /// it has not seen: a warm Lambda worker or a chat loop reloads a long thread in about one
+  /// GetItem. Segments never change once written, so a kept one is never stale. 0: off.
+  std::size_t segment_cache_bytes = 0;
+  /// Largest state (uncompressed JSON bytes) a save accepts; larger ones fail before any write.
+  std::size_t max_state_bytes = 32 * 1024 * 1024;
+  /// The clock behind expiry (`ttl`), write times (`updated_at`) and the save deadline; empty:
+  /// the system clock. For tests and simulations that move time on without waiting. Requests are
+  /// signed with the client's clock, not this one, so a clock moved ahead cannot break signing.
+  WallClock clock;
+
+  DynamoDbCheckpointerOptions& with_region(std::string value);
+  DynamoDbCheckpointerOptions& with_endpoint(std::string value);
+  DynamoDbCheckpointerOptions& with_profile(std::string value);
+  DynamoDbCheckpointerOptions& with_credentials(std::shared_ptr<aws::CredentialsProvider> value);
+  DynamoDbCheckpointerOptions& with_retry(aws::RetryOptions value);
+  DynamoDbCheckpointerOptions& with_http_client(std::shared_ptr<http::HttpClient> value);
+  DynamoDbCheckpointerOptions& with_observer(std::function<void(const dynamodb::CallEvent&)> value);
+  DynamoDbCheckpointerOptions& with_client(std::shared_ptr<dynamodb::DynamoDbClient> value);
+  template <typename Rep, typename Period>
+  DynamoDbCheckpointerOptions& with_ttl(std::chrono::duration<Rep, Period> value) {
+    ttl = std::chrono::duration_cast<std::chrono::seconds>(value);
+    return *this;
+  }
+  DynamoDbCheckpointerOptions& with_strict_concurrency(bool value);
+  DynamoDbCheckpointerOptions& with_compression(Compression value);
+  DynamoDbCheckpointerOptions& with_incremental(bool value);
+  DynamoDbCheckpointerOptions& with_segment_cache_bytes(std::size_t value);
+  DynamoDbCheckpointerOptions& with_max_state_bytes(std::size_t value);
+  DynamoDbCheckpointerOptions& with_clock(WallClock value);
+};
+
+/// Configuration (docs/adr/0006-configuration.md): options at construction,
+///   DynamoDbCheckpointer cp("t", DynamoDbCheckpointerOptions().with_region("eu-west-1"));
+/// or, as in the quick start, `with_*` on the checkpointer before its first use. A `with_*`
+/// after the first save, load, delete or list throws InvalidArgumentError: the settings are
+/// fixed then and would otherwise be silently ignored.
+/// Thread safety: safe to share between threads once configured. No request is made until the
+/// first save or load (no DescribeTable at start).
 /// Performance: a plain state costs one consistent GetItem per load and one PutItem per save.
 class DynamoDbCheckpointer final : public Checkpointer {
  public:
-  explicit DynamoDbCheckpointer(std::string table_name);
+  /// InvalidArgumentError for a table name DynamoDB would refuse or options that cannot work
+  /// (a TTL that is not positive).
+  explicit DynamoDbCheckpointer(std::string table_name, DynamoDbCheckpointerOptions options = {});
   ~DynamoDbCheckpointer() override;
 
   DynamoDbCheckpointer& with_region(std::string region);
@@ -47,33 +116,20 @@ class DynamoDbCheckpointer final : public Checkpointer {
   DynamoDbCheckpointer& with_credentials(std::shared_ptr<aws::CredentialsProvider> credentials);
   DynamoDbCheckpointer& with_retry(aws::RetryOptions retry);
   DynamoDbCheckpointer& with_http_client(std::shared_ptr<http::HttpClient> http);
-  /// Strict: a save without a precondition must create the thread (never blindly overwrite).
   DynamoDbCheckpointer& with_strict_concurrency(bool strict);
   DynamoDbCheckpointer& with_compression(Compression compression);
-  /// Incremental saves (docs/item-layout.md): the message history is stored as append-only
-  /// segment items and a save writes only the messages added since the load, so a turn's cost
-  /// does not grow with the conversation. Off by default: the Rust crate cannot read such
-  /// threads. Loads read every layout whichever way this is set; the next save writes this one.
   DynamoDbCheckpointer& with_incremental(bool incremental);
-  /// Keeps up to `bytes` of history segments this checkpointer wrote or read (least recently
-  /// used out), so that a later load of the thread reads the head and only the segments it has
-  /// not seen: a warm Lambda worker or a chat loop reloads a long thread in about one GetItem.
-  /// Segments never change once written, so a kept one is never stale. 0 (the default): off.
   DynamoDbCheckpointer& with_segment_cache_bytes(std::size_t bytes);
-  /// Largest state (uncompressed JSON bytes) a save accepts; larger ones fail before any write.
   DynamoDbCheckpointer& with_max_state_bytes(std::size_t bytes);
-  /// Receives one event per DynamoDB call (operation, latency, bytes, capacity, retries).
   DynamoDbCheckpointer& with_observer(std::function<void(const dynamodb::CallEvent&)> observer);
-  /// Uses an existing client (shares its connections, credentials and retry quota).
   DynamoDbCheckpointer& with_client(std::shared_ptr<dynamodb::DynamoDbClient> client);
+  DynamoDbCheckpointer& with_clock(WallClock clock);
 
+  /// The options in force (those given at construction plus every `with_*` since).
+  const DynamoDbCheckpointerOptions& options() const { return *options_; }
   const std::string& table_name() const { return table_; }
   /// The client, created on first use from the options above.
   std::shared_ptr<dynamodb::DynamoDbClient> client();
-
-  /// The clock behind expiry (`ttl`), write times and the save deadline; the system clock by
-  /// default. For tests and simulations that move time on without waiting.
-  DynamoDbCheckpointer& with_clock(std::function<std::chrono::system_clock::time_point()> clock);
 
   /// A save that has not written its head this long after its first chunk or segment write
   /// gives up (TimeoutError; nothing is stored) instead of naming items the cleanup may take.
@@ -99,12 +155,14 @@ class DynamoDbCheckpointer final : public Checkpointer {
 
  private:
   DynamoDbCheckpointer& with_ttl_seconds(std::chrono::seconds ttl);
-  struct Options;
+  /// The options, for a `with_*`; InvalidArgumentError naming `setter` once in use.
+  DynamoDbCheckpointerOptions& configurable(const char* setter);
   struct Engine;
   Engine& engine();
 
   std::string table_;
-  std::unique_ptr<Options> options_;
+  std::unique_ptr<DynamoDbCheckpointerOptions> options_;
+  std::atomic<bool> in_use_{false};
   std::once_flag engine_once_;
   std::unique_ptr<Engine> engine_;
 };

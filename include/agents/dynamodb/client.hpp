@@ -12,6 +12,7 @@
 
 #include "agents/aws/credentials.hpp"
 #include "agents/aws/retry.hpp"
+#include "agents/core/clock.hpp"
 #include "agents/core/status.hpp"
 #include "agents/dynamodb/attribute_value.hpp"
 #include "agents/http/http_client.hpp"
@@ -189,6 +190,43 @@ struct ClientOptions {
   aws::RetryOptions retry;
   bool verify_crc32 = true;
   std::function<void(const CallEvent&)> observer;
+  /// The time requests are signed with and credentials checked for expiry against; empty: the
+  /// system clock. (A clock far from AWS's is refused with InvalidSignatureException.)
+  WallClock clock;
+
+  // Sugar, so that options read as the checkpointer's do: ClientOptions().with_region("eu-west-1").
+  ClientOptions& with_region(std::string value) {
+    region = std::move(value);
+    return *this;
+  }
+  ClientOptions& with_endpoint(std::string value) {
+    endpoint = std::move(value);
+    return *this;
+  }
+  ClientOptions& with_profile(std::string value) {
+    profile = std::move(value);
+    return *this;
+  }
+  ClientOptions& with_credentials(std::shared_ptr<aws::CredentialsProvider> value) {
+    credentials = std::move(value);
+    return *this;
+  }
+  ClientOptions& with_http_client(std::shared_ptr<http::HttpClient> value) {
+    http = std::move(value);
+    return *this;
+  }
+  ClientOptions& with_retry(aws::RetryOptions value) {
+    retry = std::move(value);
+    return *this;
+  }
+  ClientOptions& with_observer(std::function<void(const CallEvent&)> value) {
+    observer = std::move(value);
+    return *this;
+  }
+  ClientOptions& with_clock(WallClock value) {
+    clock = std::move(value);
+    return *this;
+  }
 };
 
 class DynamoDbClient {

@@ -14,7 +14,8 @@
 
 namespace agents {
 
-/// Plain options; durations carry their units. The API key is only ever sent in a header: it
+/// Plain options, each also settable with a chained `with_*` (docs/adr/0006-configuration.md);
+/// durations carry their units. The API key is only ever sent in a header: it
 /// never appears in an error, exception text or log line.
 struct OpenAiConfig {
   OpenAiConfig(std::string api_key_value, std::string model_name)
@@ -84,6 +85,58 @@ struct OpenAiConfig {
   }
   OpenAiConfig& with_header(std::string name, std::string value) {
     extra_headers.push_back({std::move(name), std::move(value)});
+    return *this;
+  }
+  OpenAiConfig& with_chat_completions_url(std::string value) {
+    chat_completions_url = std::move(value);
+    return *this;
+  }
+  OpenAiConfig& with_api_key_header(std::string value) {
+    api_key_header = std::move(value);
+    return *this;
+  }
+  OpenAiConfig& with_organization(std::string value) {
+    organization = std::move(value);
+    return *this;
+  }
+  OpenAiConfig& with_project(std::string value) {
+    project = std::move(value);
+    return *this;
+  }
+  OpenAiConfig& with_timeout(std::chrono::milliseconds value) {
+    timeout = value;
+    return *this;
+  }
+  OpenAiConfig& with_connect_timeout(std::chrono::milliseconds value) {
+    connect_timeout = value;
+    return *this;
+  }
+  OpenAiConfig& with_max_tokens_field(std::string value) {
+    max_tokens_field = std::move(value);
+    return *this;
+  }
+  OpenAiConfig& with_extra_body(Json value) {
+    extra_body = std::move(value);
+    return *this;
+  }
+  OpenAiConfig& with_stream(bool value) {
+    stream = value;
+    return *this;
+  }
+  OpenAiConfig& with_stream_usage(bool value) {
+    stream_usage = value;
+    return *this;
+  }
+  OpenAiConfig& with_retry(RetryOptions value) {
+    retry = std::move(value);
+    return *this;
+  }
+  OpenAiConfig& with_max_retry_after(std::chrono::milliseconds value) {
+    max_retry_after = value;
+    return *this;
+  }
+  OpenAiConfig& with_http_client(std::shared_ptr<http::HttpClient> value) {
+    http_client = std::move(value);
     return *this;
   }
 };

@@ -88,6 +88,32 @@ TEST_F(HitlTest, ApprovalAfterAResumeInAnotherAgentRunsTheToolAndFinishesTheTurn
   EXPECT_THROW(resumed.approve(call_id), NotFoundError);  // only once
 }
 
+// The record of a pending call is stamped by the agent's clock, and the state's `updated_at` by
+// the checkpointer's: both injectable, so tests and simulations need not wait or guess the date.
+TEST_F(HitlTest, PendingCallsAndSavesAreStampedByTheInjectedClocks) {
+  const WallClock at_2030 = [] {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(1'893'456'000));
+  };
+  const WallClock a_day_later = [] {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(1'893'456'000 + 86'400));
+  };
+  cp_ = std::make_shared<InMemoryCheckpointer>(LocalCheckpointerOptions().with_clock(a_day_later));
+  auto agent = ConfigurableAgentBuilder("You are a helpful assistant.")
+                   .with_model(model_)
+                   .with_checkpointer(cp_)
+                   .with_tool(send_email_tool(outbox_))
+                   .with_clock(at_2030)
+                   .build();
+  agent.load_state("clocked");
+  TurnResult r = agent.handle_message(R"(call send_email {"to":"bob@example.com"})");
+  ASSERT_EQ(r.pending.size(), 1u);
+  EXPECT_EQ(r.pending[0].created_at, "2030-01-01T00:00:00.000Z");
+  agent.save_state("clocked");
+  auto stored = cp_->load_state("clocked");
+  EXPECT_EQ(stored->updated_at, "2030-01-02T00:00:00.000Z");
+  EXPECT_EQ(stored->state.pending_interrupts.at(0).created_at, "2030-01-01T00:00:00.000Z");
+}
+
 TEST_F(HitlTest, RejectionReportsTheReasonAndDoesNotRun) {
   auto agent = make_agent();
   agent.load_state("r");

@@ -106,6 +106,26 @@ TEST_F(ClientFaultsTest, SignsEveryRequestForDynamoDb) {
   EXPECT_EQ(req.body, R"({"TableName":"t","Key":{"thread_id":{"S":"x"}},"ReturnConsumedCapacity":"TOTAL"})");
 }
 
+// The signing time is the options' clock (one instant for the credentials' expiry and the
+// signature), not the system clock read in passing.
+TEST_F(ClientFaultsTest, SignsWithTheClockOfItsOptions) {
+  auto client = DynamoDbClient::create(
+      ClientOptions()
+          .with_region("us-west-2")
+          .with_endpoint(server_.url())
+          .with_credentials(aws::make_static_credentials_provider(
+              {.access_key_id = "AKIDFAULTS", .secret_access_key = kSecret}))
+          .with_clock(
+              [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1'440'938'160)); }));
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE((*client)->get_item(get()).ok());
+  auto req = server_.request(0);
+  EXPECT_EQ(req.get_header_value("X-Amz-Date"), "20150830T123600Z");
+  EXPECT_NE(req.get_header_value("Authorization")
+                .find("Credential=AKIDFAULTS/20150830/us-west-2/dynamodb/aws4_request"),
+            std::string::npos);
+}
+
 TEST_F(ClientFaultsTest, RetriesThrottlingWithGrowingBackoffThenSucceeds) {
   server_.push({400, kThrottled});
   server_.push({400, kThrottled});

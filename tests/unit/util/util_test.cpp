@@ -62,6 +62,23 @@ TEST(TimeFormat, TheThreeFormsOfOneInstant) {
   EXPECT_EQ(amz_date(t), "20240102T030405Z");
 }
 
+// One parser reads back what the library writes (updated_at, credential expirations) and what
+// the CLI is given (--since): zones and fractions kept, zone-less times refused.
+TEST(TimeFormat, ParsesWhatItWritesAndRfc3339WithZones) {
+  using namespace std::chrono;
+  const SystemTime t = sys_days{year{2024} / 1 / 2} + hours{3} + minutes{4} + seconds{5} + milliseconds{67};
+  EXPECT_EQ(parse_utc_timestamp(rfc3339_millis(t)), t);
+  EXPECT_EQ(parse_utc_timestamp(iso8601_seconds(t)), time_point_cast<seconds>(t));
+  EXPECT_EQ(parse_utc_timestamp("2024-01-02T04:04:05.067+01:00"), t);
+  EXPECT_EQ(parse_utc_timestamp("2024-01-02 02:34:05.067-0030"), t);
+  EXPECT_EQ(parse_utc_timestamp("2024-01-02t03:04:05.067000999z"), t);  // past the microsecond: dropped
+  EXPECT_EQ(parse_utc_timestamp("2024-01-02T03:04:05.000001Z"), t - milliseconds{67} + microseconds{1});
+  EXPECT_FALSE(parse_utc_timestamp("2024-01-02T03:04:05"));  // no zone
+  EXPECT_FALSE(parse_utc_timestamp("2024-01-02T03:04:05.Z"));
+  EXPECT_FALSE(parse_utc_timestamp("2024-13-02T03:04:05Z"));
+  EXPECT_FALSE(parse_utc_timestamp("2024-01-02"));
+}
+
 TEST(Env, UnsetAndEmptyMeanTheSame) {
   ::setenv("AGENTS_UTIL_TEST_VAR", "", 1);
   EXPECT_FALSE(env_get("AGENTS_UTIL_TEST_VAR"));
