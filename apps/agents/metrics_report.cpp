@@ -49,7 +49,7 @@ std::string number(double value, int decimals) {
 }
 
 std::string duration_text(std::int64_t seconds) {
-  if (seconds % 86400 == 0) return std::to_string(seconds / 86400) + "d";
+  if (seconds % 86400 == 0 && seconds > 86400) return std::to_string(seconds / 86400) + "d";
   if (seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
   if (seconds % 60 == 0) return std::to_string(seconds / 60) + "m";
   return std::to_string(seconds) + "s";

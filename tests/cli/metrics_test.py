@@ -205,7 +205,7 @@ class TableMetricsTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         out = p.stdout
         self.assertIn("table %s in us-east-1" % self.table, out)
-        self.assertIn("(1d in 1h periods)", out)
+        self.assertIn("(24h in 1h periods)", out)
         self.assertRegex(out, r"read units\s+2,000,000\.0\s+0\.250000")
         self.assertRegex(out, r"write units\s+800,000\.0\s+0\.500000")
         self.assertRegex(out, r"throttled reads\s+0\n")
