@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "agents/aws/credentials.hpp"
 #include "agents/core/duration.hpp"
 
 namespace agents::cli {
@@ -14,16 +15,6 @@ namespace {
 
 std::chrono::milliseconds seconds_to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0 + 0.5));
-}
-
-bool is_loopback_url(const std::string& url) {
-  auto start = url.find("://");
-  if (start == std::string::npos) return false;
-  std::string host = url.substr(start + 3);
-  host = host.substr(0, host.find('/'));
-  if (host.starts_with("[")) return host.starts_with("[::1]");
-  host = host.substr(0, host.find(':'));
-  return host == "localhost" || host.starts_with("127.");
 }
 
 std::string one_line(std::string text) {
@@ -35,39 +26,53 @@ std::string one_line(std::string text) {
 
 }  // namespace
 
-std::chrono::seconds parse_duration(const std::string& text) {
+bool is_loopback_url(const std::string& url) {
+  auto start = url.find("://");
+  if (start == std::string::npos) return false;
+  std::string host = url.substr(start + 3);
+  host = host.substr(0, host.find('/'));
+  if (host.starts_with("[")) return host.starts_with("[::1]");
+  host = host.substr(0, host.find(':'));
+  return host == "localhost" || host.starts_with("127.");
+}
+
+std::chrono::seconds parse_duration(const std::string& text, const std::string& option) {
   // A bare number has no unit the reader can see: "--ttl 30" meant days, and expired in 30 s.
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
-    throw UsageError("--ttl '" + text + "' has no unit; write it with one: 30d, 12h, 90m or 3600s");
+    throw UsageError(option + " '" + text + "' has no unit; write it with one: 30d, 12h, 90m or 3600s");
   }
   auto parsed = agents::parse_duration(text);
-  if (!parsed) throw UsageError("--ttl '" + text + "' is not a duration; use e.g. 30d, 12h, 90m or 3600s");
+  if (!parsed)
+    throw UsageError(option + " '" + text + "' is not a duration; use e.g. 30d, 12h, 90m or 3600s");
   return *parsed;
 }
 
-dynamodb::ClientOptions Context::client_options() const {
-  dynamodb::ClientOptions o;
-  o.region = options_.region;
-  o.endpoint = options_.endpoint;
-  o.profile = options_.profile;
-  o.transport.connect_timeout = seconds_to_ms(options_.connect_timeout);
-  o.transport.read_timeout = seconds_to_ms(options_.read_timeout);
-  o.transport.request_timeout = std::chrono::milliseconds(0);  // the read timeout bounds a silent server
-  o.transport.ca_file = options_.ca_bundle;
+http::CurlHttpClientOptions Context::transport_options(const std::string& endpoint) const {
+  http::CurlHttpClientOptions t;
+  t.connect_timeout = seconds_to_ms(options_.connect_timeout);
+  t.read_timeout = seconds_to_ms(options_.read_timeout);
+  t.request_timeout = std::chrono::milliseconds(0);  // the read timeout bounds a silent server
+  // As the AWS CLI and SDKs: --ca-bundle, else AWS_CA_BUNDLE, else the profile's ca_bundle.
+  t.ca_file = options_.ca_bundle.empty() ? aws::resolve_ca_bundle(options_.profile) : options_.ca_bundle;
   if (options_.no_verify_ssl) {
     // As the AWS CLI's --no-verify-ssl, but only where no one else can be on the path.
-    if (!is_loopback_url(options_.endpoint)) {
+    if (!is_loopback_url(endpoint)) {
       throw UsageError("--no-verify-ssl is for local endpoints only (localhost, 127.0.0.1, ::1), not '" +
-                       (options_.endpoint.empty() ? std::string("the AWS endpoint") : options_.endpoint) +
+                       (endpoint.empty() ? std::string("the AWS endpoint") : endpoint) +
                        "'; name the CA bundle with --ca-bundle or AWS_CA_BUNDLE instead");
     }
-    std::cerr << "agents: warning: --no-verify-ssl: the TLS certificate of " << options_.endpoint
+    std::cerr << "agents: warning: --no-verify-ssl: the TLS certificate of " << endpoint
               << " is not checked\n";
-    o.transport.verify_tls = false;
+    t.verify_tls = false;
   }
+  return t;
+}
+
+RetryOptions Context::retry_options() const {
+  RetryOptions r;
   if (options_.verbose || ::isatty(STDERR_FILENO) != 0) {
     // Say what is being retried, so a slow command is never silent on a terminal.
-    o.retry.on_retry = [](const Status& error, int next, int max, std::chrono::milliseconds delay) {
+    r.on_retry = [](const Status& error, int next, int max, std::chrono::milliseconds delay) {
       std::ostringstream line;
       line << "agents: " << one_line(error.message()) << "; retrying in " << std::fixed
            << std::setprecision(1) << delay.count() / 1000.0 << " s (attempt " << next << " of " << max
@@ -75,6 +80,16 @@ dynamodb::ClientOptions Context::client_options() const {
       std::cerr << line.str() << "\n";
     };
   }
+  return r;
+}
+
+dynamodb::ClientOptions Context::client_options() const {
+  dynamodb::ClientOptions o;
+  o.region = options_.region;
+  o.endpoint = options_.endpoint;
+  o.profile = options_.profile;
+  o.transport = transport_options(options_.endpoint);
+  o.retry = retry_options();
   if (options_.verbose) {
     // One line per storage call on stderr: what it did, how long, what it cost.
     o.observer = [](const dynamodb::CallEvent& e) {

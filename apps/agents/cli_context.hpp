@@ -42,8 +42,11 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// "30d", "12h", "90m" or "45s": a unit is required (UsageError for a bare number).
-std::chrono::seconds parse_duration(const std::string& text);
+/// "30d", "12h", "90m" or "45s": a unit is required (UsageError, naming `option`, for a bare number).
+std::chrono::seconds parse_duration(const std::string& text, const std::string& option = "--ttl");
+
+/// Whether `url` names this machine (localhost, 127.x, [::1]), where no one else is on the path.
+bool is_loopback_url(const std::string& url);
 
 class Context {
  public:
@@ -55,6 +58,12 @@ class Context {
   std::shared_ptr<Checkpointer> checkpointer();
   /// The DynamoDB client (throws UsageError for --store file:...).
   std::shared_ptr<dynamodb::DynamoDbClient> client();
+
+  /// The transport the global options ask for (timeouts, CA bundle, --no-verify-ssl) for a client
+  /// of `endpoint` (empty: the AWS endpoint); UsageError for --no-verify-ssl on a remote one.
+  http::CurlHttpClientOptions transport_options(const std::string& endpoint) const;
+  /// The retry policy, saying on a terminal (or with --verbose) what is being retried.
+  RetryOptions retry_options() const;
 
   /// Prints a JSON document with --json, else the text.
   void print(const nlohmann::json& json, const std::string& text) const;
@@ -75,6 +84,13 @@ int report_usage_error(const std::string& message, bool json);
 
 int run_table_create(Context& ctx, const std::string& global_regions);
 int run_table_describe(Context& ctx);
+/// `table metrics`: the options of the command itself.
+struct MetricsOptions {
+  std::string since = "24h";
+  std::string period = "1h";
+  std::string cloudwatch_endpoint;  ///< empty: AWS_ENDPOINT_URL_CLOUDWATCH, ..., monitoring.<region>
+};
+int run_table_metrics(Context& ctx, const MetricsOptions& options);
 /// How `state save` treats a stored thread: create-only unless one of these says otherwise.
 struct SaveMode {
   std::optional<std::int64_t> if_version;  ///< replace exactly this stored version

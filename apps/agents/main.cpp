@@ -41,13 +41,25 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
 
-  auto* table = app.add_subcommand("table", "create or describe the checkpoint table")->require_subcommand(1);
+  auto* table =
+      app.add_subcommand("table", "create, describe or measure the checkpoint table")->require_subcommand(1);
   std::string global_regions;
   auto* table_create =
       table->add_subcommand("create", "create the table with TTL and wait until it is ACTIVE");
   table_create->add_option("--global-regions", global_regions,
                            "add replicas (global tables), e.g. us-east-1,eu-west-1");
   auto* table_describe = table->add_subcommand("describe", "show the table, its key, billing and TTL");
+  MetricsOptions metrics_options;
+  auto* table_metrics = table->add_subcommand(
+      "metrics", "consumed capacity, throttling, replication latency and on-demand cost from CloudWatch");
+  table_metrics->add_option("--since", metrics_options.since, "how far back: 24h, 7d, 90m")
+      ->capture_default_str();
+  table_metrics->add_option("--period", metrics_options.period, "one chart column per period: 5m, 1h, 1d")
+      ->capture_default_str();
+  table_metrics->add_option(
+      "--cloudwatch-endpoint", metrics_options.cloudwatch_endpoint,
+      "CloudWatch endpoint URL (default: AWS_ENDPOINT_URL_CLOUDWATCH, AWS_ENDPOINT_URL, "
+      "https://monitoring.<region>.amazonaws.com)");
 
   auto* state =
       app.add_subcommand("state", "save, load, delete or list stored states")->require_subcommand(1);
@@ -113,6 +125,7 @@ int main(int argc, char** argv) {
     Context ctx(g);
     if (table_create->parsed()) return run_table_create(ctx, global_regions);
     if (table_describe->parsed()) return run_table_describe(ctx);
+    if (table_metrics->parsed()) return run_table_metrics(ctx, metrics_options);
     if (state_save->parsed()) {
       if (if_version_option->count() > 0) save_mode.if_version = if_version;
       return run_state_save(ctx, thread_id, save_mode);

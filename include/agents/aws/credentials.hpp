@@ -107,6 +107,12 @@ std::shared_ptr<CredentialsProvider> make_instance_metadata_credentials_provider
 /// See docs/credentials-and-regions.md.
 std::shared_ptr<CredentialsProvider> make_default_credentials_chain(CredentialsChainOptions options = {});
 
+/// The CA bundle the AWS CLI and SDKs would trust for a profile: AWS_CA_BUNDLE, else the
+/// profile's `ca_bundle` in the config file; "" when neither (then the system's bundle applies).
+/// `profile` overrides AWS_PROFILE; `env` empty: the process environment. For a client of
+/// another AWS service built on this layer, e.g. the CLI's CloudWatch calls.
+std::string resolve_ca_bundle(const std::string& profile, const EnvironmentLookup& env = {});
+
 /// Caches another provider's credentials, refreshing them before they expire: a background-free
 /// single-flight refresh when less than `advisory` remains (others keep the old credentials),
 /// blocking when less than `mandatory` remains or they expired.

@@ -3,9 +3,10 @@
 #include "aws/credentials/common.hpp"
 #include "aws/credentials/profile_file.hpp"
 
-namespace agents::aws::detail {
+namespace agents::aws {
 
 std::string resolve_ca_bundle(const std::string& profile, const EnvironmentLookup& given) {
+  using namespace detail;
   EnvironmentLookup env = or_process_environment(given);
   if (std::string path = env_get(env, "AWS_CA_BUNDLE"); !path.empty()) return path;
   auto files = load_profile_files(env, home_directory("", env));
@@ -14,4 +15,4 @@ std::string resolve_ca_bundle(const std::string& profile, const EnvironmentLooku
   return section == files->config.end() ? "" : profile_value(section->second, "ca_bundle");
 }
 
-}  // namespace agents::aws::detail
+}  // namespace agents::aws

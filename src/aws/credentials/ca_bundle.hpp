@@ -8,8 +8,8 @@
 
 namespace agents::aws::detail {
 
-/// AWS_CA_BUNDLE > `ca_bundle` of the selected profile in the config file; "" when neither.
-/// `profile` overrides AWS_PROFILE; `env` empty: the process environment.
-std::string resolve_ca_bundle(const std::string& profile, const EnvironmentLookup& env = {});
+/// AWS_CA_BUNDLE > `ca_bundle` of the selected profile in the config file; "" when neither
+/// (public as agents::aws::resolve_ca_bundle).
+using agents::aws::resolve_ca_bundle;
 
 }  // namespace agents::aws::detail
