@@ -102,7 +102,7 @@ TEST_P(DynamoDbCheckpointerTest, QuickStartSaveLoadDeleteWithTtl) {
   EXPECT_EQ(item_count(), 0u);
 }
 
-// One configuration idiom (docs/adr/0006-configuration.md): options at construction do what the
+// One configuration idiom (docs/adr/0007-configuration.md): options at construction do what the
 // quick start's with_* do, and a with_* after the first use is an error instead of being ignored.
 TEST_P(DynamoDbCheckpointerTest, OptionsAtConstructionAndLateChangesRefused) {
   DynamoDbCheckpointer cp(table_, DynamoDbCheckpointerOptions()

@@ -90,7 +90,7 @@ struct DynamoDbCheckpointerOptions {
   DynamoDbCheckpointerOptions& with_clock(WallClock value);
 };
 
-/// Configuration (docs/adr/0006-configuration.md): options at construction,
+/// Configuration (docs/adr/0007-configuration.md): options at construction,
 ///   DynamoDbCheckpointer cp("t", DynamoDbCheckpointerOptions().with_region("eu-west-1"));
 /// or, as in the quick start, `with_*` on the checkpointer before its first use. A `with_*`
 /// after the first save, load, delete or list throws InvalidArgumentError: the settings are

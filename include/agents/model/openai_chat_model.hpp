@@ -14,7 +14,7 @@
 
 namespace agents {
 
-/// Plain options, each also settable with a chained `with_*` (docs/adr/0006-configuration.md);
+/// Plain options, each also settable with a chained `with_*` (docs/adr/0007-configuration.md);
 /// durations carry their units. The API key is only ever sent in a header: it
 /// never appears in an error, exception text or log line.
 struct OpenAiConfig {
