@@ -9,7 +9,7 @@
 #include "agents/aws/region.hpp"
 #include "agents/aws/sigv4.hpp"
 #include "agents/http/http_client.hpp"
-#include "aws/credentials/ca_bundle.hpp"
+#include "aws/ca_bundle.hpp"
 #include "dynamodb/errors.hpp"
 #include "dynamodb/json_codec.hpp"
 #include "util/redact.hpp"

@@ -5,7 +5,7 @@
 #include "agents/aws/sigv4.hpp"
 #include "agents/http/http_client.hpp"
 #include "aws/credentials/common.hpp"
-#include "aws/credentials/partition.hpp"
+#include "aws/partition.hpp"
 #include "util/redact.hpp"
 
 namespace agents::aws::detail {

@@ -1,4 +1,4 @@
-#include "aws/credentials/ca_bundle.hpp"
+#include "aws/ca_bundle.hpp"
 
 #include "aws/credentials/common.hpp"
 #include "aws/credentials/profile_file.hpp"

@@ -1,7 +1,7 @@
 // resolve_dynamodb_endpoint: DynamoDB's endpoint rules (botocore endpoint-rule-set-1.json).
 #include "agents/aws/region.hpp"
 #include "aws/credentials/common.hpp"
-#include "aws/credentials/partition.hpp"
+#include "aws/partition.hpp"
 
 namespace agents::aws {
 

@@ -1,4 +1,4 @@
-#include "aws/credentials/partition.hpp"
+#include "aws/partition.hpp"
 
 #include <cctype>
 
