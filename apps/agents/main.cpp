@@ -4,13 +4,14 @@
 #include <iostream>
 
 #include "agents/aws/credentials.hpp"
+#include "agents/version.hpp"
 #include "cli_context.hpp"
 #include "cli_conventions.hpp"
 
 int main(int argc, char** argv) {
   using namespace agents::cli;
   CLI::App app{"agents: agent state in Amazon DynamoDB (agents-sdk for C++)", "agents"};
-  app.set_version_flag("--version", std::string("agents ") + AGENTS_VERSION);
+  app.set_version_flag("--version", std::string("agents ") + agents::kSdkVersion);
   app.require_subcommand(1);
 
   GlobalOptions g;

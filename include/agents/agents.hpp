@@ -24,3 +24,4 @@
 #include "agents/model/chat_model.hpp"
 #include "agents/model/offline_chat_model.hpp"
 #include "agents/model/openai_chat_model.hpp"
+#include "agents/version.hpp"

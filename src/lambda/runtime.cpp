@@ -12,6 +12,7 @@
 #include <typeinfo>
 
 #include "agents/http/http_client.hpp"
+#include "agents/version.hpp"
 #include "util/env.hpp"
 
 namespace agents::lambda {
@@ -130,7 +131,7 @@ LambdaRuntime::LambdaRuntime(RuntimeOptions options) : options_(std::move(option
     http::CurlHttpClientOptions curl;
     curl.connect_timeout = std::chrono::milliseconds(1000);
     curl.max_idle_connections = 2;
-    curl.user_agent = "agents-sdk-cpp-lambda/0.1";
+    curl.user_agent = "agents-sdk-cpp-lambda/" AGENTS_SDK_VERSION_STRING;
     http_ = http::make_curl_http_client(curl);
   }
 }

@@ -20,6 +20,7 @@
 #include "agents/agent/tool.hpp"
 #include "agents/checkpoint/checkpointer.hpp"
 #include "agents/core/clock.hpp"
+#include "agents/export.hpp"
 #include "agents/model/chat_model.hpp"
 
 namespace agents {
@@ -38,7 +39,7 @@ struct TurnResult {
   operator std::string() const { return text; }  // NOLINT(google-explicit-constructor): reads like the seed
   friend bool operator==(const TurnResult& r, std::string_view s) { return r.text == s; }
 };
-std::ostream& operator<<(std::ostream& out, const TurnResult& result);
+AGENTS_API std::ostream& operator<<(std::ostream& out, const TurnResult& result);
 
 /// Settings the builder collects; plain data.
 struct AgentOptions {
@@ -60,7 +61,7 @@ struct AgentOptions {
 /// model's errors (ModelError, ThrottledError, TimeoutError, ConnectionError) and the
 /// checkpointer's (ConflictError, ...). After a model error the user message stays in the state:
 /// `retry_turn()` (or a later handle_message) goes on from it.
-class Agent {
+class AGENTS_API Agent {
  public:
   Agent(Agent&&) noexcept;
   Agent& operator=(Agent&&) noexcept;
@@ -126,7 +127,7 @@ class Agent {
 
 /// Collects the agent's parts; build() checks them. Built-in tools (builtin_tools.hpp) are
 /// included unless with_builtin_tools(false); a tool of the same name as a built-in replaces it.
-class ConfigurableAgentBuilder {
+class AGENTS_API ConfigurableAgentBuilder {
  public:
   explicit ConfigurableAgentBuilder(std::string system_prompt);
 

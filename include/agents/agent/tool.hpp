@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "agents/checkpoint/state.hpp"
+#include "agents/export.hpp"
 #include "agents/model/chat_model.hpp"
 
 namespace agents {
@@ -27,7 +28,7 @@ struct ToolContext {
 /// Arguments are checked against the schema's top level before the call (an object; `required`
 /// properties present; string/integer/number/boolean/array/object property types), and a
 /// mismatch is reported to the model the same way, without calling the callable.
-class Tool {
+class AGENTS_API Tool {
  public:
   using Handler = std::function<std::string(const Json& arguments, ToolContext& context)>;
 

@@ -11,6 +11,7 @@
 #include "agents/aws/region.hpp"  // EnvironmentLookup
 #include "agents/core/retry.hpp"  // Sleeper
 #include "agents/core/status.hpp"
+#include "agents/export.hpp"
 
 namespace agents::http {
 class HttpClient;
@@ -21,7 +22,7 @@ namespace agents::aws {
 using Clock = std::chrono::system_clock;
 
 /// Never printed whole: `describe()` shows the key id and the source only.
-struct Credentials {
+struct AGENTS_API Credentials {
   std::string access_key_id;
   std::string secret_access_key;
   std::string session_token;                    ///< empty for long-term keys
@@ -34,7 +35,7 @@ struct Credentials {
 
 /// Finds credentials. `now` is passed in so that expiry logic is testable without sleeping.
 /// Thread safety: implementations may be called from several threads at once.
-class CredentialsProvider {
+class AGENTS_API CredentialsProvider {
  public:
   virtual ~CredentialsProvider() = default;
   /// kCredentialsUnavailable when this source has none (the chain then tries the next one).
@@ -46,7 +47,7 @@ class CredentialsProvider {
 };
 
 /// Fixed keys, e.g. from configuration or tests.
-std::shared_ptr<CredentialsProvider> make_static_credentials_provider(Credentials credentials);
+AGENTS_API std::shared_ptr<CredentialsProvider> make_static_credentials_provider(Credentials credentials);
 
 /// Where the chain's sources look: the process environment and home directory by default,
 /// overridable so tests and embedders can point them elsewhere.
@@ -77,41 +78,44 @@ struct CredentialsChainOptions {
 };
 
 /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the optional AWS_SESSION_TOKEN; they never expire.
-std::shared_ptr<CredentialsProvider> make_environment_credentials_provider(EnvironmentLookup env = {});
+AGENTS_API std::shared_ptr<CredentialsProvider> make_environment_credentials_provider(
+    EnvironmentLookup env = {});
 
 /// AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN [+ AWS_ROLE_SESSION_NAME] -> STS
 /// AssumeRoleWithWebIdentity (unsigned). The token file is read again on every call.
-std::shared_ptr<CredentialsProvider> make_web_identity_credentials_provider(
+AGENTS_API std::shared_ptr<CredentialsProvider> make_web_identity_credentials_provider(
     CredentialsChainOptions options = {});
 
 /// The selected profile of the shared config and credentials files: role_arn (with source_profile,
 /// credential_source or web_identity_token_file), then static keys, then credential_process.
-std::shared_ptr<CredentialsProvider> make_profile_credentials_provider(CredentialsChainOptions options = {});
+AGENTS_API std::shared_ptr<CredentialsProvider> make_profile_credentials_provider(
+    CredentialsChainOptions options = {});
 
 /// Runs `command` with /bin/sh and reads credential_process JSON (Version 1) from its stdout.
-std::shared_ptr<CredentialsProvider> make_process_credentials_provider(std::string command);
+AGENTS_API std::shared_ptr<CredentialsProvider> make_process_credentials_provider(std::string command);
 
 /// ECS / EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, with the
 /// authorization token of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (read on every call) or _TOKEN.
-std::shared_ptr<CredentialsProvider> make_container_credentials_provider(
+AGENTS_API std::shared_ptr<CredentialsProvider> make_container_credentials_provider(
     CredentialsChainOptions options = {});
 
 /// EC2 instance metadata: IMDSv2, falling back to IMDSv1 unless AWS_EC2_METADATA_V1_DISABLED;
 /// AWS_EC2_METADATA_DISABLED=true turns it off, AWS_EC2_METADATA_SERVICE_ENDPOINT moves it.
-std::shared_ptr<CredentialsProvider> make_instance_metadata_credentials_provider(
+AGENTS_API std::shared_ptr<CredentialsProvider> make_instance_metadata_credentials_provider(
     CredentialsChainOptions options = {});
 
 /// The standard chain, in the SDKs' order: environment, web identity token file, shared
 /// config/credentials profile (static keys, credential_process, role_arn + source_profile),
 /// ECS/EKS container endpoint, EC2 instance metadata (IMDSv2). Wrapped in a refreshing cache.
 /// See docs/credentials-and-regions.md.
-std::shared_ptr<CredentialsProvider> make_default_credentials_chain(CredentialsChainOptions options = {});
+AGENTS_API std::shared_ptr<CredentialsProvider> make_default_credentials_chain(
+    CredentialsChainOptions options = {});
 
 /// The CA bundle the AWS CLI and SDKs would trust for a profile: AWS_CA_BUNDLE, else the
 /// profile's `ca_bundle` in the config file; "" when neither (then the system's bundle applies).
 /// `profile` overrides AWS_PROFILE; `env` empty: the process environment. For a client of
 /// another AWS service built on this layer, e.g. the CLI's CloudWatch calls.
-std::string resolve_ca_bundle(const std::string& profile, const EnvironmentLookup& env = {});
+AGENTS_API std::string resolve_ca_bundle(const std::string& profile, const EnvironmentLookup& env = {});
 
 /// Caches another provider's credentials, refreshing them before they expire: a background-free
 /// single-flight refresh when less than `advisory` remains (others keep the old credentials),
@@ -120,13 +124,13 @@ struct CredentialsCacheOptions {
   std::chrono::seconds advisory_refresh{15 * 60};
   std::chrono::seconds mandatory_refresh{10 * 60};
 };
-std::shared_ptr<CredentialsProvider> make_caching_credentials_provider(
+AGENTS_API std::shared_ptr<CredentialsProvider> make_caching_credentials_provider(
     std::shared_ptr<CredentialsProvider> inner, CredentialsCacheOptions options = {});
 
 /// Tries each provider in order and returns the first credentials found. A provider that fails with
 /// anything but kCredentialsUnavailable (a configured source that is broken) stops the chain with
 /// its error; when none has credentials, the kCredentialsUnavailable error lists what each said.
-std::shared_ptr<CredentialsProvider> make_credentials_chain(
+AGENTS_API std::shared_ptr<CredentialsProvider> make_credentials_chain(
     std::vector<std::shared_ptr<CredentialsProvider>> providers);
 
 }  // namespace agents::aws

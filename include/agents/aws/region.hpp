@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "agents/core/status.hpp"
+#include "agents/export.hpp"
 
 namespace agents::http {
 class HttpClient;
@@ -21,7 +22,7 @@ namespace agents::aws {
 /// Reads an environment variable; injectable so tests never touch the process environment.
 using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view name)>;
 /// The process environment (getenv); empty values count as unset.
-EnvironmentLookup process_environment();
+AGENTS_API EnvironmentLookup process_environment();
 
 struct RegionOptions {
   std::string explicit_region;             ///< with_region / --region
@@ -33,7 +34,7 @@ struct RegionOptions {
 };
 
 /// kInvalidArgument naming every place looked at when no region is configured anywhere.
-StatusOr<std::string> resolve_region(const RegionOptions& options);
+AGENTS_API StatusOr<std::string> resolve_region(const RegionOptions& options);
 
 struct EndpointOptions {
   std::string explicit_endpoint;  ///< with_endpoint / --endpoint
@@ -49,6 +50,7 @@ struct ResolvedEndpoint {
 
 /// DynamoDB's endpoint rules per partition (aws, aws-cn, aws-us-gov, ...), FIPS and dual-stack;
 /// region "local" is http://localhost:8000. A custom endpoint with FIPS/dual-stack is an error.
-StatusOr<ResolvedEndpoint> resolve_dynamodb_endpoint(std::string_view region, const EndpointOptions& options);
+AGENTS_API StatusOr<ResolvedEndpoint> resolve_dynamodb_endpoint(std::string_view region,
+                                                                const EndpointOptions& options);
 
 }  // namespace agents::aws

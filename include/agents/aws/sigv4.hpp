@@ -9,31 +9,33 @@
 #include <string_view>
 
 #include "agents/aws/credentials.hpp"
+#include "agents/export.hpp"
 #include "agents/http/http_client.hpp"
 
 namespace agents::aws::sigv4 {
 
 using Digest = std::array<unsigned char, 32>;
 
-std::string hex(const unsigned char* data, std::size_t size);
+AGENTS_API std::string hex(const unsigned char* data, std::size_t size);
 inline std::string hex(const Digest& d) { return hex(d.data(), d.size()); }
-Digest sha256(std::string_view data);
-std::string sha256_hex(std::string_view data);
-Digest hmac_sha256(std::string_view key, std::string_view data);
+AGENTS_API Digest sha256(std::string_view data);
+AGENTS_API std::string sha256_hex(std::string_view data);
+AGENTS_API Digest hmac_sha256(std::string_view key, std::string_view data);
 
 /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request").
-Digest derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
-                          std::string_view service);
+AGENTS_API Digest derive_signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                                     std::string_view service);
 
 /// RFC 3986 encoding: every byte but A-Z a-z 0-9 - . _ ~ becomes %XX (uppercase hex).
-std::string uri_encode(std::string_view text, bool encode_slash);
+AGENTS_API std::string uri_encode(std::string_view text, bool encode_slash);
 
 /// The path as canonicalised for non-S3 services: dot segments removed and `//` collapsed when
 /// `normalize`, then the path as sent is URI-encoded again when `double_encode`.
-std::string canonical_uri(std::string_view raw_path, bool normalize = true, bool double_encode = true);
+AGENTS_API std::string canonical_uri(std::string_view raw_path, bool normalize = true,
+                                     bool double_encode = true);
 
 /// Names and values decoded, re-encoded, sorted by name then value; "" for no query.
-std::string canonical_query(std::string_view raw_query);
+AGENTS_API std::string canonical_query(std::string_view raw_query);
 
 struct CanonicalHeaders {
   std::string block;           ///< "name:value\n" lines, lowercase names, sorted
@@ -41,23 +43,24 @@ struct CanonicalHeaders {
 };
 /// Lowercases, trims and folds whitespace, joins repeated headers with ',' and leaves out headers
 /// that proxies or the HTTP stack may rewrite (user-agent, expect, connection, ...).
-CanonicalHeaders canonicalize_headers(const http::Headers& headers);
+AGENTS_API CanonicalHeaders canonicalize_headers(const http::Headers& headers);
 
-std::string canonical_request(std::string_view method, std::string_view canonical_uri,
-                              std::string_view canonical_query, const CanonicalHeaders& headers,
-                              std::string_view payload_hash);
+AGENTS_API std::string canonical_request(std::string_view method, std::string_view canonical_uri,
+                                         std::string_view canonical_query, const CanonicalHeaders& headers,
+                                         std::string_view payload_hash);
 
-std::string credential_scope(std::string_view date, std::string_view region, std::string_view service);
+AGENTS_API std::string credential_scope(std::string_view date, std::string_view region,
+                                        std::string_view service);
 
-std::string string_to_sign(std::string_view amz_date, std::string_view scope,
-                           std::string_view canonical_request);
+AGENTS_API std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                                      std::string_view canonical_request);
 
 /// "20150830T123600Z"
-std::string format_amz_date(Clock::time_point time);
+AGENTS_API std::string format_amz_date(Clock::time_point time);
 
 /// Signs requests for one region and service. Thread-safe; caches the derived key per
 /// (secret, date) so signing costs two SHA-256 and one HMAC.
-class RequestSigner {
+class AGENTS_API RequestSigner {
  public:
   RequestSigner(std::string region, std::string service);
 
@@ -87,6 +90,6 @@ struct UrlParts {
   std::string path;
   std::string query;
 };
-UrlParts split_url(std::string_view url);
+AGENTS_API UrlParts split_url(std::string_view url);
 
 }  // namespace agents::aws::sigv4

@@ -11,6 +11,7 @@
 
 #include "agents/checkpoint/state.hpp"
 #include "agents/core/clock.hpp"
+#include "agents/export.hpp"
 
 namespace agents {
 
@@ -85,7 +86,7 @@ struct ThreadPage {
 /// then call the protected hooks.
 /// Thread safety: implementations are safe to share between threads.
 /// Errors: the typed exceptions of agents/core/error.hpp (ConflictError, CorruptStateError, ...).
-class Checkpointer {
+class AGENTS_API Checkpointer {
  public:
   virtual ~Checkpointer() = default;
 
@@ -139,7 +140,7 @@ struct LocalCheckpointerOptions {
 };
 
 /// Keeps states in process memory: tests, demos, single-process agents.
-class InMemoryCheckpointer final : public Checkpointer {
+class AGENTS_API InMemoryCheckpointer final : public Checkpointer {
  public:
   InMemoryCheckpointer();
   explicit InMemoryCheckpointer(LocalCheckpointerOptions options);
@@ -162,7 +163,7 @@ class InMemoryCheckpointer final : public Checkpointer {
 /// file, so two processes never lose an update. Thread ids of any bytes map to safe names.
 /// A file that cannot be created, read, written, locked or renamed throws StorageError (a
 /// ServiceError) naming the path and the operating system's error.
-class FileCheckpointer final : public Checkpointer {
+class AGENTS_API FileCheckpointer final : public Checkpointer {
  public:
   explicit FileCheckpointer(std::string directory, LocalCheckpointerOptions options = {});
   ~FileCheckpointer() override;
@@ -181,11 +182,11 @@ class FileCheckpointer final : public Checkpointer {
 };
 
 /// RFC 3339 UTC with milliseconds and `Z`, e.g. 2024-01-01T12:00:00.123Z.
-std::string rfc3339_now();
+AGENTS_API std::string rfc3339_now();
 /// `time` in the same form as rfc3339_now.
-std::string rfc3339_utc(std::chrono::system_clock::time_point time);
+AGENTS_API std::string rfc3339_utc(std::chrono::system_clock::time_point time);
 /// Reads what rfc3339_utc writes, and any RFC 3339 date-time with a zone ("Z", "+01:00");
 /// nullopt for anything else (a time without a zone is ambiguous). Microsecond precision.
-std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+AGENTS_API std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
 }  // namespace agents

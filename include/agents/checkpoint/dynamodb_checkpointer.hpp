@@ -15,6 +15,7 @@
 #include "agents/aws/retry.hpp"
 #include "agents/checkpoint/checkpointer.hpp"
 #include "agents/core/clock.hpp"
+#include "agents/export.hpp"
 
 namespace agents::http {
 class HttpClient;
@@ -35,7 +36,7 @@ enum class Compression {
 /// Everything a DynamoDbCheckpointer is configured with. Set fields or chain `with_*`, then pass
 /// it to the constructor; empty fields take the AWS defaults (region, endpoint and credentials
 /// resolved as the AWS CLI does: docs/credentials-and-regions.md).
-struct DynamoDbCheckpointerOptions {
+struct AGENTS_API DynamoDbCheckpointerOptions {
   std::string region;
   std::string endpoint;  ///< e.g. http://localhost:8000 for DynamoDB Local
   std::string profile;
@@ -98,7 +99,7 @@ struct DynamoDbCheckpointerOptions {
 /// Thread safety: safe to share between threads once configured. No request is made until the
 /// first save or load (no DescribeTable at start).
 /// Performance: a plain state costs one consistent GetItem per load and one PutItem per save.
-class DynamoDbCheckpointer final : public Checkpointer {
+class AGENTS_API DynamoDbCheckpointer final : public Checkpointer {
  public:
   /// InvalidArgumentError for a table name DynamoDB would refuse or options that cannot work
   /// (a TTL that is not positive).

@@ -11,11 +11,13 @@
 #include "agents/conversation/message.hpp"
 #include "agents/core/json.hpp"
 #include "agents/core/status.hpp"
+#include "agents/export.hpp"
 
 namespace agents {
 
 enum class TodoStatus { kPending, kInProgress, kCompleted };
-std::string_view todo_status_name(TodoStatus status) noexcept;  ///< "pending", "in_progress", "completed"
+AGENTS_API std::string_view todo_status_name(
+    TodoStatus status) noexcept;  ///< "pending", "in_progress", "completed"
 
 struct TodoItem {
   std::string content;
@@ -45,10 +47,10 @@ struct AgentStateSnapshot {
 
 /// Compact JSON, keys in the order todos, files, scratchpad, messages (when any),
 /// pending_interrupts (when any); maps sorted; UTF-8 written raw.
-std::string encode_state_json(const AgentStateSnapshot& state);
+AGENTS_API std::string encode_state_json(const AgentStateSnapshot& state);
 
 /// Accepts any key order, ignores unknown keys; missing todos/files/scratchpad load empty.
 /// kInvalidArgument naming the offending field for anything else.
-StatusOr<AgentStateSnapshot> decode_state_json(std::string_view json);
+AGENTS_API StatusOr<AgentStateSnapshot> decode_state_json(std::string_view json);
 
 }  // namespace agents

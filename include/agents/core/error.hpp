@@ -10,6 +10,8 @@
 #include <system_error>
 #include <utility>
 
+#include "agents/export.hpp"
+
 namespace agents {
 
 /// Stable error codes; the numbers and names never change once released.
@@ -33,7 +35,7 @@ enum class ErrorCode : int {
 };
 
 /// "conflict", "state_too_large", ...: the code as it appears in logs and `--json` output.
-std::string_view error_code_name(ErrorCode code) noexcept;
+AGENTS_API std::string_view error_code_name(ErrorCode code) noexcept;
 
 /// Where an error came from, for the typed exception and for retry decisions.
 struct ErrorDetails {
@@ -51,7 +53,7 @@ struct ErrorDetails {
 /// Base of every exception the library throws. Like google-cloud-cpp's RuntimeStatusError
 /// carries its Status, every exception carries the ErrorDetails of the failure it reports (empty
 /// when it did not come from a request), so no typed error loses what the Status knew.
-class Error : public std::runtime_error {
+class AGENTS_API Error : public std::runtime_error {
  public:
   Error(ErrorCode code, const std::string& message, ErrorDetails details = {})
       : std::runtime_error(message), code_(code), details_(std::move(details)) {}
@@ -73,20 +75,20 @@ class Error : public std::runtime_error {
   ErrorDetails details_;
 };
 
-class InvalidArgumentError : public Error {
+class AGENTS_API InvalidArgumentError : public Error {
  public:
   explicit InvalidArgumentError(const std::string& message, ErrorDetails details = {})
       : Error(ErrorCode::kInvalidArgument, message, std::move(details)) {}
 };
 
-class NotFoundError : public Error {
+class AGENTS_API NotFoundError : public Error {
  public:
   explicit NotFoundError(const std::string& message, ErrorDetails details = {})
       : Error(ErrorCode::kNotFound, message, std::move(details)) {}
 };
 
 /// Another writer saved the thread after we loaded it; nothing stored was changed.
-class ConflictError : public Error {
+class AGENTS_API ConflictError : public Error {
  public:
   ConflictError(const std::string& message, std::string thread_id, std::int64_t expected_version,
                 std::int64_t actual_version)
@@ -110,7 +112,7 @@ class ConflictError : public Error {
 /// (docs/concurrency.md): its answer was lost and the thread has since been deleted, recreated
 /// or saved over too many times to trace. Nothing the save wrote was deleted. Load the thread to
 /// see whether the change is there before you redo it (Agent::save_state does this itself).
-class OutcomeUnknownError : public Error {
+class AGENTS_API OutcomeUnknownError : public Error {
  public:
   OutcomeUnknownError(const std::string& message, std::string thread_id, std::int64_t attempted_version)
       : Error(ErrorCode::kOutcomeUnknown, message),
@@ -125,7 +127,7 @@ class OutcomeUnknownError : public Error {
   std::int64_t attempted_version_;
 };
 
-class StateTooLargeError : public Error {
+class AGENTS_API StateTooLargeError : public Error {
  public:
   StateTooLargeError(const std::string& message, std::size_t size, std::size_t limit)
       : Error(ErrorCode::kStateTooLarge, message), size_(size), limit_(limit) {}
@@ -138,7 +140,7 @@ class StateTooLargeError : public Error {
 };
 
 /// A stored item could not be read back as a state; names the thread and the attribute.
-class CorruptStateError : public Error {
+class AGENTS_API CorruptStateError : public Error {
  public:
   CorruptStateError(const std::string& message, std::string thread_id, std::string attribute)
       : Error(ErrorCode::kCorruptState, message),
@@ -152,7 +154,7 @@ class CorruptStateError : public Error {
   std::string attribute_;
 };
 
-class CredentialsUnavailableError : public Error {
+class AGENTS_API CredentialsUnavailableError : public Error {
  public:
   explicit CredentialsUnavailableError(const std::string& message, ErrorDetails details = {})
       : Error(ErrorCode::kCredentialsUnavailable, message, std::move(details)) {}
@@ -160,7 +162,7 @@ class CredentialsUnavailableError : public Error {
 
 /// An error answered by a service (or by the store behind a checkpointer): service_code(),
 /// http_status() and request_id() when known.
-class ServiceError : public Error {
+class AGENTS_API ServiceError : public Error {
  public:
   ServiceError(const std::string& message, std::string service_code, int http_status, std::string request_id,
                ErrorCode code = ErrorCode::kServiceError)
@@ -178,7 +180,7 @@ class ServiceError : public Error {
   }
 };
 
-class AccessDeniedError : public ServiceError {
+class AGENTS_API AccessDeniedError : public ServiceError {
  public:
   AccessDeniedError(const std::string& message, std::string service_code, int http_status,
                     std::string request_id)
@@ -189,7 +191,7 @@ class AccessDeniedError : public ServiceError {
 };
 
 /// Throttled, and still throttled after the retry policy gave up.
-class ThrottledError : public ServiceError {
+class AGENTS_API ThrottledError : public ServiceError {
  public:
   ThrottledError(const std::string& message, std::string service_code, int http_status,
                  std::string request_id)
@@ -202,7 +204,7 @@ class ThrottledError : public ServiceError {
 /// A file the FileCheckpointer needed could not be created, read, written, locked or renamed.
 /// A ServiceError with code service_error (the directory is that checkpointer's store), so
 /// `catch (ServiceError&)` handles the failures of every store alike; http_status() is 0.
-class StorageError : public ServiceError {
+class AGENTS_API StorageError : public ServiceError {
  public:
   StorageError(const std::string& message, std::string path, std::error_code os_error)
       : ServiceError(message, ErrorDetails{}), path_(std::move(path)), os_error_(os_error) {}
@@ -217,7 +219,7 @@ class StorageError : public ServiceError {
 };
 
 /// No answer in time. outcome_unknown() tells whether the request may have been applied.
-class TimeoutError : public Error {
+class AGENTS_API TimeoutError : public Error {
  public:
   explicit TimeoutError(const std::string& message, ErrorDetails details = {})
       : Error(ErrorCode::kTimeout, message, std::move(details)) {}
@@ -225,13 +227,13 @@ class TimeoutError : public Error {
 
 /// Connection refused, DNS failure, reset mid-response: the endpoint could not be talked to.
 /// outcome_unknown() tells whether the request may have been applied (a reset after sending).
-class ConnectionError : public Error {
+class AGENTS_API ConnectionError : public Error {
  public:
   explicit ConnectionError(const std::string& message, ErrorDetails details = {})
       : Error(ErrorCode::kConnectionFailed, message, std::move(details)) {}
 };
 
-class ModelError : public ServiceError {
+class AGENTS_API ModelError : public ServiceError {
  public:
   ModelError(const std::string& message, std::string service_code, int http_status, std::string request_id)
       : ServiceError(message, std::move(service_code), http_status, std::move(request_id),
@@ -240,13 +242,13 @@ class ModelError : public ServiceError {
       : ServiceError(message, std::move(details), ErrorCode::kModelError) {}
 };
 
-class MaxIterationsError : public Error {
+class AGENTS_API MaxIterationsError : public Error {
  public:
   explicit MaxIterationsError(const std::string& message, ErrorDetails details = {})
       : Error(ErrorCode::kMaxIterations, message, std::move(details)) {}
 };
 
-class UnsupportedError : public Error {
+class AGENTS_API UnsupportedError : public Error {
  public:
   explicit UnsupportedError(const std::string& message, ErrorDetails details = {})
       : Error(ErrorCode::kUnsupported, message, std::move(details)) {}

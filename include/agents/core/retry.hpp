@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "agents/core/status.hpp"
+#include "agents/export.hpp"
 
 namespace agents {
 
@@ -18,7 +19,7 @@ namespace agents {
 using Sleeper = std::function<void(std::chrono::milliseconds)>;
 
 /// Waits `delay` through `sleeper`, or on this thread when none is set.
-void sleep_with(const Sleeper& sleeper, std::chrono::milliseconds delay);
+AGENTS_API void sleep_with(const Sleeper& sleeper, std::chrono::milliseconds delay);
 
 struct RetryOptions {
   int max_attempts = 4;                             ///< first attempt included; 1 disables retries
@@ -40,7 +41,7 @@ struct RetryOptions {
 };
 
 /// The token bucket shared by all calls of one client. Thread-safe.
-class RetryQuota {
+class AGENTS_API RetryQuota {
  public:
   explicit RetryQuota(int capacity) : capacity_(capacity), available_(capacity) {}
   /// Takes `cost` tokens; false (and nothing taken) when there are not enough.
@@ -70,10 +71,10 @@ struct RetryStats {
 /// that outlasted the retries becomes kThrottled. Between attempts it waits the backoff, or the
 /// failed attempt's `retry_after` when that is longer.
 /// `attempt` returns Status (ok or not) and may stash its result by reference.
-Status run_with_retries(const RetryOptions& options, RetryQuota& quota, RetryStats& stats,
-                        const std::function<Status(int attempt)>& attempt);
+AGENTS_API Status run_with_retries(const RetryOptions& options, RetryQuota& quota, RetryStats& stats,
+                                   const std::function<Status(int attempt)>& attempt);
 
 /// The backoff before retry number `retry` (1-based), before capping: jitter * min(base*2^(retry-1), max).
-std::chrono::milliseconds backoff_delay(const RetryOptions& options, int retry, bool throttling);
+AGENTS_API std::chrono::milliseconds backoff_delay(const RetryOptions& options, int retry, bool throttling);
 
 }  // namespace agents

@@ -8,12 +8,13 @@
 #include <variant>
 
 #include "agents/core/error.hpp"
+#include "agents/export.hpp"
 
 namespace agents {
 
 // ErrorDetails (where an error came from) is declared in error.hpp: the exceptions carry it too.
 
-class Status {
+class AGENTS_API Status {
  public:
   Status() = default;
   Status(ErrorCode code, std::string message, ErrorDetails details = {})

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "agents/export.hpp"
+
 namespace agents::dynamodb {
 
 class AttributeValue;
@@ -15,7 +17,7 @@ using AttributeList = std::vector<AttributeValue>;
 /// An item: attribute name to value.
 using Item = AttributeMap;
 
-class AttributeValue {
+class AGENTS_API AttributeValue {
  public:
   enum class Type { kNull, kS, kN, kB, kBool, kM, kL, kSS, kNS, kBS };
 
@@ -76,13 +78,13 @@ class AttributeValue {
 };
 
 /// "S", "N", "BOOL", ...: the wire tag.
-const char* type_tag(AttributeValue::Type type) noexcept;
+AGENTS_API const char* type_tag(AttributeValue::Type type) noexcept;
 
 /// The item's size as DynamoDB counts it against the 400 KB limit: UTF-8 bytes of attribute
 /// names plus value sizes (numbers: 1 byte per base-100 digit pair aligned on the decimal point,
 /// plus 1, plus 1 if negative; binary as raw bytes; 3 bytes of overhead plus 1 per element for M
 /// and L).
-std::size_t item_size(const Item& item) noexcept;
-std::size_t attribute_size(const AttributeValue& value) noexcept;
+AGENTS_API std::size_t item_size(const Item& item) noexcept;
+AGENTS_API std::size_t attribute_size(const AttributeValue& value) noexcept;
 
 }  // namespace agents::dynamodb

@@ -15,6 +15,7 @@
 #include "agents/core/clock.hpp"
 #include "agents/core/status.hpp"
 #include "agents/dynamodb/attribute_value.hpp"
+#include "agents/export.hpp"
 #include "agents/http/http_client.hpp"
 
 namespace agents::dynamodb {
@@ -229,7 +230,7 @@ struct ClientOptions {
   }
 };
 
-class DynamoDbClient {
+class AGENTS_API DynamoDbClient {
  public:
   /// Resolves region, endpoint and credentials provider; makes no network call.
   static StatusOr<std::shared_ptr<DynamoDbClient>> create(ClientOptions options);

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "agents/core/status.hpp"
+#include "agents/export.hpp"
+#include "agents/version.hpp"
 
 namespace agents::http {
 
@@ -21,7 +23,7 @@ struct Header {
 using Headers = std::vector<Header>;
 
 /// Case-insensitive lookup; nullptr when absent.
-const std::string* find_header(const Headers& headers, std::string_view name) noexcept;
+AGENTS_API const std::string* find_header(const Headers& headers, std::string_view name) noexcept;
 
 struct Response;
 
@@ -57,7 +59,7 @@ struct Response {
 /// Sends one request. Implementations are thread-safe: one client is shared by all threads.
 /// Errors: kConnectionFailed (refused, DNS, reset, TLS) and kTimeout, each naming the endpoint;
 /// `details().outcome_unknown` is set when the request may have reached the server.
-class HttpClient {
+class AGENTS_API HttpClient {
  public:
   virtual ~HttpClient() = default;
   virtual StatusOr<Response> send(const Request& request) = 0;
@@ -73,7 +75,7 @@ struct CurlHttpClientOptions {
   std::chrono::milliseconds read_timeout{0};
   /// Idle keep-alive connections kept for reuse (one libcurl handle each).
   std::size_t max_idle_connections = 64;
-  std::string user_agent = "agents-sdk-cpp/0.1";
+  std::string user_agent = "agents-sdk-cpp/" AGENTS_SDK_VERSION_STRING;
   bool verify_tls = true;
   /// PEM bundle of the trusted certificate authorities. Empty: $CURL_CA_BUNDLE, then
   /// $SSL_CERT_FILE, then libcurl's built-in bundle if that file exists, then the first existing
@@ -86,6 +88,6 @@ struct CurlHttpClientOptions {
 /// The production client: libcurl, HTTP/1.1, keep-alive connection pool shared across threads,
 /// TCP_NODELAY, never `Expect: 100-continue`, no transparent decompression (so checksums of
 /// the bytes as sent can be verified).
-std::shared_ptr<HttpClient> make_curl_http_client(CurlHttpClientOptions options = {});
+AGENTS_API std::shared_ptr<HttpClient> make_curl_http_client(CurlHttpClientOptions options = {});
 
 }  // namespace agents::http

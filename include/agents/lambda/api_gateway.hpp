@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "agents/core/status.hpp"
+#include "agents/export.hpp"
 #include "agents/http/http_client.hpp"
 
 namespace agents::lambda {
@@ -35,16 +36,16 @@ struct ApiGatewayRequest {
 /// Parses a proxy event. kInvalidArgument when the payload is not JSON, not an object shaped like
 /// an API Gateway proxy event (an object with `requestContext` and either `httpMethod` or
 /// `version` "2.0" with `requestContext.http`), or its base64 body does not decode. Never throws.
-StatusOr<ApiGatewayRequest> parse_api_gateway_event(std::string_view payload);
+AGENTS_API StatusOr<ApiGatewayRequest> parse_api_gateway_event(std::string_view payload);
 
 /// A proxy response valid for payload formats 1.0 and 2.0:
 /// {"statusCode":N,"headers":{"content-type":...},"body":"...","isBase64Encoded":false}.
 /// `body` is sent as text (invalid UTF-8 is replaced by U+FFFD, never an exception).
-std::string api_gateway_response(int status_code, std::string_view body,
-                                 std::string_view content_type = "application/json");
+AGENTS_API std::string api_gateway_response(int status_code, std::string_view body,
+                                            std::string_view content_type = "application/json");
 
 /// {"error":"<code>","message":"<message>"} wrapped in api_gateway_response.
-std::string api_gateway_error_response(int status_code, std::string_view error_code,
-                                       std::string_view message);
+AGENTS_API std::string api_gateway_error_response(int status_code, std::string_view error_code,
+                                                  std::string_view message);
 
 }  // namespace agents::lambda

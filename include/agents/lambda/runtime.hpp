@@ -22,6 +22,7 @@
 
 #include "agents/core/retry.hpp"  // Sleeper
 #include "agents/core/status.hpp"
+#include "agents/export.hpp"
 
 namespace agents::http {
 class HttpClient;
@@ -30,7 +31,7 @@ class HttpClient;
 namespace agents::lambda {
 
 /// One event, as `/next` handed it out.
-struct Invocation {
+struct AGENTS_API Invocation {
   std::string request_id;  ///< Lambda-Runtime-Aws-Request-Id
   /// Lambda-Runtime-Deadline-Ms; time_point::max() when the header was absent or unreadable.
   std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
@@ -49,7 +50,7 @@ struct Invocation {
 };
 
 /// What the handler returns: a payload for `/response`, or a function error for `/error`.
-struct InvocationResponse {
+struct AGENTS_API InvocationResponse {
   std::string payload;
   std::string content_type = "application/json";
   bool is_failure = false;
@@ -63,7 +64,7 @@ struct InvocationResponse {
 using Handler = std::function<InvocationResponse(const Invocation&)>;
 
 /// The Lambda error document: {"errorMessage":...,"errorType":...,"stackTrace":[]}.
-std::string error_document(std::string_view error_message, std::string_view error_type);
+AGENTS_API std::string error_document(std::string_view error_message, std::string_view error_type);
 
 /// Plain options; durations carry their units.
 struct RuntimeOptions {
@@ -88,7 +89,7 @@ struct RuntimeOptions {
 /// per process (Lambda hands one event at a time to a sandbox). run() sets or removes
 /// `_X_AMZN_TRACE_ID` in the process environment before each event, on the loop's thread.
 /// Performance: one keep-alive connection to the Runtime API, reused by every call.
-class LambdaRuntime {
+class AGENTS_API LambdaRuntime {
  public:
   /// InvalidArgumentError when neither `options.runtime_api` nor AWS_LAMBDA_RUNTIME_API is set.
   explicit LambdaRuntime(RuntimeOptions options = {});
@@ -121,11 +122,11 @@ class LambdaRuntime {
 };
 
 /// Runs `handler` in the Runtime API loop; returns the exit code for main().
-int run_lambda(Handler handler, RuntimeOptions options = {});
+AGENTS_API int run_lambda(Handler handler, RuntimeOptions options = {});
 
 /// Calls `setup` once (create clients, read configuration: the container's cold start) and
 /// runs the handler it returns. When setup throws, the error goes to `/runtime/init/error` and 1
 /// is returned, so Lambda reports an init failure instead of a timeout.
-int run_lambda_with_setup(const std::function<Handler()>& setup, RuntimeOptions options = {});
+AGENTS_API int run_lambda_with_setup(const std::function<Handler()>& setup, RuntimeOptions options = {});
 
 }  // namespace agents::lambda

@@ -11,6 +11,7 @@
 
 #include "agents/conversation/message.hpp"
 #include "agents/core/json.hpp"
+#include "agents/export.hpp"
 
 namespace agents {
 
@@ -44,7 +45,7 @@ enum class FinishReason {
   kContentFilter,  ///< "content_filter"
   kOther,          ///< anything else (or none reported); see ChatResponse::finish_reason_text
 };
-std::string_view finish_reason_name(FinishReason reason) noexcept;
+AGENTS_API std::string_view finish_reason_name(FinishReason reason) noexcept;
 
 struct ChatRequest {
   /// The conversation, oldest first, system prompt included when there is one.
@@ -68,7 +69,7 @@ struct ChatResponse {
 
 /// Thread safety: implementations are safe to share between threads and agents (one instance per
 /// process is the intended use). Errors: the typed exceptions of agents/core/error.hpp.
-class ChatModel {
+class AGENTS_API ChatModel {
  public:
   virtual ~ChatModel() = default;
   virtual ChatResponse complete(const ChatRequest& request) = 0;

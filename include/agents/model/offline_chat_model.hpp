@@ -14,12 +14,13 @@
 
 #include <string>
 
+#include "agents/export.hpp"
 #include "agents/model/chat_model.hpp"
 
 namespace agents {
 
 /// Thread safety: stateless; safe to share. Usage reports estimates (about 4 bytes per token).
-class OfflineChatModel final : public ChatModel {
+class AGENTS_API OfflineChatModel final : public ChatModel {
  public:
   OfflineChatModel() = default;
   ChatResponse complete(const ChatRequest& request) override;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "agents/core/retry.hpp"
+#include "agents/export.hpp"
 #include "agents/http/http_client.hpp"
 #include "agents/model/chat_model.hpp"
 
@@ -17,7 +18,7 @@ namespace agents {
 /// Plain options, each also settable with a chained `with_*` (docs/adr/0007-configuration.md);
 /// durations carry their units. The API key is only ever sent in a header: it
 /// never appears in an error, exception text or log line.
-struct OpenAiConfig {
+struct AGENTS_API OpenAiConfig {
   OpenAiConfig(std::string api_key_value, std::string model_name)
       : api_key(std::move(api_key_value)), model(std::move(model_name)) {}
 
@@ -145,7 +146,7 @@ struct OpenAiConfig {
 /// retry quota. Errors: ModelError (4xx other than 429, a malformed answer; quotes the server's
 /// message and carries its error code, HTTP status and x-request-id), ThrottledError (429 after
 /// the retries), ModelError with a 5xx status (after the retries), TimeoutError, ConnectionError.
-class OpenAiChatModel final : public ChatModel {
+class AGENTS_API OpenAiChatModel final : public ChatModel {
  public:
   explicit OpenAiChatModel(OpenAiConfig config);
   ~OpenAiChatModel() override;

@@ -88,6 +88,21 @@ TEST(CurlHttpClient, SendsMethodHeadersAndBodyAsGiven) {
   EXPECT_EQ(r->body, "PUT|DynamoDB_20120810.GetItem|application/x-amz-json-1.0|{\"a\":1}");
 }
 
+// The version comes from one place, the CMake project VERSION (agents/version.hpp).
+TEST(CurlHttpClient, TheDefaultUserAgentNamesTheProjectVersion) {
+  LoopbackServer srv;
+  srv.server().Get("/ua", [](const httplib::Request& req, httplib::Response& res) {
+    res.set_content(req.get_header_value("User-Agent"), "text/plain");
+  });
+  srv.start();
+  auto r = make_curl_http_client()->send({.url = srv.url("/ua")});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body, std::string("agents-sdk-cpp/") + agents::kSdkVersion);
+  EXPECT_EQ(agents::kSdkVersion, std::to_string(AGENTS_SDK_VERSION_MAJOR) + "." +
+                                     std::to_string(AGENTS_SDK_VERSION_MINOR) + "." +
+                                     std::to_string(AGENTS_SDK_VERSION_PATCH));
+}
+
 TEST(CurlHttpClient, SlowResponseIsATimeoutNamingTheEndpoint) {
   LoopbackServer srv;
   srv.server().Get("/slow", [](const httplib::Request&, httplib::Response& res) {
