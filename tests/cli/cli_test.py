@@ -9,7 +9,6 @@ import json
 import os
 import pty
 import random
-import select
 import shlex
 import subprocess
 import sys
@@ -20,6 +19,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import cli_support
+from cli_support import cli_env
+
 CLI = os.environ.get("AGENTS_CLI", "")
 SERVER = os.environ.get("AGENTS_CLI_TEST_SERVER", "ddblocal")
 ENDPOINT = os.environ.get("AGENTS_TEST_DDBLOCAL_ENDPOINT" if SERVER == "ddblocal" else "AGENTS_TEST_DYNALITE_ENDPOINT", "")
@@ -29,17 +31,7 @@ OUTPUTS = []  # every stdout/stderr the tests saw, checked for secrets at the en
 
 
 def base_env():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OPENAI_"))}
-    env.update({
-        "AWS_ACCESS_KEY_ID": "AKIDCLITEST",
-        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
-        "AWS_SESSION_TOKEN": FAKE_TOKEN,
-        "AWS_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": "/nonexistent/config",
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
-    })
-    return env
+    return cli_env("AKIDCLITEST", FAKE_SECRET, FAKE_TOKEN)
 
 
 def run(*args, stdin=None, env=None, table=None, endpoint=None):
@@ -110,6 +102,14 @@ def scan_all(table):
             return sorted(items, key=lambda i: json.dumps(i, sort_keys=True))
 
 
+def require_cli_and_server():
+    """Skips a test class without the CLI or a server; fails it instead when CI requires them."""
+    if not CLI or not ENDPOINT:
+        if os.environ.get("AGENTS_REQUIRE_SERVERS"):
+            raise AssertionError("AGENTS_CLI or the server endpoint is not set")
+        raise unittest.SkipTest("needs AGENTS_CLI and a local server endpoint")
+
+
 def new_table(prefix="cli"):
     return "%s-%d" % (prefix, random.randrange(10**9))
 
@@ -117,10 +117,7 @@ def new_table(prefix="cli"):
 class CliTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not CLI or not ENDPOINT:
-            if os.environ.get("AGENTS_REQUIRE_SERVERS"):
-                raise AssertionError("AGENTS_CLI or the server endpoint is not set")
-            raise unittest.SkipTest("needs AGENTS_CLI and a local server endpoint")
+        require_cli_and_server()
         cls.table = new_table()
         p = run("table", "create", table=cls.table)
         assert p.returncode == 0, p.stderr
@@ -727,10 +724,7 @@ class AwsCliInteropTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        if not CLI or not ENDPOINT:
-            if os.environ.get("AGENTS_REQUIRE_SERVERS"):
-                raise AssertionError("AGENTS_CLI or the server endpoint is not set")
-            raise unittest.SkipTest("needs AGENTS_CLI and a local server endpoint")
+        require_cli_and_server()
         if not os.access(AWS_CLI, os.X_OK):
             raise AssertionError("the AWS CLI is not installed at %s: run scripts/setup (Debian's awscli)" % AWS_CLI)
         cls.table = new_table("awscli")
@@ -780,22 +774,7 @@ def tearDownModule():
 
 
 def read_until(fd, marker, timeout=30.0):
-    data = b""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if fd in r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            data += chunk
-            OUTPUTS.append(data.decode(errors="replace"))
-            if marker is not None and data.decode(errors="replace").endswith(marker):
-                break
-    return data.decode(errors="replace")
+    return cli_support.read_until(fd, marker, OUTPUTS, timeout)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ the global-table case, where the stand-in also answers DescribeTable with replic
 server replicates). Then the AWS SDK for JavaScript v3 (@aws-sdk/client-cloudwatch, installed in
 tests/cli/node_modules by scripts/setup) sends the same call to the stand-in, and the two requests
 are compared: operation, protocol headers, body, signed headers, credential scope."""
-import datetime
 import hashlib
 import hmac
 import http.server
@@ -17,8 +16,9 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import unittest
+
+from cli_support import LoopbackServer, cli_env
 
 CLI = os.environ.get("AGENTS_CLI", "")
 ENDPOINT = os.environ.get("AGENTS_TEST_DDBLOCAL_ENDPOINT", "")
@@ -33,19 +33,7 @@ TARGET = "GraniteServiceVersion20100801.GetMetricData"
 
 
 def base_env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "OPENAI_")) and k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")}
-    env.update({
-        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
-        "AWS_SESSION_TOKEN": FAKE_TOKEN,
-        "AWS_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": "/nonexistent/config",
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
-    })
-    env.update(extra)
-    return env
+    return cli_env(ACCESS_KEY, FAKE_SECRET, FAKE_TOKEN, **extra)
 
 
 def run(*args, env=None, timeout=120):
@@ -78,7 +66,7 @@ def signature_problem(method, path, headers, body):
     return None
 
 
-class StandInCloudWatch:
+class StandInCloudWatch(LoopbackServer):
     """CloudWatch's JSON 1.0 endpoint as far as GetMetricData goes. `mode`: "data" (canned
     datapoints over two pages), "empty", "denied" (AccessDenied as CloudWatch words it) or "html"
     (a web server that is not CloudWatch). With `replicas`, DynamoDB's DescribeTable too."""
@@ -106,13 +94,7 @@ class StandInCloudWatch:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
     def metric_requests(self):
         return [r for r in self.requests if r["headers"].get("x-amz-target") == TARGET]

@@ -8,7 +8,6 @@ import json
 import os
 import pty
 import random
-import select
 import shutil
 import signal
 import socket
@@ -20,6 +19,9 @@ import threading
 import time
 import unittest
 
+import cli_support
+from cli_support import LoopbackServer, cli_env
+
 CLI = os.environ.get("AGENTS_CLI", "")
 ENDPOINT = os.environ.get("AGENTS_TEST_DDBLOCAL_ENDPOINT", "")
 FAKE_SECRET = "transportTestSecret/DO-NOT-PRINT+1234567890abcdef"
@@ -28,19 +30,7 @@ OUTPUTS = []  # every stdout/stderr the tests saw, checked for secrets at the en
 
 
 def base_env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "OPENAI_")) and k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")}
-    env.update({
-        "AWS_ACCESS_KEY_ID": "AKIDTRANSPORT",
-        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET,
-        "AWS_SESSION_TOKEN": FAKE_TOKEN,
-        "AWS_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": "/nonexistent/config",
-        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
-    })
-    env.update(extra)
-    return env
+    return cli_env("AKIDTRANSPORT", FAKE_SECRET, FAKE_TOKEN, **extra)
 
 
 def run(*args, stdin=None, env=None, timeout=120):
@@ -54,7 +44,7 @@ def new_name(prefix):
     return "%s-%d" % (prefix, random.randrange(10**9))
 
 
-class ForeignWebServer:
+class ForeignWebServer(LoopbackServer):
     """Any web server that is not DynamoDB: answers every request with `status` and an HTML page."""
 
     def __init__(self, status):
@@ -78,13 +68,7 @@ class ForeignWebServer:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 class NotDynamoDbTest(unittest.TestCase):
@@ -550,22 +534,7 @@ class TlsAndProxyTest(unittest.TestCase):
             proxy.close()
 
 def read_until(fd, marker, timeout=30.0):
-    data = b""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if fd in r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            data += chunk
-            OUTPUTS.append(data.decode(errors="replace"))
-            if marker is not None and data.decode(errors="replace").endswith(marker):
-                break
-    return data.decode(errors="replace")
+    return cli_support.read_until(fd, marker, OUTPUTS, timeout)
 
 
 def tearDownModule():
