@@ -185,7 +185,7 @@ DynamoDbCheckpointer::Engine& DynamoDbCheckpointer::engine() {
     const DynamoDbCheckpointerOptions& o = *options_;
     auto e = std::make_unique<Engine>();
     e->table = table_;
-    e->options = {o.ttl, o.strict_concurrency, o.compression, o.incremental, o.max_state_bytes, o.clock};
+    e->options = o;
     if (o.client) {
       e->client = o.client;
     } else {

@@ -20,19 +20,9 @@
 
 namespace agents::detail {
 
-/// The checkpointer's own settings (DynamoDbCheckpointerOptions less the client's), fixed at first use.
-struct DynamoDbSettings {
-  std::optional<std::chrono::seconds> ttl;
-  bool strict = false;
-  Compression compression = Compression::kAuto;
-  bool incremental = false;
-  std::size_t max_state_bytes = 32 * 1024 * 1024;
-  WallClock clock;  ///< empty: the system clock
-};
-
 struct DynamoDbContext {
   std::string table;
-  DynamoDbSettings options;
+  DynamoDbCheckpointerOptions options;  ///< as they were at the first use (fixed from then on)
   std::shared_ptr<dynamodb::DynamoDbClient> client;
   std::unique_ptr<SegmentCache> cache;  ///< with_segment_cache_bytes > 0
 

@@ -250,7 +250,7 @@ SavedState save_thread(const DynamoDbContext& db, const std::string& thread_id,
     encoded.prepared = prepare_state(thread_id, encode_state_json(state), db.options.compression,
                                      db.options.max_state_bytes);
   }
-  if (precondition.kind == SavePrecondition::Kind::kNone && db.options.strict) {
+  if (precondition.kind == SavePrecondition::Kind::kNone && db.options.strict_concurrency) {
     precondition = SavePrecondition::must_not_exist();
   }
   // What is replaced: from the load's hint, else from the stored head.
