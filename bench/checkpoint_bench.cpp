@@ -17,6 +17,12 @@
 //       incremental layout side by side: bytes and write units of every save, then the time to
 //       load the finished thread, alternating the layouts (and a warm incremental reader with
 //       with_segment_cache_bytes). Prints a table, appends one record.
+//   checkpoint_bench history --endpoint URL --table T --server NAME --out FILE
+//                            [--turns 500] [--turn-bytes 1000] [--keep-last 20] [--plain-turns 100]
+//       the cost of checkpoint history (docs/history.md): one conversation grown turn by turn
+//       with and without with_history(keep_last), side by side, in the incremental layout (and
+//       the plain layout over fewer turns): write units, bytes sent, and the storage the thread
+//       holds at the end. Prints a table, appends one record.
 //
 // The floor signs each request once with RequestSigner and replays the identical bytes over
 // keep-alive libcurl easy handles (one per worker thread): server time + loopback, no client logic.
@@ -809,6 +815,109 @@ std::vector<agents::Message> conversation_turn(int turn, std::size_t bytes) {
   return {agents::Message::user(text("Q")), agents::Message::assistant(text("A"))};
 }
 
+// The bytes (DynamoDB item size) every item of `thread` holds: head, chunks, segments, versions.
+std::size_t stored_bytes(const Args& args, const std::string& thread) {
+  auto client = make_client(args);
+  using V = agents::dynamodb::AttributeValue;
+  auto items = client->scan_all({.table = args.get("table"),
+                                 .filter = "thread_id = :t OR chunk_of = :t",
+                                 .attributes = {{}, {{":t", V::S(thread)}}},
+                                 .consistent_read = true});
+  if (!items.ok()) throw std::runtime_error("scan: " + items.status().message());
+  std::size_t total = 0;
+  for (const auto& item : *items) total += agents::dynamodb::item_size(item);
+  return total;
+}
+
+int cmd_history(const Args& args) {
+  const int turns = static_cast<int>(args.number("turns", 500));
+  const int plain_turns = static_cast<int>(args.number("plain-turns", 100));
+  const auto turn_bytes = static_cast<std::size_t>(args.number("turn-bytes", 1000));
+  const auto keep_last = static_cast<std::size_t>(args.number("keep-last", 20));
+  struct Run {
+    std::string name;
+    bool incremental = false;
+    std::size_t keep_last = 0;
+    int turns = 0;
+    std::shared_ptr<agents::DynamoDbCheckpointer> cp;
+    std::shared_ptr<CallTally> tally = std::make_shared<CallTally>();
+    std::string thread;
+    double wcu = 0, rcu = 0, bytes = 0;
+    std::size_t stored = 0;
+  };
+  const std::string run_id = std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr));
+  auto probe = std::make_shared<CapacityProbe>(agents::http::make_curl_http_client());
+  std::vector<Run> runs = {{"incremental", true, 0, turns},
+                           {"incremental+history", true, keep_last, turns},
+                           {"plain", false, 0, plain_turns},
+                           {"plain+history", false, keep_last, plain_turns}};
+  for (auto& r : runs) {
+    r.cp = make_checkpointer(args, agents::Compression::kAuto);
+    r.cp->with_incremental(r.incremental).with_history(r.keep_last).with_http_client(probe);
+    auto tally = r.tally;
+    r.cp->with_observer([tally](const agents::dynamodb::CallEvent& e) { tally->add(e); });
+    r.thread = "history-" + r.name + "-" + run_id;
+  }
+  // The runs of one layout alternate turn by turn, so both see the same server state.
+  for (int turn = 1; turn <= turns; ++turn) {
+    for (auto& r : runs) {
+      if (turn > r.turns) continue;
+      auto loaded = r.cp->load_state(r.thread);
+      AgentStateSnapshot state = loaded ? std::move(loaded->state) : AgentStateSnapshot{};
+      for (auto& m : conversation_turn(turn, turn_bytes)) state.messages.push_back(std::move(m));
+      state.scratchpad["turn"] = turn;
+      r.tally->clear();
+      r.cp->save_state(r.thread, state, SavePrecondition::after_load(loaded));
+      std::lock_guard lock(r.tally->mu);
+      for (auto& [op, u] : r.tally->units) (op == "GetItem" || op == "BatchGetItem" ? r.rcu : r.wcu) += u;
+      r.bytes += static_cast<double>(r.tally->bytes_sent);
+    }
+  }
+  for (auto& r : runs) {
+    r.stored = stored_bytes(args, r.thread);
+    auto versions = r.cp->list_versions(r.thread);
+    const std::size_t expected = r.keep_last == 0 ? 1 : r.keep_last + 1;
+    if (versions.size() != expected ||
+        r.cp->load_state(r.thread)->state.messages.size() != static_cast<std::size_t>(2 * r.turns))
+      throw std::runtime_error(r.name + ": the thread or its history did not load whole");
+    r.cp->delete_thread(r.thread);
+  }
+  Json record = {{"server", args.get_or("server", "unknown")},
+                 {"workload", "history"},
+                 {"turns", turns},
+                 {"plain_turns", plain_turns},
+                 {"turn_bytes", turn_bytes},
+                 {"keep_last", keep_last}};
+  std::printf("\nhistory: keep_last %zu, ~%zu B per turn (%s)\n", keep_last, turn_bytes,
+              args.get_or("server", "unknown").c_str());
+  std::printf("%-22s %6s %11s %10s %13s %11s %12s\n", "layout", "turns", "WCU total", "WCU/turn", "MB sent",
+              "RCU total", "stored KB");
+  for (auto& r : runs) {
+    std::printf("%-22s %6d %11.0f %10.2f %13.2f %11.0f %12.1f\n", r.name.c_str(), r.turns, r.wcu,
+                r.wcu / r.turns, r.bytes / 1e6, r.rcu, static_cast<double>(r.stored) / 1024);
+    record[r.name] = {{"turns", r.turns},
+                      {"total_wcu", r.wcu},
+                      {"total_rcu", r.rcu},
+                      {"bytes_sent", r.bytes},
+                      {"stored_bytes", r.stored}};
+  }
+  auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+  Json targets = {{"incremental_history_wcu_ratio", ratio(runs[1].wcu, runs[0].wcu)},
+                  {"plain_history_wcu_ratio", ratio(runs[3].wcu, runs[2].wcu)},
+                  {"incremental_history_stored_ratio",
+                   ratio(static_cast<double>(runs[1].stored), static_cast<double>(runs[0].stored))}};
+  targets["met"] = targets["incremental_history_wcu_ratio"].get<double>() <= 1.5;
+  record["targets"] = targets;
+  std::printf(
+      "incremental: WCU with history / without %.2fx (target <= 1.5x); stored %.2fx; "
+      "plain: WCU %.2fx\n",
+      targets["incremental_history_wcu_ratio"].get<double>(),
+      targets["incremental_history_stored_ratio"].get<double>(),
+      targets["plain_history_wcu_ratio"].get<double>());
+  append_record(args.get("out"), record);
+  return 0;
+}
+
 int cmd_conversation(const Args& args) {
   const int turns = static_cast<int>(args.number("turns", 500));
   const auto turn_bytes = static_cast<std::size_t>(args.number("turn-bytes", 1000));
@@ -969,7 +1078,9 @@ int main(int argc, char** argv) {
     if (args.command == "run") return cmd_run(args);
     if (args.command == "capacity") return cmd_capacity(args);
     if (args.command == "conversation") return cmd_conversation(args);
-    throw std::runtime_error("unknown command " + args.command + " (prepare, run, capacity or conversation)");
+    if (args.command == "history") return cmd_history(args);
+    throw std::runtime_error("unknown command " + args.command +
+                             " (prepare, run, capacity, conversation or history)");
   } catch (const std::exception& e) {
     std::cerr << "checkpoint_bench: " << e.what() << "\n";
     return 1;

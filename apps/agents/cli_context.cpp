@@ -119,12 +119,14 @@ std::shared_ptr<dynamodb::DynamoDbClient> Context::client() {
 std::shared_ptr<Checkpointer> Context::checkpointer() {
   if (checkpointer_) return checkpointer_;
   if (options_.store.starts_with("file:")) {
-    checkpointer_ = std::make_shared<FileCheckpointer>(options_.store.substr(5));
+    checkpointer_ = std::make_shared<FileCheckpointer>(
+        options_.store.substr(5), LocalCheckpointerOptions().with_history(options_.history));
   } else if (uses_dynamodb()) {
     auto cp = std::make_shared<DynamoDbCheckpointer>(options_.table);
     cp->with_client(client());
     if (!options_.ttl.empty()) cp->with_ttl(parse_duration(options_.ttl));
     cp->with_incremental(options_.incremental);
+    cp->with_history(options_.history);
     checkpointer_ = cp;
   } else {
     throw UsageError("--store '" + options_.store + "' is not dynamodb or file:DIR");
@@ -146,6 +148,7 @@ int report_error(const std::exception& error, bool json) {
   int exit_code = kError;
   if (usage) exit_code = kUsage;
   if (e != nullptr && e->code() == ErrorCode::kConflict) exit_code = kConflict;
+  if (e != nullptr && e->code() == ErrorCode::kNotFound) exit_code = kThreadNotFound;
   if (!json) {
     std::cerr << "agents: error: " << one_line(error.what()) << "\n";
     return exit_code;

@@ -25,6 +25,7 @@ struct GlobalOptions {
   std::string profile;
   std::string ttl;           ///< "30d", "12h", ...
   bool incremental = false;  ///< saves store the history as segments (docs/item-layout.md)
+  std::size_t history = 0;   ///< saves keep this many past versions readable (docs/history.md)
   std::string store = "dynamodb";
   bool json = false;
   bool verbose = false;
@@ -97,7 +98,11 @@ struct SaveMode {
   bool force = false;                      ///< overwrite whatever is stored
 };
 int run_state_save(Context& ctx, const std::string& thread_id, const SaveMode& mode);
-int run_state_load(Context& ctx, const std::string& thread_id);
+/// `version`: a past version (`state load --version V`).
+int run_state_load(Context& ctx, const std::string& thread_id, std::optional<std::int64_t> version = {});
+int run_state_history(Context& ctx, const std::string& thread_id, std::int64_t before, std::size_t limit);
+int run_state_fork(Context& ctx, const std::string& thread_id, std::int64_t version,
+                   const std::string& new_thread);
 int run_state_delete(Context& ctx, const std::string& thread_id);
 int run_state_list(Context& ctx, std::size_t page_size, const std::string& sort, bool show_updated);
 int run_state_export(Context& ctx, const std::string& since);

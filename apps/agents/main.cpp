@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
   app.add_option("--ttl", g.ttl, "threads expire this long after their last save, e.g. 30d, 12h");
   app.add_flag("--incremental", g.incremental,
                "saves store the message history as append-only segments (docs/item-layout.md)");
+  app.add_option("--history", g.history,
+                 "saves keep this many past versions readable (`state history`, docs/history.md); "
+                 "every writer of a thread should pass it")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100}));
   app.add_option("--store", g.store, "dynamodb, or file:DIR for a local directory")->capture_default_str();
   app.add_flag("--json", g.json, "machine-readable output");
   app.add_flag("--verbose", g.verbose, "print each storage call (latency, capacity, retries) on stderr");
@@ -77,6 +81,24 @@ int main(int argc, char** argv) {
       ->excludes(if_version_option);
   auto* state_load = state->add_subcommand("load", "print a thread's state");
   state_load->add_option("thread", thread_id, "thread id")->required();
+  std::int64_t version = 0;
+  auto* load_version_option =
+      state_load->add_option("--version", version, "a past version (`state history` lists them)")
+          ->check(CLI::PositiveNumber);
+  auto* state_history = state->add_subcommand("history", "list a thread's kept versions, newest first");
+  state_history->add_option("thread", thread_id, "thread id")->required();
+  std::int64_t before = 0;
+  std::size_t limit = 0;
+  state_history->add_option("--before", before, "only versions older than this one")
+      ->check(CLI::PositiveNumber);
+  state_history->add_option("--limit", limit, "at most this many");
+  auto* state_fork = state->add_subcommand("fork", "start a new thread from a version of a thread");
+  state_fork->add_option("thread", thread_id, "thread id")->required();
+  std::string new_thread;
+  state_fork->add_option("new_thread", new_thread, "the new thread's id (must not exist)")->required();
+  state_fork->add_option("--version", version, "the version to start from")
+      ->required()
+      ->check(CLI::PositiveNumber);
   auto* state_delete = state->add_subcommand("delete", "delete a thread and all its items");
   state_delete->add_option("thread", thread_id, "thread id")->required();
   auto* state_list = state->add_subcommand("list", "list threads");
@@ -131,7 +153,13 @@ int main(int argc, char** argv) {
       if (if_version_option->count() > 0) save_mode.if_version = if_version;
       return run_state_save(ctx, thread_id, save_mode);
     }
-    if (state_load->parsed()) return run_state_load(ctx, thread_id);
+    if (state_load->parsed()) {
+      return run_state_load(
+          ctx, thread_id,
+          load_version_option->count() > 0 ? std::optional<std::int64_t>(version) : std::nullopt);
+    }
+    if (state_history->parsed()) return run_state_history(ctx, thread_id, before, limit);
+    if (state_fork->parsed()) return run_state_fork(ctx, thread_id, version, new_thread);
     if (state_delete->parsed()) return run_state_delete(ctx, thread_id);
     if (state_list->parsed()) return run_state_list(ctx, page_size, sort, show_updated);
     if (state_export->parsed()) return run_state_export(ctx, since);

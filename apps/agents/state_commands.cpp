@@ -1,6 +1,7 @@
 // `agents state save|load|delete|list`.
 #include <unistd.h>
 
+#include <cstdio>
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -66,8 +67,16 @@ int run_state_save(Context& ctx, const std::string& thread_id, const SaveMode& m
   return kOk;
 }
 
-int run_state_load(Context& ctx, const std::string& thread_id) {
-  auto loaded = explaining_foreign_table(ctx, [&] { return ctx.checkpointer()->load_state(thread_id); });
+int run_state_load(Context& ctx, const std::string& thread_id, std::optional<std::int64_t> version) {
+  auto loaded = explaining_foreign_table(ctx, [&] {
+    return version ? ctx.checkpointer()->load_version(thread_id, *version)
+                   : ctx.checkpointer()->load_state(thread_id);
+  });
+  if (!loaded && version) {
+    std::cerr << "agents: thread '" << thread_id << "' has no version " << *version
+              << " (`agents state history " << thread_id << "` lists the versions kept)\n";
+    return kThreadNotFound;
+  }
   if (!loaded) return thread_not_found(thread_id);
   auto envelope = state_envelope(thread_id, *loaded);
   if (ctx.options().json) {
@@ -80,6 +89,53 @@ int run_state_load(Context& ctx, const std::string& thread_id) {
                 << loaded->updated_at << "\n";
     }
   }
+  return kOk;
+}
+
+int run_state_history(Context& ctx, const std::string& thread_id, std::int64_t before, std::size_t limit) {
+  auto versions = explaining_foreign_table(
+      ctx, [&] { return ctx.checkpointer()->list_versions(thread_id, {.before = before, .limit = limit}); });
+  if (versions.empty() && before == 0) return thread_not_found(thread_id);
+  nlohmann::ordered_json all = nlohmann::ordered_json::array();
+  std::ostringstream text;
+  text << "VERSION  UPDATED_AT                MESSAGES  BYTES     REPLACED_AT\n";
+  for (const auto& v : versions) {
+    nlohmann::ordered_json row{{"version", v.version},
+                               {"updated_at", v.updated_at},
+                               {"message_count", v.message_count},
+                               {"state_bytes", v.state_bytes}};
+    if (v.replaced_by > 0) {
+      row["replaced_by"] = v.replaced_by;
+      row["replaced_at"] = v.replaced_at;
+    }
+    if (v.forked_from)
+      row["forked_from"] = {{"thread_id", v.forked_from->thread_id}, {"version", v.forked_from->version}};
+    all.push_back(std::move(row));
+    char line[160];
+    std::snprintf(line, sizeof line, "%-8lld %-25s %-9zu %-9zu %s", static_cast<long long>(v.version),
+                  v.updated_at.c_str(), v.message_count, v.state_bytes,
+                  v.replaced_by > 0 ? v.replaced_at.c_str() : "(current)");
+    text << line;
+    if (v.forked_from)
+      text << "  forked from " << v.forked_from->thread_id << " version " << v.forked_from->version;
+    text << "\n";
+  }
+  if (ctx.options().json) {
+    std::cout << nlohmann::ordered_json{{"thread_id", thread_id}, {"versions", all}}.dump() << "\n";
+  } else {
+    std::cout << text.str();
+  }
+  return kOk;
+}
+
+int run_state_fork(Context& ctx, const std::string& thread_id, std::int64_t version,
+                   const std::string& new_thread) {
+  SavedState saved =
+      explaining_foreign_table(ctx, [&] { return ctx.checkpointer()->fork(thread_id, version, new_thread); });
+  ctx.print({{"thread_id", new_thread},
+             {"version", saved.version},
+             {"forked_from", {{"thread_id", thread_id}, {"version", version}}}},
+            "forked version " + std::to_string(version) + " of " + thread_id + " as " + new_thread);
   return kOk;
 }
 

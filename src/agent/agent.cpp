@@ -70,6 +70,20 @@ bool Agent::load_state(std::string_view thread_id) {
   return true;
 }
 
+bool Agent::rewind(std::string_view thread_id, std::int64_t version) {
+  auto& cp = require_checkpointer("rewind");
+  // The current version first: the save that follows replaces it, and a past version read after
+  // it is still kept if it was then (a save between the two reads makes that save conflict).
+  auto current = cp.load_state(thread_id);
+  if (!current) throw NotFoundError("rewind: thread '" + std::string(thread_id) + "' does not exist");
+  auto past = cp.load_version(thread_id, version);
+  if (!past) return false;
+  precondition_ = SavePrecondition::after_load(current);
+  thread_id_ = std::string(thread_id);
+  state_ = std::move(past->state);
+  return true;
+}
+
 std::int64_t Agent::save_state(std::string_view thread_id) {
   auto& cp = require_checkpointer("save_state");
   const bool tracked = !thread_id_.empty() && thread_id == thread_id_;

@@ -169,6 +169,67 @@ ThreadPage Checkpointer::list_threads(const ListThreadsOptions& options) {
   return page;
 }
 
+namespace {
+void validate_version(std::string_view thread_id, std::int64_t version, const char* what) {
+  if (version < 1) {
+    throw InvalidArgumentError("thread '" + std::string(thread_id) + "': " + what + " " +
+                               std::to_string(version) + " does not exist; versions start at 1");
+  }
+}
+}  // namespace
+
+std::vector<VersionInfo> Checkpointer::list_versions(std::string_view thread_id,
+                                                     const ListVersionsOptions& options) {
+  validate_thread_id(thread_id);
+  if (options.before < 0) {
+    throw InvalidArgumentError("thread '" + std::string(thread_id) +
+                               "': list_versions before a negative version; use 0 for all");
+  }
+  auto all = do_list_versions(std::string(thread_id), options);
+  std::erase_if(all, [&](const VersionInfo& v) { return options.before > 0 && v.version >= options.before; });
+  if (options.limit > 0 && all.size() > options.limit) all.resize(options.limit);
+  return all;
+}
+
+std::optional<LoadedState> Checkpointer::load_version(std::string_view thread_id, std::int64_t version) {
+  validate_thread_id(thread_id);
+  validate_version(thread_id, version, "version");
+  return do_load_version(std::string(thread_id), version);
+}
+
+SavedState Checkpointer::fork(std::string_view thread_id, std::int64_t version,
+                              std::string_view new_thread_id) {
+  validate_thread_id(thread_id);
+  validate_thread_id(new_thread_id);
+  validate_version(thread_id, version, "cannot fork version");
+  auto loaded = do_load_version(std::string(thread_id), version);
+  if (!loaded) {
+    throw NotFoundError("thread '" + std::string(thread_id) + "': version " + std::to_string(version) +
+                        " is not kept (list_versions shows the versions that are); nothing was written");
+  }
+  return do_create_fork(std::string(new_thread_id), loaded->state,
+                        ForkOrigin{std::string(thread_id), loaded->version});
+}
+
+std::vector<VersionInfo> Checkpointer::do_list_versions(const std::string& thread_id,
+                                                        const ListVersionsOptions&) {
+  auto loaded = do_load(thread_id);
+  if (!loaded) return {};
+  return {VersionInfo{loaded->version, loaded->updated_at, loaded->state.messages.size(),
+                      encode_state_json(loaded->state).size(), 0, "", std::nullopt}};
+}
+
+std::optional<LoadedState> Checkpointer::do_load_version(const std::string& thread_id, std::int64_t version) {
+  auto loaded = do_load(thread_id);
+  if (!loaded || loaded->version != version) return std::nullopt;
+  return loaded;
+}
+
+SavedState Checkpointer::do_create_fork(const std::string& thread_id, const AgentStateSnapshot& state,
+                                        const ForkOrigin&) {
+  return do_save(thread_id, state, SavePrecondition::must_not_exist());
+}
+
 std::string rfc3339_now() { return rfc3339_utc(std::chrono::system_clock::now()); }
 
 std::string rfc3339_utc(std::chrono::system_clock::time_point now) { return util::rfc3339_millis(now); }

@@ -9,6 +9,7 @@
 #include "checkpoint/head_reader.hpp"
 #include "checkpoint/incremental_layout.hpp"
 #include "checkpoint/save_protocol.hpp"
+#include "checkpoint/version_store.hpp"
 
 namespace agents::detail {
 
@@ -55,6 +56,7 @@ bool remove_thread(const DynamoDbContext& db, const std::string& thread_id) {
     }
     if (gone) {
       delete_replaced(db, thread_id, head.layout_hint, "");
+      drop_history(db, thread_id, head.kept_versions);
       return true;
     }
     if (round >= 8) {
@@ -85,6 +87,9 @@ std::size_t remove_orphans(const DynamoDbContext& db, const std::string& thread_
     if (auto base = base_from_head(thread_id, *head)) {
       for (const auto& s : base->segments) live_segments.insert(segment_key(thread_id, s.id));
     }
+    // Kept versions (docs/history.md): their version items and what they name stay too.
+    for (auto& key : items_of_kept_versions(db, thread_id, kept_versions_of(*head)))
+      live_segments.insert(std::move(key));
   }
   const std::int64_t oldest_kept = db.now_epoch() - grace.count();
   std::size_t removed = 0;

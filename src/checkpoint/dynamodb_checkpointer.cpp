@@ -72,6 +72,10 @@ DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_clock(WallClock v
   clock = std::move(value);
   return *this;
 }
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_history(std::size_t keep_last) {
+  history.keep_last = keep_last;
+  return *this;
+}
 
 namespace {
 
@@ -89,6 +93,14 @@ void check_ttl(const std::optional<std::chrono::seconds>& ttl) {
     throw InvalidArgumentError("TTL must be positive; leave it unset for threads that never expire");
 }
 
+void check_history(const HistoryOptions& history) {
+  if (history.keep_last > DynamoDbCheckpointerOptions::kMaxKeepLast) {
+    throw InvalidArgumentError("history keep_last of " + std::to_string(history.keep_last) + ": at most " +
+                               std::to_string(DynamoDbCheckpointerOptions::kMaxKeepLast) +
+                               " past versions are kept (the head names each one)");
+  }
+}
+
 }  // namespace
 
 // Everything that needs the client; created on first use so that `with_*` can follow the
@@ -101,6 +113,7 @@ DynamoDbCheckpointer::DynamoDbCheckpointer(std::string table_name, DynamoDbCheck
       options_(std::make_unique<DynamoDbCheckpointerOptions>(std::move(options))) {
   check_table_name(table_);
   check_ttl(options_->ttl);
+  check_history(options_->history);
 }
 
 DynamoDbCheckpointer::~DynamoDbCheckpointer() = default;
@@ -178,11 +191,18 @@ DynamoDbCheckpointer& DynamoDbCheckpointer::with_clock(WallClock value) {
   configurable("with_clock").clock = std::move(value);
   return *this;
 }
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_history(std::size_t keep_last) {
+  HistoryOptions history{keep_last};
+  check_history(history);
+  configurable("with_history").history = history;
+  return *this;
+}
 
 DynamoDbCheckpointer::Engine& DynamoDbCheckpointer::engine() {
   std::call_once(engine_once_, [this] {
     in_use_.store(true);
     const DynamoDbCheckpointerOptions& o = *options_;
+    check_history(o.history);
     auto e = std::make_unique<Engine>();
     e->table = table_;
     e->options = o;
@@ -224,6 +244,26 @@ bool DynamoDbCheckpointer::do_delete(const std::string& thread_id) {
 }
 
 std::vector<ThreadInfo> DynamoDbCheckpointer::do_list() { return detail::list_threads(engine()); }
+
+std::vector<VersionInfo> DynamoDbCheckpointer::do_list_versions(const std::string& thread_id,
+                                                                const ListVersionsOptions& options) {
+  auto listed = detail::list_thread_versions(engine(), thread_id, options);
+  if (listed) return std::move(*listed);
+  // A head saved without history: its one version, and where it was forked from (if it was).
+  auto current = Checkpointer::do_list_versions(thread_id, options);
+  if (!current.empty()) current.front().forked_from = detail::fork_origin_of_head(engine(), thread_id);
+  return current;
+}
+
+std::optional<LoadedState> DynamoDbCheckpointer::do_load_version(const std::string& thread_id,
+                                                                 std::int64_t version) {
+  return detail::load_thread_version(engine(), thread_id, version);
+}
+
+SavedState DynamoDbCheckpointer::do_create_fork(const std::string& thread_id, const AgentStateSnapshot& state,
+                                                const ForkOrigin& origin) {
+  return detail::save_thread(engine(), thread_id, state, SavePrecondition::must_not_exist(), &origin);
+}
 
 std::size_t DynamoDbCheckpointer::remove_orphaned_chunks_and_segments(std::string_view thread_id,
                                                                       std::chrono::seconds grace) {

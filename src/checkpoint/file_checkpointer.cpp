@@ -2,7 +2,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -71,7 +73,30 @@ struct StoredFile {
   std::string thread_id;
   LoadedState loaded;
   std::string save_id;  ///< "" in files written before save ids
+  std::optional<ForkOrigin> forked_from;
 };
+
+// Past versions of a thread (with history on): "<dir>/.history/<thread file name>/<version>.json",
+// each a copy of the thread file as it was. Names starting with '.' are never listed as threads.
+fs::path history_dir_for(const fs::path& dir, const std::string& thread_id) {
+  return dir / ".history" / file_name_for(thread_id);
+}
+fs::path version_path(const fs::path& history_dir, std::int64_t version) {
+  return history_dir / (std::to_string(version) + ".json");
+}
+// The versions kept in `history_dir`, newest first.
+std::vector<std::int64_t> kept_versions(const fs::path& history_dir) {
+  std::vector<std::int64_t> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(history_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::int64_t v = 0;
+    auto [ptr, error] = std::from_chars(name.data(), name.data() + name.size(), v);
+    if (error == std::errc() && std::string_view(ptr) == ".json" && v > 0) out.push_back(v);
+  }
+  std::sort(out.rbegin(), out.rend());
+  return out;
+}
 
 std::optional<StoredFile> read_file(const fs::path& path, bool with_state) {
   std::ifstream in(path, std::ios::binary);
@@ -102,7 +127,17 @@ std::optional<StoredFile> read_file(const fs::path& path, bool with_state) {
   StoredFile out{
       std::string(thread_id),
       {{}, version, std::string(updated_at), detail::local_storage_hint(std::string(save_id), version)},
-      std::string(save_id)};
+      std::string(save_id),
+      std::nullopt};
+  if (auto origin = doc["forked_from"]; origin.error() != simdjson::NO_SUCH_FIELD) {
+    std::string_view from;
+    int64_t from_version = 0;
+    if (origin["thread_id"].get_string().get(from) || origin["version"].get_int64().get(from_version)) {
+      throw CorruptStateError("file store: " + path.string() + ": forked_from is not {thread_id, version}",
+                              std::string(thread_id), "forked_from");
+    }
+    out.forked_from = ForkOrigin{std::string(from), from_version};
+  }
   if (with_state) {
     auto decoded = decode_state_json(simdjson::minify(state));
     if (!decoded.ok()) {
@@ -162,6 +197,16 @@ FileCheckpointer::~FileCheckpointer() = default;
 
 SavedState FileCheckpointer::do_save(const std::string& thread_id, const AgentStateSnapshot& state,
                                      SavePrecondition precondition) {
+  return store(thread_id, state, precondition, nullptr);
+}
+
+SavedState FileCheckpointer::do_create_fork(const std::string& thread_id, const AgentStateSnapshot& state,
+                                            const ForkOrigin& origin) {
+  return store(thread_id, state, SavePrecondition::must_not_exist(), &origin);
+}
+
+SavedState FileCheckpointer::store(const std::string& thread_id, const AgentStateSnapshot& state,
+                                   const SavePrecondition& precondition, const ForkOrigin* origin) {
   fs::path dir(directory_);
   fs::path path = dir / file_name_for(thread_id);
   std::string state_json = encode_state_json(state);
@@ -183,11 +228,72 @@ SavedState FileCheckpointer::do_save(const std::string& thread_id, const AgentSt
   w.Key("updated_at");
   std::string now = rfc3339_utc(now_from(options_.clock));
   w.String(now.data(), static_cast<rapidjson::SizeType>(now.size()));
+  if (origin) {
+    w.Key("forked_from");
+    w.StartObject();
+    w.Key("thread_id");
+    w.String(origin->thread_id.data(), static_cast<rapidjson::SizeType>(origin->thread_id.size()));
+    w.Key("version");
+    w.Int64(origin->version);
+    w.EndObject();
+  }
   w.Key("state");
   w.RawValue(state_json.data(), state_json.size(), rapidjson::kObjectType);
   w.EndObject();
+  const fs::path history = history_dir_for(dir, thread_id);
+  if (existing && options_.history.enabled()) {
+    // The replaced version stays readable: a copy of its file, made before it is replaced.
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream copy;
+    copy << in.rdbuf();
+    std::error_code ec;
+    fs::create_directories(history, ec);
+    if (ec)
+      throw StorageError("file store: cannot create " + history.string() + ": " + ec.message(),
+                         history.string(), ec);
+    write_atomically(history, version_path(history, current), copy.str());
+  }
   write_atomically(dir, path, std::string(buffer.GetString(), buffer.GetSize()));
+  // Versions beyond what the history keeps (all of them once it is off) go.
+  const auto oldest_kept = version - static_cast<std::int64_t>(options_.history.keep_last);
+  for (std::int64_t v : kept_versions(history)) {
+    std::error_code ec;
+    if (v < oldest_kept || v >= version) fs::remove(version_path(history, v), ec);
+  }
   return {version, detail::local_storage_hint(save_id, version)};
+}
+
+std::vector<VersionInfo> FileCheckpointer::do_list_versions(const std::string& thread_id,
+                                                            const ListVersionsOptions& options) {
+  fs::path dir(directory_);
+  auto current = read_file(dir / file_name_for(thread_id), true);
+  if (!current) return {};
+  std::vector<VersionInfo> out;
+  auto add = [&](const StoredFile& f) {
+    const VersionInfo* newer = out.empty() ? nullptr : &out.back();
+    out.push_back({f.loaded.version, f.loaded.updated_at, f.loaded.state.messages.size(),
+                   encode_state_json(f.loaded.state).size(), newer ? newer->version : 0,
+                   newer ? newer->updated_at : "", f.forked_from});
+  };
+  add(*current);
+  const fs::path history = history_dir_for(dir, thread_id);
+  for (std::int64_t v : kept_versions(history)) {
+    if (v >= current->loaded.version) continue;
+    if (options.limit > 0 && out.size() > options.limit && options.before == 0) break;
+    if (auto f = read_file(version_path(history, v), true)) add(*f);  // pruned meanwhile: skipped
+  }
+  return out;
+}
+
+std::optional<LoadedState> FileCheckpointer::do_load_version(const std::string& thread_id,
+                                                             std::int64_t version) {
+  fs::path dir(directory_);
+  auto current = read_file(dir / file_name_for(thread_id), true);
+  if (!current || version > current->loaded.version) return std::nullopt;
+  if (version == current->loaded.version) return std::move(current->loaded);
+  auto past = read_file(version_path(history_dir_for(dir, thread_id), version), true);
+  if (!past || past->loaded.version != version) return std::nullopt;
+  return std::move(past->loaded);
 }
 
 std::optional<LoadedState> FileCheckpointer::do_load(const std::string& thread_id) {
@@ -200,6 +306,7 @@ bool FileCheckpointer::do_delete(const std::string& thread_id) {
   fs::path dir(directory_);
   DirectoryLock lock(dir);
   std::error_code ec;
+  fs::remove_all(history_dir_for(dir, thread_id), ec);
   return fs::remove(dir / file_name_for(thread_id), ec);
 }
 

@@ -48,7 +48,7 @@ bool is_ancestor_list(std::string_view text) {
 }
 
 std::string make_storage_hint(const Generation& generation, std::int64_t version,
-                              std::string_view layout_hint) {
+                              std::string_view layout_hint, std::string_view kept_versions) {
   char digits[24];
   const auto [digits_end, ec] = std::to_chars(digits, digits + sizeof digits, version);
   const std::string_view id = generation.save_id.empty() ? std::string_view("-") : generation.save_id;
@@ -62,6 +62,10 @@ std::string make_storage_hint(const Generation& generation, std::int64_t version
   out += generation.ancestors;
   out += '/';
   out += layout_hint;
+  if (!kept_versions.empty()) {
+    out += '/';
+    out += kept_versions;
+  }
   return out;
 }
 
@@ -95,7 +99,10 @@ StorageHint parse_storage_hint(std::string_view text) {
   if (g.ancestors.find(',') != std::string::npos)  // a hint of an earlier version
     std::replace(g.ancestors.begin(), g.ancestors.end(), ',', ' ');
   if (!is_ancestor_list(g.ancestors)) return {};
-  return {std::move(g), version, std::string(hint.substr(ancestors_end + 1))};
+  std::string_view rest = hint.substr(ancestors_end + 1);
+  const std::size_t layout_end = std::min(rest.find('/'), rest.size());
+  return {std::move(g), version, std::string(rest.substr(0, layout_end)),
+          std::string(rest.substr(std::min(layout_end + 1, rest.size())))};
 }
 
 std::string ancestors_after(const Generation& replaced) {

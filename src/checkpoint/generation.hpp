@@ -38,12 +38,14 @@ struct StorageHint {
   std::optional<Generation> generation;
   std::optional<std::int64_t> version;
   std::string layout;
+  std::string kept_versions;  ///< the head's `versions` (version_history.hpp); "" for none
 };
 
-/// "g<version>/<save id or ->/<ancestor> <ancestor>/<layout hint>". The version lets a save that
-/// names the same version condition on the save id alone (a save id is written at one version).
+/// "g<version>/<save id or ->/<ancestor> <ancestor>/<layout hint>[/<kept versions>]". The version
+/// lets a save that names the same version condition on the save id alone (a save id is written
+/// at one version). No layout hint contains '/'.
 std::string make_storage_hint(const Generation& generation, std::int64_t version,
-                              std::string_view layout_hint);
+                              std::string_view layout_hint, std::string_view kept_versions = {});
 /// Any other text (an empty hint, a hint from before generations, junk) carries no generation;
 /// a damaged generation part makes the whole hint unusable (nothing in it is trusted).
 StorageHint parse_storage_hint(std::string_view hint);

@@ -37,8 +37,13 @@ std::string layout_hint_of(const std::string& thread_id, const Item& head) {
   return "";
 }
 
+std::string kept_versions_of(const Item& head) {
+  auto it = head.find(attr::kVersions);
+  return it != head.end() && it->second.is(V::Type::kS) ? it->second.scalar() : std::string();
+}
+
 Replaced replaced_by(const std::string& thread_id, const Item& head, std::optional<std::int64_t> version) {
-  return {generation_of(head), layout_hint_of(thread_id, head), version};
+  return {generation_of(head), layout_hint_of(thread_id, head), version, kept_versions_of(head)};
 }
 
 }  // namespace agents::detail

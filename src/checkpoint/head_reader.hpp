@@ -20,13 +20,14 @@ struct Replaced {
   Generation generation;
   std::string layout_hint;
   std::optional<std::int64_t> version;  ///< as stored with that save id (unknown: an older hint)
+  std::string kept_versions;            ///< its `versions` (version_history.hpp), "" for none
 };
 
 // The head's small attributes: what it is and what it names, not the state.
 inline constexpr const char* kHeadProjection =
-    "#v, save_id, ancestors, chunk_count, #ttl, message_count, history_digest, #seg, chunk_of";
+    "#v, save_id, ancestors, chunk_count, #ttl, message_count, history_digest, #seg, chunk_of, #vs";
 inline std::map<std::string, std::string> head_projection_names() {
-  return {{"#v", attr::kVersion}, {"#ttl", attr::kTtl}, {"#seg", attr::kSegments}};
+  return {{"#v", attr::kVersion}, {"#ttl", attr::kTtl}, {"#seg", attr::kSegments}, {"#vs", attr::kVersions}};
 }
 
 /// Reads the head's small attributes with a consistent read; nothing when absent or expired.
@@ -55,6 +56,9 @@ inline Generation generation_of(const dynamodb::Item& head) {
 /// The layout part of a stored head's storage hint (whole item or read_head_attributes's
 /// projection): a chunk hint, a history hint, or "" (also for a damaged head).
 std::string layout_hint_of(const std::string& thread_id, const dynamodb::Item& head);
+
+/// The head's `versions` as stored ("" when absent or not a string).
+std::string kept_versions_of(const dynamodb::Item& head);
 
 /// What a save that replaces the stored `head` knows of it.
 Replaced replaced_by(const std::string& thread_id, const dynamodb::Item& head,

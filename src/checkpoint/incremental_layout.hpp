@@ -78,6 +78,8 @@ class EncodedHistory {
     return offsets_[last] - offsets_[first] + (last - first) + 1;
   }
   std::string array(std::size_t first, std::size_t last) const;
+  /// About the size of the whole state's JSON (the rest plus `"messages":[...],`).
+  std::size_t json_bytes() const { return head_state_.size() + array_bytes(0, size()) + 12; }
 
  private:
   std::vector<std::string> encoded_;

@@ -150,11 +150,12 @@ std::string zstd_decompress(const std::string& thread_id, const std::string& att
 }
 
 PreparedState prepare_state(const std::string& thread_id, std::string state_json, Compression compression,
-                            std::size_t max_state_bytes) {
+                            std::size_t max_state_bytes, std::size_t extra_head_bytes) {
   check_state_size(thread_id, state_json.size(), max_state_bytes);
   check_utf8(thread_id, state_json);
   PreparedState out;
-  const std::size_t overhead = head_overhead(thread_id);
+  out.json_bytes = state_json.size();
+  const std::size_t overhead = head_overhead(thread_id) + extra_head_bytes;
   if (compression == Compression::kAuto && overhead + state_json.size() <= kMaxItemBytes) {
     out.payload = std::move(state_json);
     return out;

@@ -28,12 +28,14 @@ struct PreparedState {
   enum class Layout { kPlain, kCompressed, kChunked } layout = Layout::kPlain;
   std::string payload;  ///< the JSON text (plain) or its zstd compression
   std::size_t chunk_count = 0;
+  std::size_t json_bytes = 0;  ///< the JSON text's size
 };
 
 /// Picks the smallest layout that fits: plain, then compressed, then chunked. Throws
 /// StateTooLargeError (size and limit) or InvalidArgumentError (not UTF-8) before any write.
+/// `extra_head_bytes`: attributes the caller adds to the head (history's `versions`).
 PreparedState prepare_state(const std::string& thread_id, std::string state_json, Compression compression,
-                            std::size_t max_state_bytes);
+                            std::size_t max_state_bytes, std::size_t extra_head_bytes = 0);
 
 struct SaveItems {
   dynamodb::Item head;

@@ -12,6 +12,8 @@
 #include "checkpoint/head_reader.hpp"
 #include "checkpoint/incremental_layout.hpp"
 #include "checkpoint/item_layout.hpp"
+#include "checkpoint/version_history.hpp"
+#include "checkpoint/version_store.hpp"
 
 namespace agents::detail {
 
@@ -25,13 +27,16 @@ struct SaveAttempt {
   Item head;
   std::vector<Item> extra_items;
   std::string save_id;
-  std::string layout_hint;  ///< the layout part of the new head's storage hint
-  std::string ancestors;    ///< its head's `ancestors` (generation.hpp)
+  std::string layout_hint;    ///< the layout part of the new head's storage hint
+  std::string ancestors;      ///< its head's `ancestors` (generation.hpp)
+  std::string kept_versions;  ///< its head's `versions` (history on)
+  VersionsAfterSave versions;
   // Set by the save loop:
   std::int64_t version = 0;
-  std::string replaced_layout_hint;  ///< what the replaced head names (deleted once this lands)
-  bool creates = false;              ///< conditional on no thread being stored
-  bool maybe_applied = false;        ///< its head write's answer was lost
+  std::string replaced_layout_hint;    ///< what the replaced head names (deleted once this lands)
+  std::string replaced_kept_versions;  ///< the replaced head's `versions`
+  bool creates = false;                ///< conditional on no thread being stored
+  bool maybe_applied = false;          ///< its head write's answer was lost
 };
 
 constexpr std::int64_t kMaxVersion = std::numeric_limits<std::int64_t>::max();
@@ -112,6 +117,14 @@ void delete_keys(const DynamoDbContext& db, const std::vector<std::string>& keys
   });
 }
 
+}  // namespace
+
+void delete_extra_items(const DynamoDbContext& db, const std::vector<std::string>& keys) {
+  delete_keys(db, keys);
+}
+
+namespace {
+
 std::vector<std::string> keys_of(const std::vector<Item>& items) {
   std::vector<std::string> keys;
   for (const auto& item : items) keys.push_back(item.at(attr::kThreadId).scalar());
@@ -141,14 +154,86 @@ void delete_replaced(const DynamoDbContext& db, const std::string& thread_id, co
 
 namespace {
 
+// Most bytes a head's `versions` can take (kMaxKeepLast + 1 entries of "id:expires ").
+constexpr std::size_t kVersionsAttributeBytes =
+    (DynamoDbCheckpointerOptions::kMaxKeepLast + 1) * (kAncestorIdChars + 22) + 16;
+
+std::size_t extra_head_bytes(const DynamoDbContext& db) {
+  return db.options.history.enabled() ? kVersionsAttributeBytes : 0;
+}
+
 // The state encoded for the layout this checkpointer writes, checked before any request.
 struct Encoded {
   std::optional<EncodedHistory> history;  ///< incremental saves
   std::optional<PreparedState> prepared;  ///< the other layouts (or a fallback)
 };
 
+SaveAttempt plan_layout(const DynamoDbContext& db, const std::string& thread_id,
+                        const AgentStateSnapshot& state, const std::optional<Replaced>& replaced,
+                        std::int64_t version, Encoded& encoded);
+
+// With history on: the version item that keeps this attempt's head readable once replaced, and
+// the head's `versions` (docs/history.md).
+void keep_version(const DynamoDbContext& db, const std::string& thread_id, SaveAttempt& attempt,
+                  const std::optional<Replaced>& replaced, std::int64_t written_at,
+                  std::optional<std::int64_t> head_ttl, std::size_t message_count, std::size_t state_bytes) {
+  // The copy (and a chunked save's chunks) live twice the TTL, like segments; the entry says when
+  // the first of the items it needs expires, so that no head names a version that is gone.
+  std::optional<std::int64_t> item_ttl, expires;
+  if (head_ttl) {
+    item_ttl = written_at + 2 * db.options.ttl->count();
+    expires = item_ttl;
+    if (auto base = base_from_hint(attempt.layout_hint)) {
+      for (const auto& s : base->segments) {
+        if (s.ttl_epoch) expires = std::min(*expires, *s.ttl_epoch);
+      }
+    } else {
+      for (auto& chunk : attempt.extra_items) chunk.insert_or_assign(attr::kTtl, V::N(*item_ttl));
+    }
+  }
+  std::vector<KeptVersion> previous;
+  if (replaced && !replaced->kept_versions.empty()) {
+    auto parsed = parse_kept_versions(replaced->kept_versions);
+    // Only a list that starts with the replaced head itself is that head's history.
+    if (parsed && !parsed->empty() && parsed->front().id == kept_id_of(replaced->generation.save_id))
+      previous = std::move(*parsed);
+  }
+  attempt.versions = versions_after_save({kept_id_of(attempt.save_id), expires}, previous,
+                                         db.options.history.keep_last, head_ttl);
+  attempt.kept_versions = format_kept_versions(attempt.versions.kept);
+  attempt.head.insert_or_assign(attr::kVersions, V::S(attempt.kept_versions));
+  if (dynamodb::item_size(attempt.head) > kMaxItemBytes) {
+    throw StateTooLargeError("thread '" + thread_id +
+                                 "': the state's head item with its list of kept versions is " +
+                                 std::to_string(dynamodb::item_size(attempt.head)) + " bytes, beyond " +
+                                 std::to_string(kMaxItemBytes) + "; nothing was written",
+                             dynamodb::item_size(attempt.head), kMaxItemBytes);
+  }
+  attempt.extra_items.push_back(
+      make_version_item(thread_id, attempt.head, {written_at, item_ttl, message_count, state_bytes}));
+}
+
 SaveAttempt plan(const DynamoDbContext& db, const std::string& thread_id, const AgentStateSnapshot& state,
-                 const std::optional<Replaced>& replaced, std::int64_t version, Encoded& encoded) {
+                 const std::optional<Replaced>& replaced, std::int64_t version, Encoded& encoded,
+                 const ForkOrigin* origin) {
+  SaveAttempt attempt = plan_layout(db, thread_id, state, replaced, version, encoded);
+  if (origin) attempt.head.insert_or_assign(attr::kForkedFrom, fork_origin_value(*origin));
+  if (db.options.history.enabled()) {
+    const std::int64_t written_at = db.now_epoch();
+    std::optional<std::int64_t> head_ttl;
+    if (auto ttl = attempt.head.find(attr::kTtl); ttl != attempt.head.end())
+      head_ttl = parse_stored_int(thread_id, attr::kTtl, ttl->second);
+    const std::size_t state_bytes = encoded.prepared && !is_history_hint(attempt.layout_hint)
+                                        ? encoded.prepared->json_bytes
+                                        : encoded.history->json_bytes();
+    keep_version(db, thread_id, attempt, replaced, written_at, head_ttl, state.messages.size(), state_bytes);
+  }
+  return attempt;
+}
+
+SaveAttempt plan_layout(const DynamoDbContext& db, const std::string& thread_id,
+                        const AgentStateSnapshot& state, const std::optional<Replaced>& replaced,
+                        std::int64_t version, Encoded& encoded) {
   const std::int64_t written_at = db.now_epoch();
   std::optional<std::int64_t> ttl;
   if (db.options.ttl) ttl = written_at + db.options.ttl->count();
@@ -171,7 +256,7 @@ SaveAttempt plan(const DynamoDbContext& db, const std::string& thread_id, const 
   }
   if (!encoded.prepared) {
     encoded.prepared = prepare_state(thread_id, encode_state_json(state), db.options.compression,
-                                     db.options.max_state_bytes);
+                                     db.options.max_state_bytes, extra_head_bytes(db));
   }
   SaveItems items =
       build_save_items(thread_id, *encoded.prepared, version, updated_at, ttl, ancestors, written_at);
@@ -228,19 +313,31 @@ void remember_segments(const DynamoDbContext& db, const std::string& thread_id, 
 SavedState landed(const DynamoDbContext& db, const std::string& thread_id, const SaveAttempt& attempt,
                   const std::vector<SaveAttempt>& others, const AgentStateSnapshot& state,
                   const Encoded& encoded) {
-  delete_replaced(db, thread_id, attempt.replaced_layout_hint, attempt.layout_hint);
+  if (!attempt.versions.keeps_replaced)
+    delete_replaced(db, thread_id, attempt.replaced_layout_hint, attempt.layout_hint);
+  if (db.options.history.enabled()) {
+    prune_versions(db, thread_id, attempt.versions.pruned, attempt.versions.pruned_successors);
+  } else if (!attempt.replaced_kept_versions.empty()) {
+    // History turned off: the kept versions go, except what the new head still names.
+    std::vector<std::string> still_named;
+    if (auto base = base_from_hint(attempt.layout_hint)) {
+      for (const auto& segment : base->segments) still_named.push_back(segment_key(thread_id, segment.id));
+    }
+    drop_history(db, thread_id, attempt.replaced_kept_versions, still_named);
+  }
   for (const auto& other : others) {
     if (!other.creates) delete_keys(db, keys_of(other.extra_items));
   }
   remember_segments(db, thread_id, attempt, state, encoded);
-  return {attempt.version,
-          make_storage_hint({attempt.save_id, attempt.ancestors}, attempt.version, attempt.layout_hint)};
+  return {attempt.version, make_storage_hint({attempt.save_id, attempt.ancestors}, attempt.version,
+                                             attempt.layout_hint, attempt.kept_versions)};
 }
 
 }  // namespace
 
 SavedState save_thread(const DynamoDbContext& db, const std::string& thread_id,
-                       const AgentStateSnapshot& state, SavePrecondition precondition) {
+                       const AgentStateSnapshot& state, SavePrecondition precondition,
+                       const ForkOrigin* origin) {
   // Encoded (and its size and text checked) once, before any request, even when a blind save
   // goes round.
   Encoded encoded;
@@ -248,7 +345,7 @@ SavedState save_thread(const DynamoDbContext& db, const std::string& thread_id,
     encoded.history.emplace(thread_id, state, db.options.max_state_bytes);
   } else {
     encoded.prepared = prepare_state(thread_id, encode_state_json(state), db.options.compression,
-                                     db.options.max_state_bytes);
+                                     db.options.max_state_bytes, extra_head_bytes(db));
   }
   if (precondition.kind == SavePrecondition::Kind::kNone && db.options.strict_concurrency) {
     precondition = SavePrecondition::must_not_exist();
@@ -258,7 +355,8 @@ SavedState save_thread(const DynamoDbContext& db, const std::string& thread_id,
   if (precondition.kind == SavePrecondition::Kind::kVersion) {
     StorageHint hint = parse_storage_hint(precondition.replaces_hint);
     if (hint.generation) {
-      replaced = Replaced{std::move(*hint.generation), std::move(hint.layout), hint.version};
+      replaced = Replaced{std::move(*hint.generation), std::move(hint.layout), hint.version,
+                          std::move(hint.kept_versions)};
     } else {
       // `version_is(v)` without the load's hint: pin the generation stored now at version v,
       // and learn what it names, or this save could neither append to nor delete its items.
@@ -292,9 +390,10 @@ SavedState save_thread(const DynamoDbContext& db, const std::string& thread_id,
     }
     const std::int64_t new_version =
         precondition.kind == SavePrecondition::Kind::kVersion ? precondition.version + 1 : 1;
-    SaveAttempt attempt = plan(db, thread_id, state, replaced, new_version, encoded);
+    SaveAttempt attempt = plan(db, thread_id, state, replaced, new_version, encoded, origin);
     attempt.version = new_version;
     attempt.replaced_layout_hint = replaced ? replaced->layout_hint : "";
+    attempt.replaced_kept_versions = replaced ? replaced->kept_versions : "";
     attempt.creates = precondition.kind == SavePrecondition::Kind::kMustNotExist;
     const auto started = db.now();
     write_extra_items(db, attempt);

@@ -15,4 +15,9 @@ namespace agents::detail {
 /// One load_state of DynamoDbCheckpointer: nothing when the thread is absent or expired.
 std::optional<LoadedState> load_thread(const DynamoDbContext& db, const std::string& thread_id);
 
+/// One load_version: the current version as load_thread, a kept one from its version item;
+/// nothing when the thread or that version is not kept (docs/history.md).
+std::optional<LoadedState> load_thread_version(const DynamoDbContext& db, const std::string& thread_id,
+                                               std::int64_t version);
+
 }  // namespace agents::detail

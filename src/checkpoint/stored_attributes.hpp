@@ -18,6 +18,9 @@ inline constexpr char kVersion[] = "version";       ///< N; absent on the Rust c
 inline constexpr char kSaveId[] = "save_id";        ///< S; on chunks and segments too
 inline constexpr char kAncestors[] = "ancestors";   ///< S (generation.hpp)
 inline constexpr char kTtl[] = "ttl";               ///< N, epoch seconds; on every item of a thread
+// With history on (version_history.hpp): the kept versions, newest first, the head's own first.
+inline constexpr char kVersions[] = "versions";       ///< S, "id[:expires] ..."
+inline constexpr char kForkedFrom[] = "forked_from";  ///< M (thread_id, version): a fork's first version
 
 // Heads, by layout.
 inline constexpr char kState[] = "state";                   ///< plain: S, the Rust crate's
@@ -46,5 +49,10 @@ inline constexpr char kData[] = "data";                   ///< chunk: B, a slice
 inline constexpr char kFirstMessage[] = "first_message";  ///< segment: N
 inline constexpr char kMessages[] = "messages";           ///< segment: S, a JSON array
 inline constexpr char kMessagesZstd[] = "messages_zstd";  ///< segment: B
+
+// Version items (version_history.hpp), besides chunk_of, save_id, version, updated_at,
+// written_at, message_count, ttl and forked_from.
+inline constexpr char kHeadZstd[] = "head_zstd";    ///< B: the head it keeps, zstd DynamoDB JSON
+inline constexpr char kStateSize[] = "state_size";  ///< N: the state's JSON bytes
 
 }  // namespace agents::detail::attr

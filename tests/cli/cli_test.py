@@ -222,6 +222,47 @@ class CliTest(unittest.TestCase):
         self.assertEqual(run("state", "delete", thread, table=self.table).returncode, 0)
         self.assertEqual(run("state", "load", thread, table=self.table).returncode, 3)
 
+    def test_history_load_version_and_fork(self):
+        thread = "hist-%d" % random.randrange(10**9)
+        for layout in ([], ["--incremental"]):
+            for turn in range(1, 5):
+                p = run("--history", "2", *layout, "chat", thread + "".join(layout), "--message",
+                        "my name is N%d" % turn, table=self.table)
+                self.assertEqual(p.returncode, 0, p.stderr)
+            name = thread + "".join(layout)
+            p = run("--json", "state", "history", name, table=self.table)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            versions = json.loads(p.stdout)["versions"]
+            self.assertEqual([v["version"] for v in versions], [4, 3, 2])
+            self.assertNotIn("replaced_by", versions[0])
+            self.assertEqual(versions[1]["replaced_by"], 4)
+            self.assertEqual(versions[1]["replaced_at"], versions[0]["updated_at"])
+            self.assertEqual([v["message_count"] for v in versions], [8, 6, 4])  # 2 per turn
+            text = run("state", "history", name, "--limit", "1", table=self.table).stdout
+            self.assertIn("(current)", text)
+            self.assertEqual(len(text.strip().splitlines()), 2, text)  # header + one version
+            p = run("state", "load", name, "--version", "2", table=self.table)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("my name is N2", p.stdout)
+            self.assertNotIn("my name is N3", p.stdout)
+            p = run("state", "load", name, "--version", "1", table=self.table)
+            self.assertEqual(p.returncode, 3, p.stderr)
+            self.assertIn("no version 1", p.stderr)
+            p = run("--json", "state", "fork", name, "--version", "2", name + "-b", table=self.table)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(json.loads(p.stdout)["forked_from"], {"thread_id": name, "version": 2})
+            forked = json.loads(run("--json", "state", "history", name + "-b", table=self.table).stdout)
+            self.assertEqual(forked["versions"][0]["forked_from"], {"thread_id": name, "version": 2})
+            self.assertEqual(run("state", "load", name + "-b", table=self.table).stdout,
+                             run("state", "load", name, "--version", "2", table=self.table).stdout)
+            # Never over an existing thread (exit 4), never from a version that is not kept (exit 3).
+            self.assertEqual(run("state", "fork", name, "--version", "3", name + "-b", table=self.table).returncode, 4)
+            self.assertEqual(run("state", "fork", name, "--version", "1", name + "-c", table=self.table).returncode, 3)
+            self.assertEqual(run("state", "history", "missing-" + name, table=self.table).returncode, 3)
+            self.assertEqual(run("state", "load", name, "--version", "0", table=self.table).returncode, 2)
+            self.assertEqual(run("state", "delete", name, table=self.table).returncode, 0)
+            self.assertEqual(run("state", "load", name, "--version", "3", table=self.table).returncode, 3)
+
     def test_state_save_is_create_only_and_replaces_with_if_version_or_force(self):
         thread = "once-%d" % random.randrange(10**9)
         self.assertEqual(run("state", "save", thread, stdin='{"files":{"v":"1"}}', table=self.table).returncode, 0)

@@ -16,6 +16,7 @@
 #include "agents/dynamodb/client.hpp"
 #include "checkpoint/incremental_layout.hpp"
 #include "checkpoint/item_layout.hpp"
+#include "checkpoint/version_history.hpp"
 #include "support/dynamodb_fixture.hpp"
 
 namespace agents::explorer {
@@ -30,6 +31,12 @@ const std::vector<Layout>& all_layouts() {
       {"incremental-cache", S::kDynamoDb, Compression::kAuto, true, 32u << 20, false, 20},
       {"file", S::kFile, Compression::kAuto, false, 0, false, 100},
       {"memory", S::kInMemory, Compression::kAuto, false, 0, false, 200},
+      // With history: kept versions are whole saves, listed and loadable as long as promised.
+      {"plain-history", S::kDynamoDb, Compression::kAuto, false, 0, false, 20, 2},
+      {"chunked-history", S::kDynamoDb, Compression::kAuto, false, 0, true, 3, 1},
+      {"incremental-history", S::kDynamoDb, Compression::kAuto, true, 0, false, 20, 2},
+      {"file-history", S::kFile, Compression::kAuto, false, 0, false, 50, 2},
+      {"memory-history", S::kInMemory, Compression::kAuto, false, 0, false, 100, 2},
   };
   return layouts;
 }
@@ -131,6 +138,15 @@ class History {
 
   std::vector<std::string> check() const;
   std::string summary() const;
+  /// Empty when `state` is exactly a state some writer tried to save; else what it is instead.
+  std::string not_a_whole_save(const AgentStateSnapshot& state) const {
+    std::lock_guard lock(mu_);
+    if (state.messages.empty()) return "a state with no message";
+    auto tried = attempted_.find(state.messages.back().content);
+    if (tried == attempted_.end()) return "a state no writer tried to save: " + tokens_of(state);
+    if (!(tried->second == state)) return "a mix of states: " + tokens_of(state);
+    return "";
+  }
 
  private:
   static bool holds(const AgentStateSnapshot& s, const std::string& token) {
@@ -392,8 +408,47 @@ std::shared_ptr<DynamoDbCheckpointer> make_dynamodb(const Target& t, std::shared
       .with_clock(s.clock())
       .with_compression(t.layout.compression)
       .with_incremental(t.layout.incremental)
-      .with_segment_cache_bytes(t.layout.segment_cache_bytes);
+      .with_segment_cache_bytes(t.layout.segment_cache_bytes)
+      .with_history(t.layout.keep_last);
   return cp;
+}
+
+// With history: the current version and the keep_last before it are listed and load, each the
+// whole state one save wrote (a thread deleted and saved again starts at version 1 again).
+void check_versions(Checkpointer& cp, History& h, const std::string& thread, std::size_t keep_last,
+                    const std::string& when) {
+  if (keep_last == 0) return;
+  try {
+    auto current = cp.load_state(thread);
+    if (!current) return;
+    auto versions = cp.list_versions(thread);
+    const auto promised = static_cast<std::size_t>(
+        std::min<std::int64_t>(static_cast<std::int64_t>(keep_last) + 1, current->version));
+    if (versions.size() != promised) {
+      h.add_violation("history " + when + ": " + std::to_string(versions.size()) +
+                      " versions listed at version " + std::to_string(current->version) + "; keep_last " +
+                      std::to_string(keep_last) + " promises " + std::to_string(promised));
+    }
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+      const std::int64_t expected = current->version - static_cast<std::int64_t>(i);
+      if (versions[i].version != expected) {
+        h.add_violation("history " + when + ": entry " + std::to_string(i) + " is version " +
+                        std::to_string(versions[i].version) + ", not " + std::to_string(expected));
+        continue;
+      }
+      auto loaded = cp.load_version(thread, expected);
+      if (!loaded) {
+        h.add_violation("history " + when + ": listed version " + std::to_string(expected) +
+                        " does not load");
+      } else if (auto wrong = h.not_a_whole_save(loaded->state); !wrong.empty()) {
+        h.add_violation("history " + when + ": version " + std::to_string(expected) + " is " + wrong);
+      } else if (i == 0 && !(loaded->state == current->state)) {
+        h.add_violation("history " + when + ": the current version loads differently by version");
+      }
+    }
+  } catch (const std::exception& e) {
+    h.add_violation("history " + when + ": threw " + std::string(e.what()));
+  }
 }
 
 // After the cleanup ran past its grace: every chunk or segment of the thread is one its head names.
@@ -417,6 +472,19 @@ void check_orphans(const Target& t, const std::string& thread, History& h) {
     try {
       if (auto base = detail::base_from_head(thread, item)) {
         for (const auto& s : base->segments) named.insert(detail::segment_key(thread, s.id));
+      }
+      // Kept versions: their version items, and what those name.
+      if (auto kept = item.find("versions"); kept != item.end()) {
+        for (const auto& v : detail::parse_kept_versions(kept->second.scalar())
+                                 .value_or(std::vector<detail::KeptVersion>{})) {
+          const std::string key = detail::version_key(thread, v.id);
+          named.insert(key);
+          auto copy = client->get_item(
+              {.table = t.table, .key = {{"thread_id", AttributeValue::S(key)}}, .consistent_read = true});
+          if (!copy.ok() || !copy->item) continue;
+          for (auto& k : detail::named_item_keys(thread, detail::head_of_version_item(thread, *copy->item)))
+            named.insert(std::move(k));
+        }
       }
     } catch (const std::exception& e) {
       h.add_violation(std::string("orphan check: the head is damaged: ") + e.what());
@@ -524,7 +592,9 @@ ScheduleResult run_schedule(const Target& t, std::uint64_t seed, const Enumerati
 
   // One checkpointer per actor (the in-memory store is one object all actors share).
   std::shared_ptr<InMemoryCheckpointer> memory;
-  if (t.layout.store == Layout::Store::kInMemory) memory = std::make_shared<InMemoryCheckpointer>();
+  const auto local_options = LocalCheckpointerOptions().with_history(t.layout.keep_last);
+  if (t.layout.store == Layout::Store::kInMemory)
+    memory = std::make_shared<InMemoryCheckpointer>(local_options);
   std::vector<std::shared_ptr<DynamoDbCheckpointer>> dynamodb_cps;
   auto make_env = [&](int actor, std::string name) {
     ActorEnv env{std::move(name), nullptr, [](const std::string&) {}};
@@ -533,9 +603,9 @@ ScheduleResult run_schedule(const Target& t, std::uint64_t seed, const Enumerati
       dynamodb_cps.push_back(cp);
       env.cp = cp;
     } else {
-      env.cp = memory
-                   ? std::static_pointer_cast<Checkpointer>(memory)
-                   : std::static_pointer_cast<Checkpointer>(std::make_shared<FileCheckpointer>(t.directory));
+      env.cp = memory ? std::static_pointer_cast<Checkpointer>(memory)
+                      : std::static_pointer_cast<Checkpointer>(
+                            std::make_shared<FileCheckpointer>(t.directory, local_options));
       env.step = [&sched, actor](const std::string& label) {
         (void)sched.gate(actor, GateKind::kCall, {label, false, false});
       };
@@ -600,7 +670,9 @@ ScheduleResult run_schedule(const Target& t, std::uint64_t seed, const Enumerati
     final_env.cp = cp;
     auto before = load(final_env, h, thread);
     if (!before) h.add_violation("final load threw (the thread is unloadable)");
+    check_versions(*cp, h, thread, t.layout.keep_last, "before the final cleanup");
     run_cleanup("final cleanup", *cp, h, thread, DynamoDbCheckpointer::kDefaultCleanupGrace);
+    check_versions(*cp, h, thread, t.layout.keep_last, "after the final cleanup");
     final_env.name = "final-after-cleanup";
     auto after = load(final_env, h, thread);
     if (!after && before) {
@@ -611,10 +683,11 @@ ScheduleResult run_schedule(const Target& t, std::uint64_t seed, const Enumerati
     }
     check_orphans(t, thread, h);
   } else {
-    final_env.cp =
-        memory ? std::static_pointer_cast<Checkpointer>(memory)
-               : std::static_pointer_cast<Checkpointer>(std::make_shared<FileCheckpointer>(t.directory));
+    final_env.cp = memory ? std::static_pointer_cast<Checkpointer>(memory)
+                          : std::static_pointer_cast<Checkpointer>(
+                                std::make_shared<FileCheckpointer>(t.directory, local_options));
     if (!load(final_env, h, thread)) h.add_violation("final load threw (the thread is unloadable)");
+    check_versions(*final_env.cp, h, thread, t.layout.keep_last, "at the end");
   }
 
   result.violations = h.check();

@@ -17,14 +17,15 @@ namespace agents::explorer {
 /// What the checkpointers of a schedule store and how.
 struct Layout {
   enum class Store { kDynamoDb, kFile, kInMemory };
-  std::string
-      name;  ///< "plain", "compressed", "chunked", "incremental", "incremental-cache", "file", "memory"
+  std::string name;  ///< "plain", "compressed", "chunked", "incremental", "incremental-cache", "file",
+                     ///< "memory", and "-history" forms that keep past versions
   Store store = Store::kDynamoDb;
   Compression compression = Compression::kAuto;
   bool incremental = false;
   std::size_t segment_cache_bytes = 0;
   bool large_states = false;  ///< beyond 400 KB compressed: chunked
   int default_schedules = 0;  ///< in the bounded (ctest) form
+  std::size_t keep_last = 0;  ///< history (docs/history.md): past versions kept; 0: off
 };
 
 const std::vector<Layout>& all_layouts();

@@ -101,6 +101,49 @@ TEST_P(AgentDynamoDbTest, StreamingOverTheOpenAiProtocol) {
   EXPECT_EQ(checkpointer_->load_state("stream")->state.todos.size(), 1u);
 }
 
+// docs/history.md: three turns, then a different second turn twice: once by rewinding the thread
+// (stored as its next versions) and once on a fork from after turn 1. Every branch stays loadable.
+TEST_P(AgentDynamoDbTest, RewindAndForkBranchAConversationWithoutRewritingItsHistory) {
+  checkpointer_->with_history(10);
+  auto model = std::make_shared<OfflineChatModel>();
+  handle(model, "trip", "Hello");
+  handle(model, "trip", "My name is Alice");
+  EXPECT_EQ(handle(model, "trip", "What is my name?"),
+            "You told me earlier that your name is Alice. (offline model)");
+  std::vector<AgentStateSnapshot> original;
+  for (std::int64_t v = 1; v <= 3; ++v) original.push_back(checkpointer_->load_version("trip", v)->state);
+  EXPECT_EQ(original[0].messages.size(), 2u);  // "Hello" and the answer
+
+  // Rewind to after turn 1 and take another second turn: versions 4 and 5 of the same thread.
+  auto agent = make_agent(model);
+  ASSERT_TRUE(agent.rewind("trip", 1));
+  EXPECT_EQ(agent.state(), original[0]);
+  agent.handle_message("My name is Bob");
+  EXPECT_EQ(agent.save_state("trip"), 4);
+  EXPECT_EQ(handle(model, "trip", "What is my name?"),
+            "You told me earlier that your name is Bob. (offline model)");
+  EXPECT_FALSE(agent.rewind("trip", 99));
+
+  // A fork from after turn 1: a thread of its own, whose first version is turn 1's state.
+  checkpointer_->fork("trip", 1, "trip-carol");
+  EXPECT_EQ(checkpointer_->load_version("trip-carol", 1)->state, original[0]);
+  handle(model, "trip-carol", "My name is Carol");
+  EXPECT_EQ(handle(model, "trip-carol", "What is my name?"),
+            "You told me earlier that your name is Carol. (offline model)");
+
+  // The original versions are unchanged, and every branch loads.
+  for (std::int64_t v = 1; v <= 3; ++v)
+    EXPECT_EQ(checkpointer_->load_version("trip", v)->state, original[v - 1]) << v;
+  auto versions = checkpointer_->list_versions("trip");
+  ASSERT_EQ(versions.size(), 5u);
+  EXPECT_EQ(versions.front().version, 5);
+  auto carol = checkpointer_->list_versions("trip-carol");
+  ASSERT_EQ(carol.size(), 3u);
+  ASSERT_TRUE(carol.back().forked_from.has_value());
+  EXPECT_EQ(*carol.back().forked_from, (ForkOrigin{"trip", 1}));
+  EXPECT_EQ(checkpointer_->load_version("trip-carol", 1)->state, original[0]);
+}
+
 TEST_P(AgentDynamoDbTest, ConcurrentWritersConflict) {
   auto model = std::make_shared<OfflineChatModel>();
   auto a = make_agent(model);

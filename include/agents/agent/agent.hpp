@@ -78,6 +78,12 @@ class AGENTS_API Agent {
   /// thread holds every message of this state, the turn is stored, the agent goes on from the
   /// stored state and returns its version; otherwise the error is rethrown and nothing changes.
   std::int64_t save_state(std::string_view thread_id);
+  /// Goes back to version `version` of the thread ("undo the turns after it"): the agent holds
+  /// that state, and the next save_state stores it as the thread's next version, conditional on
+  /// the current one, so history is appended to, never rewritten (docs/history.md). False (and
+  /// nothing changes) when that version is not kept. Throws NotFoundError when the thread does
+  /// not exist.
+  bool rewind(std::string_view thread_id, std::int64_t version);
 
   /// Appends the user message, runs the tool-calling loop and returns the answer. With
   /// `on_text_delta`, the model streams and the callback receives the answer's text as it arrives.

@@ -81,6 +81,40 @@ struct ThreadPage {
   std::string next_page_token;  ///< empty on the last page
 };
 
+/// Which past versions of a thread a checkpointer keeps readable (docs/history.md). Off by
+/// default: a save replaces the stored state and nothing of it stays.
+struct HistoryOptions {
+  /// Besides the current version, keep this many versions before it (0: none).
+  std::size_t keep_last = 0;
+  bool enabled() const { return keep_last > 0; }
+};
+
+/// Where a thread made by Checkpointer::fork came from.
+struct ForkOrigin {
+  std::string thread_id;
+  std::int64_t version = 0;
+  friend bool operator==(const ForkOrigin&, const ForkOrigin&) = default;
+};
+
+/// One readable version of a thread, as list_versions shows it.
+struct VersionInfo {
+  std::int64_t version = 0;
+  std::string updated_at;  ///< when it was saved (RFC 3339 UTC)
+  std::size_t message_count = 0;
+  std::size_t state_bytes = 0;  ///< its state's JSON, uncompressed
+  /// The version that replaced it (version + 1) and when; 0 and "" for the current version.
+  std::int64_t replaced_by = 0;
+  std::string replaced_at;
+  /// Set on the first version of a thread made by fork().
+  std::optional<ForkOrigin> forked_from;
+};
+
+struct ListVersionsOptions {
+  /// Only versions older than this one (for the next page: the last version listed); 0: all.
+  std::int64_t before = 0;
+  std::size_t limit = 0;  ///< 0: every readable version
+};
+
 /// The storage interface. Public methods validate their arguments (thread ids of 1 to 1024
 /// bytes of valid UTF-8, not containing the reserved "#chunk#" or "#seg#") before any I/O and
 /// then call the protected hooks.
@@ -113,6 +147,19 @@ class AGENTS_API Checkpointer {
   /// Throws InvalidArgumentError for a page token that no listing with this sort_by returns.
   ThreadPage list_threads(const ListThreadsOptions& options = {});
 
+  /// The readable versions of a thread, newest first: the current one, then those the history
+  /// options keep (docs/history.md). Empty when the thread does not exist.
+  std::vector<VersionInfo> list_versions(std::string_view thread_id, const ListVersionsOptions& options = {});
+  /// One version of a thread: the current one (as load_state) or a kept past one; nothing when
+  /// the thread or that version is not (or no longer) kept. Throws InvalidArgumentError for a
+  /// version below 1. A save after loading a past version conflicts (it is not the stored one):
+  /// to go on from it, save it as the next version (Agent::rewind does).
+  std::optional<LoadedState> load_version(std::string_view thread_id, std::int64_t version);
+  /// Creates `new_thread_id` holding version `version` of `thread_id`, as its version 1 with a
+  /// record of where it came from (VersionInfo::forked_from). NotFoundError when that version is
+  /// not kept; ConflictError (nothing written) when `new_thread_id` exists.
+  SavedState fork(std::string_view thread_id, std::int64_t version, std::string_view new_thread_id);
+
   /// Throws InvalidArgumentError unless `thread_id` is 1 to 1024 bytes of valid UTF-8 without
   /// "#chunk#" or "#seg#": the keys of the items holding a large state's chunks and history
   /// segments are "<thread>#chunk#..." and "<thread>#seg#...", and no thread id may name one.
@@ -125,6 +172,16 @@ class AGENTS_API Checkpointer {
   virtual bool do_delete(const std::string& thread_id) = 0;
   /// All threads, in any order; the base class sorts and pages.
   virtual std::vector<ThreadInfo> do_list() = 0;
+  // History. The defaults suit a store that keeps only the current version: it is the one
+  // version listed and loaded, and a fork is a create that records nothing.
+  /// Every readable version, newest first (the base class applies `before` and `limit`, which
+  /// implementations may use to read less).
+  virtual std::vector<VersionInfo> do_list_versions(const std::string& thread_id,
+                                                    const ListVersionsOptions& options);
+  virtual std::optional<LoadedState> do_load_version(const std::string& thread_id, std::int64_t version);
+  /// Creates the thread (conditional on its absence) holding `state`, recording `origin`.
+  virtual SavedState do_create_fork(const std::string& thread_id, const AgentStateSnapshot& state,
+                                    const ForkOrigin& origin);
 };
 
 /// Options of the checkpointers that keep states on this machine (InMemoryCheckpointer,
@@ -132,7 +189,12 @@ class AGENTS_API Checkpointer {
 struct LocalCheckpointerOptions {
   /// The clock behind `updated_at`; empty: the system clock.
   WallClock clock;
+  HistoryOptions history;
 
+  LocalCheckpointerOptions& with_history(std::size_t keep_last) {
+    history.keep_last = keep_last;
+    return *this;
+  }
   LocalCheckpointerOptions& with_clock(WallClock value) {
     clock = std::move(value);
     return *this;
@@ -152,6 +214,11 @@ class AGENTS_API InMemoryCheckpointer final : public Checkpointer {
   std::optional<LoadedState> do_load(const std::string& thread_id) override;
   bool do_delete(const std::string& thread_id) override;
   std::vector<ThreadInfo> do_list() override;
+  std::vector<VersionInfo> do_list_versions(const std::string& thread_id,
+                                            const ListVersionsOptions& options) override;
+  std::optional<LoadedState> do_load_version(const std::string& thread_id, std::int64_t version) override;
+  SavedState do_create_fork(const std::string& thread_id, const AgentStateSnapshot& state,
+                            const ForkOrigin& origin) override;
 
  private:
   struct Impl;
@@ -175,8 +242,16 @@ class AGENTS_API FileCheckpointer final : public Checkpointer {
   std::optional<LoadedState> do_load(const std::string& thread_id) override;
   bool do_delete(const std::string& thread_id) override;
   std::vector<ThreadInfo> do_list() override;
+  std::vector<VersionInfo> do_list_versions(const std::string& thread_id,
+                                            const ListVersionsOptions& options) override;
+  std::optional<LoadedState> do_load_version(const std::string& thread_id, std::int64_t version) override;
+  SavedState do_create_fork(const std::string& thread_id, const AgentStateSnapshot& state,
+                            const ForkOrigin& origin) override;
 
  private:
+  SavedState store(const std::string& thread_id, const AgentStateSnapshot& state,
+                   const SavePrecondition& precondition, const ForkOrigin* origin);
+
   std::string directory_;
   LocalCheckpointerOptions options_;
 };

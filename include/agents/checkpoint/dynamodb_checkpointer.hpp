@@ -65,6 +65,10 @@ struct AGENTS_API DynamoDbCheckpointerOptions {
   std::size_t segment_cache_bytes = 0;
   /// Largest state (uncompressed JSON bytes) a save accepts; larger ones fail before any write.
   std::size_t max_state_bytes = 32 * 1024 * 1024;
+  /// Keep past versions readable (docs/history.md): list_versions, load_version, fork. Off by
+  /// default (the seed's items and costs). At most kMaxKeepLast. Every writer of a thread should
+  /// have it on: a save without it drops the history it replaces.
+  HistoryOptions history;
   /// The clock behind expiry (`ttl`), write times (`updated_at`) and the save deadline; empty:
   /// the system clock. For tests and simulations that move time on without waiting. Requests are
   /// signed with the client's clock, not this one, so a clock moved ahead cannot break signing.
@@ -89,6 +93,11 @@ struct AGENTS_API DynamoDbCheckpointerOptions {
   DynamoDbCheckpointerOptions& with_segment_cache_bytes(std::size_t value);
   DynamoDbCheckpointerOptions& with_max_state_bytes(std::size_t value);
   DynamoDbCheckpointerOptions& with_clock(WallClock value);
+  /// history.keep_last = keep_last: the current version and up to `keep_last` before it.
+  DynamoDbCheckpointerOptions& with_history(std::size_t keep_last);
+
+  /// The most past versions a thread keeps (its head names each one).
+  static constexpr std::size_t kMaxKeepLast = 100;
 };
 
 /// Configuration (docs/adr/0007-configuration.md): options at construction,
@@ -125,6 +134,7 @@ class AGENTS_API DynamoDbCheckpointer final : public Checkpointer {
   DynamoDbCheckpointer& with_observer(std::function<void(const dynamodb::CallEvent&)> observer);
   DynamoDbCheckpointer& with_client(std::shared_ptr<dynamodb::DynamoDbClient> client);
   DynamoDbCheckpointer& with_clock(WallClock clock);
+  DynamoDbCheckpointer& with_history(std::size_t keep_last);
 
   /// The options in force (those given at construction plus every `with_*` since).
   const DynamoDbCheckpointerOptions& options() const { return *options_; }
@@ -153,6 +163,11 @@ class AGENTS_API DynamoDbCheckpointer final : public Checkpointer {
   std::optional<LoadedState> do_load(const std::string& thread_id) override;
   bool do_delete(const std::string& thread_id) override;
   std::vector<ThreadInfo> do_list() override;
+  std::vector<VersionInfo> do_list_versions(const std::string& thread_id,
+                                            const ListVersionsOptions& options) override;
+  std::optional<LoadedState> do_load_version(const std::string& thread_id, std::int64_t version) override;
+  SavedState do_create_fork(const std::string& thread_id, const AgentStateSnapshot& state,
+                            const ForkOrigin& origin) override;
 
  private:
   DynamoDbCheckpointer& with_ttl_seconds(std::chrono::seconds ttl);
