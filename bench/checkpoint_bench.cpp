@@ -844,6 +844,7 @@ int cmd_history(const Args& args) {
     std::string thread;
     double wcu = 0, rcu = 0, bytes = 0;
     std::size_t stored = 0;
+    std::vector<double> save_ms;
   };
   const std::string run_id = std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr));
   auto probe = std::make_shared<CapacityProbe>(agents::http::make_curl_http_client());
@@ -867,7 +868,10 @@ int cmd_history(const Args& args) {
       for (auto& m : conversation_turn(turn, turn_bytes)) state.messages.push_back(std::move(m));
       state.scratchpad["turn"] = turn;
       r.tally->clear();
+      const auto started = std::chrono::steady_clock::now();
       r.cp->save_state(r.thread, state, SavePrecondition::after_load(loaded));
+      r.save_ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
       std::lock_guard lock(r.tally->mu);
       for (auto& [op, u] : r.tally->units) (op == "GetItem" || op == "BatchGetItem" ? r.rcu : r.wcu) += u;
       r.bytes += static_cast<double>(r.tally->bytes_sent);
@@ -890,16 +894,16 @@ int cmd_history(const Args& args) {
                  {"keep_last", keep_last}};
   std::printf("\nhistory: keep_last %zu, ~%zu B per turn (%s)\n", keep_last, turn_bytes,
               args.get_or("server", "unknown").c_str());
-  std::printf("%-22s %6s %11s %10s %13s %11s %12s\n", "layout", "turns", "WCU total", "WCU/turn", "MB sent",
-              "RCU total", "stored KB");
+  std::printf("%-22s %6s %11s %10s %13s %11s %12s %12s\n", "layout", "turns", "WCU total", "WCU/turn",
+              "MB sent", "RCU total", "stored KB", "save p50 ms");
   for (auto& r : runs) {
-    std::printf("%-22s %6d %11.0f %10.2f %13.2f %11.0f %12.1f\n", r.name.c_str(), r.turns, r.wcu,
-                r.wcu / r.turns, r.bytes / 1e6, r.rcu, static_cast<double>(r.stored) / 1024);
-    record[r.name] = {{"turns", r.turns},
-                      {"total_wcu", r.wcu},
-                      {"total_rcu", r.rcu},
-                      {"bytes_sent", r.bytes},
-                      {"stored_bytes", r.stored}};
+    std::sort(r.save_ms.begin(), r.save_ms.end());
+    std::printf("%-22s %6d %11.0f %10.2f %13.2f %11.0f %12.1f %12.2f\n", r.name.c_str(), r.turns, r.wcu,
+                r.wcu / r.turns, r.bytes / 1e6, r.rcu, static_cast<double>(r.stored) / 1024,
+                percentile(r.save_ms, 0.5));
+    record[r.name] = {{"turns", r.turns},      {"save_ms_p50", percentile(r.save_ms, 0.5)},
+                      {"total_wcu", r.wcu},    {"total_rcu", r.rcu},
+                      {"bytes_sent", r.bytes}, {"stored_bytes", r.stored}};
   }
   auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
   Json targets = {{"incremental_history_wcu_ratio", ratio(runs[1].wcu, runs[0].wcu)},

@@ -270,6 +270,26 @@ def conversation_targets(runs, server):
     return out
 
 
+def history_table(runs):
+    """The cost of checkpoint history (issue 21): with_history(keep_last) vs none, side by side."""
+    lines = ["| server | layout | turns | WCU total | WCU per turn | MB sent | RCU total | stored KB | save p50 ms |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in runs:
+        for layout in ("incremental", "incremental+history", "plain", "plain+history"):
+            x = r[layout]
+            lines.append(f"| {r['server']} | {layout}{' (keep_last ' + str(r['keep_last']) + ')' if 'history' in layout else ''} "
+                         f"| {x['turns']} | {x['total_wcu']:.0f} | {x['total_wcu'] / x['turns']:.2f} | "
+                         f"{x['bytes_sent'] / 1e6:.2f} | {x['total_rcu']:.0f} | {x['stored_bytes'] / 1024:.1f} | "
+                         f"{x.get('save_ms_p50', 0):.2f} |")
+    return "\n".join(lines)
+
+
+def history_targets(runs, server):
+    return [("history: incremental, keep_last 20: WCU ≤ 1.5× without history",
+             f"{r['targets']['incremental_history_wcu_ratio']:.2f}×",
+             r["targets"]["incremental_history_wcu_ratio"] <= 1.5) for r in runs if r["server"] == server]
+
+
 def chart(cells, servers, path_png):
     gnuplot = shutil.which("gnuplot")
     if not servers:
@@ -362,7 +382,9 @@ def main():
     meta = load_json(os.path.join(out_dir, f"states-{primary}", "meta.json"), {})
 
     conversation = load_jsonl(os.path.join(out_dir, "conversation.jsonl"))
-    checks = targets(cells, capacity, primary) + conversation_targets(conversation, primary)
+    history = load_jsonl(os.path.join(out_dir, "history.jsonl"))
+    checks = (targets(cells, capacity, primary) + conversation_targets(conversation, primary) +
+              history_targets(history, primary))
     md = []
     for server in servers:
         tag = " (primary)" if server == primary else " (secondary)"
@@ -385,6 +407,10 @@ def main():
         md.append("#### A 500-turn conversation (~1 KB per turn): plain vs incremental saves\n")
         md.append(conversation_table(conversation))
         md.append("")
+    if history:
+        md.append("#### Checkpoint history: with_history(keep_last) vs none (checkpoint_bench history)\n")
+        md.append(history_table(history))
+        md.append("")
     if micro:
         md.append("#### Hot-path micro benchmarks (hot_path_bench)\n")
         md.append(micro_table(micro))
@@ -406,6 +432,7 @@ def main():
         "raw_cells": raw_cells,
         "capacity": capacity,
         "conversation": [{k: v for k, v in r.items()} for r in conversation],
+        "history": history,
         "micro": [
             {k: b[k] for k in ("name", "real_time", "cpu_time", "time_unit", "bytes_per_second", "body_bytes", "ratio")
              if k in b}

@@ -172,6 +172,16 @@ SaveAttempt plan_layout(const DynamoDbContext& db, const std::string& thread_id,
                         const AgentStateSnapshot& state, const std::optional<Replaced>& replaced,
                         std::int64_t version, Encoded& encoded);
 
+// The chunks or segments a head with this layout hint names.
+std::vector<std::string> keys_named_by_hint(const std::string& thread_id, const std::string& hint) {
+  if (auto base = base_from_hint(hint)) {
+    std::vector<std::string> keys;
+    for (const auto& segment : base->segments) keys.push_back(segment_key(thread_id, segment.id));
+    return keys;
+  }
+  return chunk_keys_of_hint(thread_id, hint);
+}
+
 // With history on: the version item that keeps this attempt's head readable once replaced, and
 // the head's `versions` (docs/history.md).
 void keep_version(const DynamoDbContext& db, const std::string& thread_id, SaveAttempt& attempt,
@@ -197,6 +207,15 @@ void keep_version(const DynamoDbContext& db, const std::string& thread_id, SaveA
     // Only a list that starts with the replaced head itself is that head's history.
     if (parsed && !parsed->empty() && parsed->front().id == kept_id_of(replaced->generation.save_id))
       previous = std::move(*parsed);
+  }
+  if (!previous.empty()) {
+    // What the replaced version names that this save's head does not (a merge's replaced
+    // segments, a chunked save's chunks): when none, letting it go later needs no read.
+    std::vector<std::string> mine = keys_named_by_hint(thread_id, attempt.layout_hint);
+    std::vector<std::string> theirs = keys_named_by_hint(thread_id, replaced->layout_hint);
+    previous.front().newer_names_all = std::all_of(theirs.begin(), theirs.end(), [&](const std::string& key) {
+      return std::find(mine.begin(), mine.end(), key) != mine.end();
+    });
   }
   attempt.versions = versions_after_save({kept_id_of(attempt.save_id), expires}, previous,
                                          db.options.history.keep_last, head_ttl);
@@ -319,11 +338,8 @@ SavedState landed(const DynamoDbContext& db, const std::string& thread_id, const
     prune_versions(db, thread_id, attempt.versions.pruned, attempt.versions.pruned_successors);
   } else if (!attempt.replaced_kept_versions.empty()) {
     // History turned off: the kept versions go, except what the new head still names.
-    std::vector<std::string> still_named;
-    if (auto base = base_from_hint(attempt.layout_hint)) {
-      for (const auto& segment : base->segments) still_named.push_back(segment_key(thread_id, segment.id));
-    }
-    drop_history(db, thread_id, attempt.replaced_kept_versions, still_named);
+    drop_history(db, thread_id, attempt.replaced_kept_versions,
+                 keys_named_by_hint(thread_id, attempt.layout_hint));
   }
   for (const auto& other : others) {
     if (!other.creates) delete_keys(db, keys_of(other.extra_items));

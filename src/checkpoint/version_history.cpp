@@ -31,6 +31,10 @@ std::optional<std::vector<KeptVersion>> parse_kept_versions(std::string_view tex
   if (text.empty()) return out;
   for (std::string_view entry : split_fields(text, ' ')) {
     KeptVersion v;
+    if (entry.ends_with('=')) {
+      v.newer_names_all = true;
+      entry.remove_suffix(1);
+    }
     const std::size_t colon = entry.find(':');
     std::string_view id = entry.substr(0, colon);
     if (!is_save_id(id) || id.size() > kAncestorIdChars) return std::nullopt;
@@ -51,6 +55,7 @@ std::string format_kept_versions(const std::vector<KeptVersion>& versions) {
     if (!out.empty()) out += ' ';
     out += v.id;
     if (v.expires) out += ':' + std::to_string(*v.expires);
+    if (v.newer_names_all) out += '=';
   }
   return out;
 }

@@ -25,10 +25,14 @@ namespace agents::detail {
 struct KeptVersion {
   std::string id;
   std::optional<std::int64_t> expires;
+  /// Everything it names (chunks, segments) its newer neighbour names too, so letting it go
+  /// deletes its version item alone, without reading it (set by the save that replaced it).
+  bool newer_names_all = false;
   friend bool operator==(const KeptVersion&, const KeptVersion&) = default;
 };
 
-/// "id[:expires] id[:expires] ..."; nullopt for anything else (a damaged list keeps nothing).
+/// "id[:expires][=] ..." ('=': newer_names_all); nullopt for anything else (a damaged list keeps
+/// nothing).
 std::optional<std::vector<KeptVersion>> parse_kept_versions(std::string_view text);
 std::string format_kept_versions(const std::vector<KeptVersion>& versions);
 

@@ -53,17 +53,25 @@ std::vector<std::string> named_by(const std::string& thread_id, const Item& vers
 void prune_versions(const DynamoDbContext& db, const std::string& thread_id,
                     const std::vector<KeptVersion>& pruned, const std::vector<KeptVersion>& successors) {
   if (pruned.empty()) return;
-  std::vector<KeptVersion> wanted = pruned;
-  wanted.insert(wanted.end(), successors.begin(), successors.end());
-  std::map<std::string, Item> items;
-  try {
-    items = read_version_items(db, thread_id, wanted);
-  } catch (const Error&) {
-    return;  // unreferenced now: the cleanup and TTL remove them
-  }
   std::vector<std::string> deletions;
+  std::vector<KeptVersion> to_read;  // versions naming something their newer neighbour does not
   for (std::size_t i = 0; i < pruned.size(); ++i) {
     deletions.push_back(version_key(thread_id, pruned[i].id));
+    if (!pruned[i].newer_names_all) {
+      to_read.push_back(pruned[i]);
+      to_read.push_back(successors[i]);
+    }
+  }
+  std::map<std::string, Item> items;
+  if (!to_read.empty()) {
+    try {
+      items = read_version_items(db, thread_id, to_read);
+    } catch (const Error&) {
+      // What they name stays: unreferenced once they are gone, so the cleanup and TTL remove it.
+    }
+  }
+  for (std::size_t i = 0; i < pruned.size(); ++i) {
+    if (pruned[i].newer_names_all) continue;
     auto gone = items.find(pruned[i].id);
     auto newer = items.find(successors[i].id);
     // Without the newer neighbour it is unknown what it still names: those items stay.

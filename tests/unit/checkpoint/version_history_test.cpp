@@ -25,12 +25,14 @@ std::vector<std::string> names(const std::vector<KeptVersion>& list) {
 }
 
 TEST(KeptVersions, FormatAndParseRoundTripAndDamageKeepsNothing) {
-  std::vector<KeptVersion> list = {{"00000000000000aa", 1700000000}, {"00000000000000bb", std::nullopt}};
+  std::vector<KeptVersion> list = {
+      {"00000000000000aa", 1700000000, false}, {"00000000000000bb", std::nullopt, true}, {"cc", 5, true}};
   const std::string text = format_kept_versions(list);
-  EXPECT_EQ(text, "00000000000000aa:1700000000 00000000000000bb");
+  EXPECT_EQ(text, "00000000000000aa:1700000000 00000000000000bb= cc:5=");
   EXPECT_EQ(parse_kept_versions(text), list);
   EXPECT_EQ(parse_kept_versions(""), std::vector<KeptVersion>{});
-  for (const char* bad : {"XYZ", "00aa:", "00aa:12x", "00aa  00bb", "00aa ", "0123456789abcdef0"}) {
+  for (const char* bad : {"XYZ", "00aa:", "00aa:12x", "00aa  00bb", "00aa ", "0123456789abcdef0", "=",
+                          "00aa:=", "00aa==", "00aa=:5"}) {
     EXPECT_FALSE(parse_kept_versions(bad).has_value()) << bad;
   }
 }
