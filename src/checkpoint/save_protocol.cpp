@@ -166,6 +166,9 @@ std::size_t extra_head_bytes(const DynamoDbContext& db) {
 struct Encoded {
   std::optional<EncodedHistory> history;  ///< incremental saves
   std::optional<PreparedState> prepared;  ///< the other layouts (or a fallback)
+  /// History on and the head too large for its version item to fit an item: chunked, whose
+  /// head is small (the kept version then keeps its chunks).
+  bool chunked_for_history = false;
 };
 
 SaveAttempt plan_layout(const DynamoDbContext& db, const std::string& thread_id,
@@ -184,7 +187,8 @@ std::vector<std::string> keys_named_by_hint(const std::string& thread_id, const 
 
 // With history on: the version item that keeps this attempt's head readable once replaced, and
 // the head's `versions` (docs/history.md).
-void keep_version(const DynamoDbContext& db, const std::string& thread_id, SaveAttempt& attempt,
+// False when the head with its `versions`, or its version item, does not fit an item.
+bool keep_version(const DynamoDbContext& db, const std::string& thread_id, SaveAttempt& attempt,
                   const std::optional<Replaced>& replaced, std::int64_t written_at,
                   std::optional<std::int64_t> head_ttl, std::size_t message_count, std::size_t state_bytes) {
   // The copy (and a chunked save's chunks) live twice the TTL, like segments; the entry says when
@@ -221,15 +225,12 @@ void keep_version(const DynamoDbContext& db, const std::string& thread_id, SaveA
                                          db.options.history.keep_last, head_ttl);
   attempt.kept_versions = format_kept_versions(attempt.versions.kept);
   attempt.head.insert_or_assign(attr::kVersions, V::S(attempt.kept_versions));
-  if (dynamodb::item_size(attempt.head) > kMaxItemBytes) {
-    throw StateTooLargeError("thread '" + thread_id +
-                                 "': the state's head item with its list of kept versions is " +
-                                 std::to_string(dynamodb::item_size(attempt.head)) + " bytes, beyond " +
-                                 std::to_string(kMaxItemBytes) + "; nothing was written",
-                             dynamodb::item_size(attempt.head), kMaxItemBytes);
-  }
+  // No room left in the head for `versions` (an incremental head at the item limit): the caller
+  // stores the state in another layout.
+  if (dynamodb::item_size(attempt.head) > kMaxItemBytes) return false;
   attempt.extra_items.push_back(
       make_version_item(thread_id, attempt.head, {written_at, item_ttl, message_count, state_bytes}));
+  return dynamodb::item_size(attempt.extra_items.back()) <= kMaxItemBytes;
 }
 
 SaveAttempt plan(const DynamoDbContext& db, const std::string& thread_id, const AgentStateSnapshot& state,
@@ -245,7 +246,16 @@ SaveAttempt plan(const DynamoDbContext& db, const std::string& thread_id, const 
     const std::size_t state_bytes = encoded.prepared && !is_history_hint(attempt.layout_hint)
                                         ? encoded.prepared->json_bytes
                                         : encoded.history->json_bytes();
-    keep_version(db, thread_id, attempt, replaced, written_at, head_ttl, state.messages.size(), state_bytes);
+    const bool fits = keep_version(db, thread_id, attempt, replaced, written_at, head_ttl,
+                                   state.messages.size(), state_bytes);
+    if (!fits && !encoded.chunked_for_history) {
+      // A head near the item limit: with `versions` it does not fit, or its compressed copy does
+      // not (JSON escaping, base64). Chunked, the head is small.
+      encoded.chunked_for_history = true;
+      encoded.prepared = prepare_state(thread_id, encode_state_json(state), db.options.compression,
+                                       db.options.max_state_bytes, kMaxItemBytes);
+      return plan(db, thread_id, state, replaced, version, encoded, origin);
+    }
   }
   return attempt;
 }
@@ -259,7 +269,7 @@ SaveAttempt plan_layout(const DynamoDbContext& db, const std::string& thread_id,
   std::string ancestors;
   if (replaced) ancestors = ancestors_after(replaced->generation);
   const std::string updated_at = rfc3339_utc(db.now());
-  if (encoded.history) {
+  if (encoded.history && !encoded.chunked_for_history) {
     std::optional<HistoryBase> previous;
     if (replaced) previous = base_from_hint(replaced->layout_hint);
     // Segments expire twice the TTL after they are written, and a save rewrites any that would

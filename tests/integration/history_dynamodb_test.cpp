@@ -126,6 +126,43 @@ TEST_P(HistoryDynamoDbTest, ChunkedStatesKeepTheirChunksWhileAVersionNamesThem) 
   EXPECT_TRUE(items_of("big").empty());
 }
 
+// A head near the item limit (plain or compressed) has a copy that may not fit one: such a state
+// is stored chunked instead. Every size around the layouts' boundaries saves and loads back.
+TEST_P(HistoryDynamoDbTest, StatesNearTheItemLimitKeepTheirVersionsInEveryLayout) {
+  auto cp = checkpointer(false, 1);
+  for (std::size_t kb : {300, 385, 395, 399, 430, 470, 490, 500, 520}) {
+    SCOPED_TRACE(std::to_string(kb) + " KB");
+    const std::string thread = "near-" + std::to_string(kb);
+    std::vector<AgentStateSnapshot> states;
+    for (unsigned v = 1; v <= 2; ++v) {
+      AgentStateSnapshot s;
+      s.files["blob"] = agents::testing::incompressible_text(kb * 1024, v + static_cast<unsigned>(kb));
+      ASSERT_NO_THROW(cp->save_state(thread, s));
+      states.push_back(std::move(s));
+    }
+    EXPECT_EQ(cp->load_version(thread, 1)->state, states[0]);
+    EXPECT_EQ(cp->load_version(thread, 2)->state, states[1]);
+  }
+}
+
+// An incremental head just under the item limit leaves no room for its `versions`: such a state
+// is stored in another layout rather than refused (it saves without history, so it saves with it).
+TEST_P(HistoryDynamoDbTest, AnIncrementalHeadAtTheItemLimitStillSavesWithHistory) {
+  auto cp = checkpointer(true, 1);
+  const std::string text = agents::testing::incompressible_text(400 * 1024, 3);
+  for (std::size_t cut = 0; cut < 600; cut += 24) {
+    const std::string thread = "edge-" + std::to_string(cut);
+    AgentStateSnapshot s = with_turn({}, 1);
+    s.scratchpad["notes"] = text.substr(0, 400 * 1024 - 300 - cut);
+    ASSERT_NO_THROW(cp->save_state(thread, s)) << "cut " << cut;
+    auto first = s;
+    s = with_turn(s, 2);
+    ASSERT_NO_THROW(cp->save_state(thread, s)) << "cut " << cut;
+    EXPECT_EQ(cp->load_version(thread, 1)->state, first) << "cut " << cut;
+    EXPECT_EQ(cp->load_state(thread)->state, s) << "cut " << cut;
+  }
+}
+
 TEST_P(HistoryDynamoDbTest, WithATtlAVersionIsKeptOnlyWhileEverythingItNeedsOutlivesTheHead) {
   for (bool incremental : {false, true}) {
     SCOPED_TRACE(incremental ? "incremental" : "plain");
