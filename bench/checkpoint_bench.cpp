@@ -932,7 +932,7 @@ int cmd_conversation(const Args& args) {
     std::shared_ptr<agents::DynamoDbCheckpointer> reader;  ///< loads without the capacity probe
     std::shared_ptr<CallTally> tally = std::make_shared<CallTally>();
     std::string thread;
-    std::vector<double> wcu, bytes, save_ms, load_ms;
+    std::vector<double> wcu, bytes, save_ms, load_ms, save_cpu_ms;
   };
   const std::string run_id = std::to_string(::getpid()) + "-" + std::to_string(std::time(nullptr));
   // Asks for ReturnConsumedCapacity on every request, as cmd_capacity does.
@@ -963,7 +963,9 @@ int cmd_conversation(const Args& args) {
       state.scratchpad["turn"] = turn;
       l.tally->clear();
       auto started = Clock::now();
+      const double cpu0 = process_cpu_ms();
       l.cp->save_state(l.thread, state, SavePrecondition::after_load(loaded));
+      l.save_cpu_ms.push_back(process_cpu_ms() - cpu0);
       l.save_ms.push_back(ms_since(started));
       double units = 0;
       {
@@ -1035,7 +1037,8 @@ int cmd_conversation(const Args& args) {
     std::printf("%-12s %10.0f %10.0f %10.1f %10.1f %12.2f %12.2f %11.0f %11.2f\n", l.name.c_str(),
                 at(l.bytes, early), at(l.bytes, late), at(l.wcu, early), at(l.wcu, late),
                 mean(l.wcu, 1, early), window_late, total(l.wcu), percentile(sorted, 0.5));
-    record[l.name] = {{"bytes_by_turn", l.bytes},
+    record[l.name] = {{"save_cpu_ms_by_turn", l.save_cpu_ms},
+                      {"bytes_by_turn", l.bytes},
                       {"wcu_by_turn", l.wcu},
                       {"save_ms_p50", percentile(saves, 0.5)},
                       {"total_wcu", total(l.wcu)},
@@ -1043,6 +1046,18 @@ int cmd_conversation(const Args& args) {
                       {"load_ms", l.load_ms},
                       {"load_ms_p50", percentile(sorted, 0.5)},
                       {"load_ms_p90", percentile(sorted, 0.9)}};
+  }
+  // Client CPU per save (process CPU around the save call; rusage ticks are coarse, so windows
+  // of 20 turns): the incremental layout should not grow with the conversation.
+  const int cpu_window = std::min(20, turns);
+  for (auto& l : layouts) {
+    const double first = mean(l.save_cpu_ms, 1, cpu_window);
+    const double last = mean(l.save_cpu_ms, turns - cpu_window + 1, turns);
+    std::printf("%-12s client CPU per save: turns 1-%d %.3f ms, turns %d-%d %.3f ms (%.2fx)\n",
+                l.name.c_str(), cpu_window, first, turns - cpu_window + 1, turns, last,
+                first > 0 ? last / first : 0.0);
+    record[l.name]["save_cpu_ms_first_window"] = first;
+    record[l.name]["save_cpu_ms_last_window"] = last;
   }
   std::sort(cached_load_ms.begin(), cached_load_ms.end());
   record["incremental_cached_load_ms_p50"] = percentile(cached_load_ms, 0.5);

@@ -148,7 +148,6 @@ int report_error(const std::exception& error, bool json) {
   int exit_code = kError;
   if (usage) exit_code = kUsage;
   if (e != nullptr && e->code() == ErrorCode::kConflict) exit_code = kConflict;
-  if (e != nullptr && e->code() == ErrorCode::kNotFound) exit_code = kThreadNotFound;
   if (!json) {
     std::cerr << "agents: error: " << one_line(error.what()) << "\n";
     return exit_code;

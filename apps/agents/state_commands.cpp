@@ -130,8 +130,17 @@ int run_state_history(Context& ctx, const std::string& thread_id, std::int64_t b
 
 int run_state_fork(Context& ctx, const std::string& thread_id, std::int64_t version,
                    const std::string& new_thread) {
-  SavedState saved =
-      explaining_foreign_table(ctx, [&] { return ctx.checkpointer()->fork(thread_id, version, new_thread); });
+  SavedState saved;
+  try {
+    saved = explaining_foreign_table(
+        ctx, [&] { return ctx.checkpointer()->fork(thread_id, version, new_thread); });
+  } catch (const NotFoundError& e) {
+    // The version (or thread) is not kept: exit 3 like a missing thread. A missing table is
+    // the service's answer (it names its code) and stays an error.
+    if (!e.details().service_code.empty()) throw;
+    std::cerr << "agents: " << e.what() << "\n";
+    return kThreadNotFound;
+  }
   ctx.print({{"thread_id", new_thread},
              {"version", saved.version},
              {"forked_from", {{"thread_id", thread_id}, {"version", version}}}},

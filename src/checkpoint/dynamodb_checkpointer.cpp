@@ -222,6 +222,7 @@ DynamoDbCheckpointer::Engine& DynamoDbCheckpointer::engine() {
       e->client = std::move(*created);
     }
     if (o.segment_cache_bytes > 0) e->cache = std::make_unique<detail::SegmentCache>(o.segment_cache_bytes);
+    if (o.incremental) e->memos = std::make_unique<detail::HistoryMemos>();
     engine_ = std::move(e);
   });
   if (!engine_) throw InvalidArgumentError("DynamoDbCheckpointer: the DynamoDB client could not be created");

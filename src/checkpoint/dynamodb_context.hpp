@@ -15,6 +15,7 @@
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
 #include "agents/core/clock.hpp"
 #include "agents/dynamodb/client.hpp"
+#include "checkpoint/history_memo.hpp"
 #include "checkpoint/segment_cache.hpp"
 #include "checkpoint/stored_attributes.hpp"
 
@@ -25,6 +26,7 @@ struct DynamoDbContext {
   DynamoDbCheckpointerOptions options;  ///< as they were at the first use (fixed from then on)
   std::shared_ptr<dynamodb::DynamoDbClient> client;
   std::unique_ptr<SegmentCache> cache;  ///< with_segment_cache_bytes > 0
+  std::unique_ptr<HistoryMemos> memos;  ///< incremental saves
 
   std::chrono::system_clock::time_point now() const { return now_from(options.clock); }
   std::int64_t now_epoch() const {

@@ -247,22 +247,48 @@ std::optional<HistoryBase> base_from_head(const std::string& thread_id, const It
 }
 
 EncodedHistory::EncodedHistory(const std::string& thread_id, const AgentStateSnapshot& state,
-                               std::size_t max_state_bytes) {
+                               std::size_t max_state_bytes, std::unique_ptr<HistoryMemo> memo) {
+  // The messages this state shares with the memo, from the first: their JSON is the memo's.
+  std::size_t shared = 0;
+  if (memo) {
+    const std::size_t limit = std::min(memo->messages.size(), state.messages.size());
+    while (shared < limit && memo->messages[shared] == state.messages[shared]) ++shared;
+    encoded_ = std::move(memo->encoded);
+    encoded_.resize(shared);
+    if (shared == memo->messages.size()) {
+      memo_sha_.emplace(memo->sha);
+      memo_digest_ = std::move(memo->digest);
+      memo_count_ = shared;
+    }
+    memo->messages.resize(shared);
+    memo_messages_ = std::move(memo->messages);
+  }
   encoded_.reserve(state.messages.size());
   offsets_.reserve(state.messages.size() + 1);
   offsets_.push_back(0);
-  for (const auto& m : state.messages) {
-    encoded_.push_back(encode_message_json(m));
+  for (std::size_t i = 0; i < shared; ++i) offsets_.push_back(offsets_.back() + encoded_[i].size());
+  for (std::size_t i = shared; i < state.messages.size(); ++i) {
+    encoded_.push_back(encode_message_json(state.messages[i]));
     offsets_.push_back(offsets_.back() + encoded_.back().size());
   }
   head_state_ = encode_state_json_without_messages(state);
-  // The same checks, and the same sizes, as the plain layout's.
+  // The same checks, and the same sizes, as the plain layout's (the memo's were checked).
   const std::size_t n = encoded_.size();
   const std::size_t plain_bytes =
       head_state_.size() + (n == 0 ? 0 : std::string_view(",\"messages\":").size() + array_bytes(0, n));
   check_state_size(thread_id, plain_bytes, max_state_bytes);
   check_utf8(thread_id, head_state_);
-  for (const auto& m : encoded_) check_utf8(thread_id, m);
+  for (std::size_t i = shared; i < n; ++i) check_utf8(thread_id, encoded_[i]);
+}
+
+std::unique_ptr<HistoryMemo> EncodedHistory::take_memo(const AgentStateSnapshot& state,
+                                                       const util::Sha256Stream& sha, std::string digest) {
+  auto memo = std::make_unique<HistoryMemo>(
+      HistoryMemo{std::move(memo_messages_), std::move(encoded_), sha, std::move(digest), offsets_.back()});
+  memo->messages.insert(memo->messages.end(),
+                        state.messages.begin() + static_cast<std::ptrdiff_t>(memo->messages.size()),
+                        state.messages.end());
+  return memo;
 }
 
 std::string EncodedHistory::array(std::size_t first, std::size_t last) const {
@@ -283,11 +309,14 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
                                                      std::int64_t version, const SaveTimes& times,
                                                      const std::string& ancestors) {
   const std::size_t n = history.size();
-  // Is the stored history a prefix of this one? Then only the rest is new.
-  util::Sha256Stream sha;
-  bool appends = false;
-  const bool may_append = previous && previous->message_count <= n;
-  for (std::size_t i = 0; i <= n; ++i) {
+  // Is the stored history a prefix of this one? Then only the rest is new. When the last save
+  // of this process stored exactly that history, hashing goes on from where it stopped.
+  const bool from_memo = history.memo_sha() && previous && previous->message_count == history.memo_count() &&
+                         previous->digest == history.memo_digest();
+  util::Sha256Stream sha = from_memo ? *history.memo_sha() : util::Sha256Stream();
+  bool appends = from_memo;
+  const bool may_append = !from_memo && previous && previous->message_count <= n;
+  for (std::size_t i = from_memo ? history.memo_count() : 0; i <= n; ++i) {
     if (may_append && i == previous->message_count) appends = sha.hex_so_far() == previous->digest;
     if (i == n) break;
     sha.update(history.message(i));
@@ -328,6 +357,7 @@ std::optional<IncrementalSave> plan_incremental_save(const std::string& thread_i
   out.base.save_id = planner.save_id;
   out.base.message_count = n;
   out.base.digest = sha.hex_so_far();
+  out.sha.emplace(sha);
   dynamodb::AttributeList entries;
   for (const auto& planned : planner.segments) {
     out.base.segments.push_back(planned.ref);

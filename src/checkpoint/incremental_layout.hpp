@@ -17,6 +17,7 @@
 
 #include "agents/checkpoint/state.hpp"
 #include "agents/dynamodb/attribute_value.hpp"
+#include "util/sha256.hpp"
 
 namespace agents::detail {
 
@@ -63,12 +64,27 @@ std::optional<HistoryBase> base_from_hint(std::string_view hint);
 /// Throws CorruptStateError naming the attribute for damaged ones.
 std::optional<HistoryBase> base_from_head(const std::string& thread_id, const dynamodb::Item& head);
 
+/// What a save of a thread encoded, kept for its next save (HistoryMemos): the messages (to
+/// compare with the next state's), their JSON, and the SHA-256 over them. A turn appends a few
+/// messages to the same history, so the next save encodes and hashes only those: its CPU does
+/// not grow with the conversation (comparing the rest is a memcmp).
+struct HistoryMemo {
+  std::vector<Message> messages;
+  std::vector<std::string> encoded;  ///< encode_message_json(messages[i])
+  util::Sha256Stream sha;            ///< over each encoded message followed by '\n'
+  std::string digest;                ///< sha's digest (the stored history_digest)
+  std::size_t json_bytes = 0;        ///< of `encoded`
+};
+
 /// A state encoded for this layout: each message's JSON and the rest of the state's JSON.
 /// Encoded, sized and checked once, before any request; a blind save that goes round reuses it.
 class EncodedHistory {
  public:
   /// Throws StateTooLargeError or InvalidArgumentError (not UTF-8) as prepare_state does.
-  EncodedHistory(const std::string& thread_id, const AgentStateSnapshot& state, std::size_t max_state_bytes);
+  /// `memo` (consumed): what the last save of the thread encoded; the messages the state shares
+  /// with it, from the first, are taken from it rather than encoded again.
+  EncodedHistory(const std::string& thread_id, const AgentStateSnapshot& state, std::size_t max_state_bytes,
+                 std::unique_ptr<HistoryMemo> memo = nullptr);
 
   std::size_t size() const { return encoded_.size(); }
   const std::string& message(std::size_t i) const { return encoded_[i]; }
@@ -78,20 +94,37 @@ class EncodedHistory {
     return offsets_[last] - offsets_[first] + (last - first) + 1;
   }
   std::string array(std::size_t first, std::size_t last) const;
-  /// About the size of the whole state's JSON (the rest plus `"messages":[...],`).
-  std::size_t json_bytes() const { return head_state_.size() + array_bytes(0, size()) + 12; }
+  /// The size of the whole state's JSON (the rest plus `,"messages":[...]`).
+  std::size_t json_bytes() const {
+    return head_state_.size() + (size() == 0 ? 0 : array_bytes(0, size()) + 12);
+  }
+
+  /// When the memo's whole history is a prefix of this state's: its SHA-256 context, its digest
+  /// and its length, so the save checks and extends the stored history's digest from there.
+  const util::Sha256Stream* memo_sha() const { return memo_sha_ ? &*memo_sha_ : nullptr; }
+  const std::string& memo_digest() const { return memo_digest_; }
+  std::size_t memo_count() const { return memo_count_; }
+  /// The memo for the next save, once this state is stored (`sha` is over every message).
+  /// Moves the encoded messages out: this object is spent.
+  std::unique_ptr<HistoryMemo> take_memo(const AgentStateSnapshot& state, const util::Sha256Stream& sha,
+                                         std::string digest);
 
  private:
   std::vector<std::string> encoded_;
   std::vector<std::size_t> offsets_;
   std::string head_state_;
+  std::optional<util::Sha256Stream> memo_sha_;
+  std::string memo_digest_;
+  std::size_t memo_count_ = 0;
+  std::vector<Message> memo_messages_;  ///< the memo's messages that this state shares
 };
 
 struct IncrementalSave {
   dynamodb::Item head;
   std::vector<dynamodb::Item> segments;  ///< new segment items, to write before the head
   std::string save_id;
-  HistoryBase base;  ///< what the new head names
+  HistoryBase base;                       ///< what the new head names
+  std::optional<util::Sha256Stream> sha;  ///< over every message (base.digest is its digest)
 };
 
 struct SaveTimes {

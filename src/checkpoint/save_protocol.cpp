@@ -27,9 +27,11 @@ struct SaveAttempt {
   Item head;
   std::vector<Item> extra_items;
   std::string save_id;
-  std::string layout_hint;    ///< the layout part of the new head's storage hint
-  std::string ancestors;      ///< its head's `ancestors` (generation.hpp)
-  std::string kept_versions;  ///< its head's `versions` (history on)
+  std::string layout_hint;                        ///< the layout part of the new head's storage hint
+  std::string ancestors;                          ///< its head's `ancestors` (generation.hpp)
+  std::string kept_versions;                      ///< its head's `versions` (history on)
+  std::optional<util::Sha256Stream> history_sha;  ///< incremental: over every message of the state
+  std::string history_digest;
   VersionsAfterSave versions;
   // Set by the save loop:
   std::int64_t version = 0;
@@ -278,8 +280,11 @@ SaveAttempt plan_layout(const DynamoDbContext& db, const std::string& thread_id,
     if (ttl) times.segment_ttl = *ttl + db.options.ttl->count();
     auto planned = plan_incremental_save(thread_id, *encoded.history, previous, version, times, ancestors);
     if (planned) {
-      return {std::move(planned->head), std::move(planned->segments), planned->save_id,
-              history_hint(planned->base), std::move(ancestors)};
+      SaveAttempt attempt{std::move(planned->head), std::move(planned->segments), planned->save_id,
+                          history_hint(planned->base), std::move(ancestors)};
+      attempt.history_sha = std::move(planned->sha);
+      attempt.history_digest = planned->base.digest;
+      return attempt;
     }
     // A message or the rest of the state too large for one item: this save is plain.
   }
@@ -340,8 +345,7 @@ void remember_segments(const DynamoDbContext& db, const std::string& thread_id, 
 // conditional on the same head can never land now, so their items go; a create could still land
 // after a delete of this one, so its items stay for the cleanup.
 SavedState landed(const DynamoDbContext& db, const std::string& thread_id, const SaveAttempt& attempt,
-                  const std::vector<SaveAttempt>& others, const AgentStateSnapshot& state,
-                  const Encoded& encoded) {
+                  const std::vector<SaveAttempt>& others, const AgentStateSnapshot& state, Encoded& encoded) {
   if (!attempt.versions.keeps_replaced)
     delete_replaced(db, thread_id, attempt.replaced_layout_hint, attempt.layout_hint);
   if (db.options.history.enabled()) {
@@ -355,6 +359,9 @@ SavedState landed(const DynamoDbContext& db, const std::string& thread_id, const
     if (!other.creates) delete_keys(db, keys_of(other.extra_items));
   }
   remember_segments(db, thread_id, attempt, state, encoded);
+  // The next save of this thread here encodes and hashes only what it adds.
+  if (db.memos && encoded.history && attempt.history_sha && is_history_hint(attempt.layout_hint))
+    db.memos->put(thread_id, encoded.history->take_memo(state, *attempt.history_sha, attempt.history_digest));
   return {attempt.version, make_storage_hint({attempt.save_id, attempt.ancestors}, attempt.version,
                                              attempt.layout_hint, attempt.kept_versions)};
 }
@@ -368,7 +375,8 @@ SavedState save_thread(const DynamoDbContext& db, const std::string& thread_id,
   // goes round.
   Encoded encoded;
   if (db.options.incremental) {
-    encoded.history.emplace(thread_id, state, db.options.max_state_bytes);
+    encoded.history.emplace(thread_id, state, db.options.max_state_bytes,
+                            db.memos ? db.memos->take(thread_id) : nullptr);
   } else {
     encoded.prepared = prepare_state(thread_id, encode_state_json(state), db.options.compression,
                                      db.options.max_state_bytes, extra_head_bytes(db));

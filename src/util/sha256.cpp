@@ -53,7 +53,13 @@ Sha256Stream::Sha256Stream() : ctx_(std::make_unique<Context>()) {
   EVP_DigestInit_ex(ctx_->ctx.get(), sha256_algorithm(), nullptr);
 }
 
+Sha256Stream::Sha256Stream(const Sha256Stream& other) : ctx_(std::make_unique<Context>()) {
+  EVP_MD_CTX_copy_ex(ctx_->ctx.get(), other.ctx_->ctx.get());
+}
+
 Sha256Stream::~Sha256Stream() = default;
+Sha256Stream::Sha256Stream(Sha256Stream&&) noexcept = default;
+Sha256Stream& Sha256Stream::operator=(Sha256Stream&&) noexcept = default;
 
 void Sha256Stream::update(std::string_view data) {
   EVP_DigestUpdate(ctx_->ctx.get(), data.data(), data.size());

@@ -26,8 +26,11 @@ class Sha256Stream {
  public:
   Sha256Stream();
   ~Sha256Stream();
-  Sha256Stream(const Sha256Stream&) = delete;
+  /// A stream in the same state, that goes on independently.
+  Sha256Stream(const Sha256Stream& other);
   Sha256Stream& operator=(const Sha256Stream&) = delete;
+  Sha256Stream(Sha256Stream&&) noexcept;
+  Sha256Stream& operator=(Sha256Stream&&) noexcept;
 
   void update(std::string_view data);
   std::string hex_so_far() const;

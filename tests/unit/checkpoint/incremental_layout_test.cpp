@@ -425,3 +425,84 @@ TEST(IncrementalLayout, TheSameChecksAsThePlainLayoutBeforeAnyWrite) {
 
 }  // namespace
 }  // namespace agents::detail
+
+namespace agents::detail {
+namespace {
+
+// The memo of the last save (HistoryMemo) changes how much is encoded and hashed, never what is
+// written: every plan made with it equals the plan made without it, for appends, edits,
+// truncations and a memo of another history.
+TEST(HistoryMemoTest, PlansWithAMemoEqualPlansWithout) {
+  const std::string thread = "t";
+  const SaveTimes times{"2026-12-01T00:00:00.000Z", std::nullopt, std::nullopt, 0};
+  const AgentStateSnapshot stored = agents::testing::conversation(30, 400);
+  EncodedHistory first(thread, stored, kNoLimit);
+  auto planned = plan_incremental_save(thread, first, std::nullopt, 1, times);
+  ASSERT_TRUE(planned && planned->sha);
+  const HistoryBase base = planned->base;
+  auto memo_of_stored = [&] {
+    EncodedHistory encoded(thread, stored, kNoLimit);
+    return encoded.take_memo(stored, *planned->sha, base.digest);
+  };
+
+  AgentStateSnapshot appended = stored;
+  for (auto& m : agents::testing::conversation(2, 300, 9).messages) appended.messages.push_back(m);
+  AgentStateSnapshot edited = appended;
+  edited.messages[5].content += " (edited)";
+  AgentStateSnapshot truncated = stored;
+  truncated.messages.resize(10);
+  const AgentStateSnapshot other = agents::testing::conversation(12, 200, 4);
+  for (const AgentStateSnapshot* state :
+       std::vector<const AgentStateSnapshot*>{&appended, &edited, &truncated, &other, &stored}) {
+    auto with = plan_incremental_save(thread, EncodedHistory(thread, *state, kNoLimit, memo_of_stored()),
+                                      base, 2, times);
+    auto without = plan_incremental_save(thread, EncodedHistory(thread, *state, kNoLimit), base, 2, times);
+    ASSERT_TRUE(with && without);
+    EXPECT_EQ(with->base.digest, without->base.digest);
+    EXPECT_EQ(with->base.message_count, without->base.message_count);
+    ASSERT_EQ(with->base.segments.size(), without->base.segments.size());
+    for (std::size_t i = 0; i < with->base.segments.size(); ++i) {
+      EXPECT_EQ(with->base.segments[i].count, without->base.segments[i].count);
+      EXPECT_EQ(with->base.segments[i].level, without->base.segments[i].level);
+    }
+    ASSERT_EQ(with->segments.size(), without->segments.size());
+    for (std::size_t i = 0; i < with->segments.size(); ++i) {
+      Item a = with->segments[i];
+      Item b = without->segments[i];
+      for (const char* random : {"thread_id", "save_id"}) {  // from the save id, fresh per plan
+        a.erase(random);
+        b.erase(random);
+      }
+      EXPECT_EQ(a, b);
+    }
+    EXPECT_EQ(with->head.at("head_state"), without->head.at("head_state"));
+    EXPECT_EQ(with->sha->hex_so_far(), with->base.digest);
+  }
+  // An append reuses the memo: the segment it writes holds just the new messages.
+  auto append = plan_incremental_save(thread, EncodedHistory(thread, appended, kNoLimit, memo_of_stored()),
+                                      base, 2, times);
+  ASSERT_EQ(append->segments.size(), 1u);
+  EXPECT_EQ(append->segments[0].at("message_count").scalar(), "4");
+}
+
+TEST(HistoryMemoTest, TheEncodingOfAStateIsTheSameWithAndWithoutAMemo) {
+  const std::string thread = "t";
+  const AgentStateSnapshot stored = agents::testing::conversation(8, 300);
+  auto memo = EncodedHistory(thread, stored, kNoLimit).take_memo(stored, util::Sha256Stream(), "x");
+  AgentStateSnapshot next = stored;
+  next.messages.push_back(Message::user("one more"));
+  EncodedHistory reused(thread, next, kNoLimit, std::move(memo));
+  EncodedHistory fresh(thread, next, kNoLimit);
+  ASSERT_EQ(reused.size(), fresh.size());
+  for (std::size_t i = 0; i < fresh.size(); ++i) EXPECT_EQ(reused.message(i), fresh.message(i));
+  EXPECT_EQ(reused.array(0, fresh.size()), fresh.array(0, fresh.size()));
+  EXPECT_EQ(reused.json_bytes(), fresh.json_bytes());
+  EXPECT_EQ(fresh.json_bytes(), encode_state_json(next).size());
+  EXPECT_EQ(reused.memo_count(), stored.messages.size());
+  // Too large a state is refused with a memo as without one.
+  auto again = EncodedHistory(thread, stored, kNoLimit).take_memo(stored, util::Sha256Stream(), "x");
+  EXPECT_THROW(EncodedHistory(thread, next, 100, std::move(again)), StateTooLargeError);
+}
+
+}  // namespace
+}  // namespace agents::detail
