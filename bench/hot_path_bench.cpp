@@ -220,6 +220,35 @@ void BM_checkpointer_save_no_network(benchmark::State& st) {
 }
 BENCHMARK(BM_checkpointer_save_no_network)->Arg(1)->Arg(64)->Arg(350)->Unit(benchmark::kMicrosecond);
 
+// One turn's incremental save at turn N (issue 20: a turn's client CPU must not grow with the
+// conversation): the thread holds N - 1 turns saved by this checkpointer, and the timed save
+// adds turn N conditionally on that save, as a chat loop or a warm worker does. Every 32
+// iterations the thread goes back to N - 1 turns (untimed), so N stays about N.
+void BM_incremental_turn_no_network(benchmark::State& st) {
+  auto cp = checkpointer_over("{}");
+  cp->with_incremental(true);
+  const auto turns = static_cast<std::size_t>(st.range(0));
+  const AgentStateSnapshot base = agents::testing::conversation(turns - 1, 1000);
+  AgentStateSnapshot state;
+  agents::SavedState saved;
+  std::size_t added = 32;
+  for (auto _ : st) {
+    if (added == 32) {
+      st.PauseTiming();
+      state = base;
+      saved = cp->save(kThread, state, agents::SavePrecondition::none());
+      added = 0;
+      st.ResumeTiming();
+    }
+    st.PauseTiming();
+    state = agents::testing::with_turn(std::move(state), turns + added, 1000);
+    ++added;
+    st.ResumeTiming();
+    saved = cp->save(kThread, state, agents::SavePrecondition::after_save(saved));
+  }
+}
+BENCHMARK(BM_incremental_turn_no_network)->Arg(10)->Arg(500)->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -19,11 +19,7 @@ using V = dynamodb::AttributeValue;
 using std::chrono::hours;
 using std::chrono::minutes;
 
-AgentStateSnapshot with_turn(AgentStateSnapshot s, std::size_t turn, std::size_t bytes = 600) {
-  auto more = agents::testing::conversation(1, bytes, static_cast<unsigned>(turn + 1));
-  for (auto& m : more.messages) s.messages.push_back(std::move(m));
-  return s;
-}
+using agents::testing::with_turn;
 
 class HistoryDynamoDbTest : public agents::testing::LocalTableTest {
  protected:

@@ -23,11 +23,7 @@ using agents::testing::now_epoch;
 using dynamodb::Item;
 using V = dynamodb::AttributeValue;
 
-AgentStateSnapshot with_turn(AgentStateSnapshot s, std::size_t turn, std::size_t bytes = 1000) {
-  auto more = agents::testing::conversation(1, bytes, static_cast<unsigned>(turn + 1));
-  for (auto& m : more.messages) s.messages.push_back(std::move(m));
-  return s;
-}
+using agents::testing::with_turn;
 
 class IncrementalCheckpointerTest : public agents::testing::LocalTableTest {
  protected:

@@ -47,6 +47,14 @@ inline AgentStateSnapshot conversation(std::size_t turns, std::size_t bytes_per_
   return s;
 }
 
+/// `state` with one more turn (a user and an assistant message of about `bytes` bytes), its text
+/// picked by `turn`.
+inline AgentStateSnapshot with_turn(AgentStateSnapshot state, std::size_t turn, std::size_t bytes = 1000) {
+  auto more = conversation(1, bytes, static_cast<unsigned>(turn + 1));
+  for (auto& m : more.messages) state.messages.push_back(std::move(m));
+  return state;
+}
+
 /// Text that does not compress: random letters (about `bytes` bytes).
 inline std::string incompressible_text(std::size_t bytes, unsigned seed = 7) {
   std::mt19937 rng(seed);
