@@ -13,19 +13,12 @@
 #include "agents/checkpoint/dynamodb_checkpointer.hpp"
 #include "support/dynamodb_fixture.hpp"
 #include "support/sample_states.hpp"
+#include "support/store_backends.hpp"
 
 namespace agents {
 namespace {
 
-struct Backend {
-  std::string name;
-  // Makes a checkpointer over a fresh, empty store; a second call with the same `store` value
-  // returns another instance over the same store (a second process would do the same).
-  std::function<std::shared_ptr<Checkpointer>(const std::string& store)> make;
-  std::function<std::string()> new_store;
-};
-// Stable ctest names: the backend's name, not the parameter's bytes (which hold pointers).
-void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+using Backend = agents::testing::StoreBackend;
 
 // Every backend reads its time through this, so a test can fix the clock of all of them; empty:
 // the system clock.
@@ -34,11 +27,7 @@ WallClock forwarding_clock() {
   return [] { return now_from(conformance_clock); };
 }
 
-std::string temp_dir() {
-  auto dir = std::filesystem::temp_directory_path() / agents::testing::unique_table_name("agents-file-store");
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
+std::string temp_dir() { return agents::testing::new_temp_dir("agents-file-store"); }
 
 std::shared_ptr<Checkpointer> dynamodb_backend(const agents::testing::LocalServer& server,
                                                const std::string& table, bool incremental = false,
@@ -53,12 +42,7 @@ std::shared_ptr<Checkpointer> dynamodb_backend(const agents::testing::LocalServe
 }
 
 std::string new_dynamodb_table(const agents::testing::LocalServer& server) {
-  std::string endpoint = agents::testing::endpoint_or_skip(server);
-  if (endpoint.empty()) return "";
-  std::string table = agents::testing::unique_table_name("conformance");
-  auto client = agents::testing::make_local_client(endpoint);
-  agents::testing::create_table_and_wait(*client, {.table = table, .partition_key = {"thread_id", "S"}});
-  return table;
+  return agents::testing::new_local_table(server, "conformance");
 }
 
 std::vector<Backend> backends() {
@@ -95,23 +79,9 @@ std::vector<Backend> backends() {
   };
 }
 
-class CheckpointerConformance : public ::testing::TestWithParam<Backend> {
+class CheckpointerConformance : public agents::testing::StoreSuite {
  protected:
-  void SetUp() override {
-    const auto& name = GetParam().name;
-    if (name.starts_with("DynamoDbLocal") || name.starts_with("Dynalite")) {
-      const auto& server =
-          name.starts_with("Dynalite") ? agents::testing::kDynalite : agents::testing::kDynamoDbLocal;
-      AGENTS_REQUIRE_LOCAL_SERVER(server, endpoint);
-    }
-    store_ = GetParam().new_store();
-    cp_ = GetParam().make(store_);
-  }
   void TearDown() override { conformance_clock = nullptr; }
-  std::shared_ptr<Checkpointer> another_instance() { return GetParam().make(store_); }
-
-  std::string store_;
-  std::shared_ptr<Checkpointer> cp_;
 };
 
 TEST_P(CheckpointerConformance, UnknownThreadLoadsAsNothing) {

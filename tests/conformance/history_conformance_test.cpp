@@ -12,24 +12,16 @@
 #include "agents/core/error.hpp"
 #include "support/dynamodb_fixture.hpp"
 #include "support/sample_states.hpp"
+#include "support/store_backends.hpp"
 
 namespace agents {
 namespace {
 
 constexpr std::size_t kKeepLast = 3;
 
-struct Backend {
-  std::string name;
-  std::function<std::shared_ptr<Checkpointer>(const std::string& store)> make;
-  std::function<std::string()> new_store;
-};
-void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+using Backend = agents::testing::StoreBackend;
 
-std::string temp_dir() {
-  auto dir = std::filesystem::temp_directory_path() / agents::testing::unique_table_name("agents-history");
-  std::filesystem::create_directories(dir);
-  return dir.string();
-}
+std::string temp_dir() { return agents::testing::new_temp_dir("agents-history"); }
 
 std::shared_ptr<Checkpointer> dynamodb_backend(const agents::testing::LocalServer& server,
                                                const std::string& table, bool incremental) {
@@ -43,12 +35,7 @@ std::shared_ptr<Checkpointer> dynamodb_backend(const agents::testing::LocalServe
 }
 
 std::string new_dynamodb_table(const agents::testing::LocalServer& server) {
-  std::string endpoint = agents::testing::endpoint_or_skip(server);
-  if (endpoint.empty()) return "";
-  std::string table = agents::testing::unique_table_name("history");
-  auto client = agents::testing::make_local_client(endpoint);
-  agents::testing::create_table_and_wait(*client, {.table = table, .partition_key = {"thread_id", "S"}});
-  return table;
+  return agents::testing::new_local_table(server, "history");
 }
 
 std::vector<Backend> backends() {
@@ -78,20 +65,8 @@ std::vector<Backend> backends() {
   };
 }
 
-class HistoryConformance : public ::testing::TestWithParam<Backend> {
+class HistoryConformance : public agents::testing::StoreSuite {
  protected:
-  void SetUp() override {
-    const auto& name = GetParam().name;
-    if (name.starts_with("DynamoDbLocal") || name.starts_with("Dynalite")) {
-      const auto& server =
-          name.starts_with("Dynalite") ? agents::testing::kDynalite : agents::testing::kDynamoDbLocal;
-      AGENTS_REQUIRE_LOCAL_SERVER(server, endpoint);
-    }
-    store_ = GetParam().new_store();
-    cp_ = GetParam().make(store_);
-  }
-  std::shared_ptr<Checkpointer> another_instance() { return GetParam().make(store_); }
-
   // Saves turns 1..n of a conversation as versions 1..n (after-load preconditions), returning
   // the state of each version (index = version).
   std::vector<AgentStateSnapshot> save_turns(const std::string& thread, int n) {
@@ -107,9 +82,6 @@ class HistoryConformance : public ::testing::TestWithParam<Backend> {
     }
     return states;
   }
-
-  std::string store_;
-  std::shared_ptr<Checkpointer> cp_;
 };
 
 TEST_P(HistoryConformance, ListsTheCurrentAndTheKeptVersionsNewestFirst) {
