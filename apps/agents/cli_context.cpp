@@ -96,6 +96,7 @@ dynamodb::ClientOptions Context::client_options() const {
       std::ostringstream line;
       line << "dynamodb: " << e.operation;
       if (!e.table.empty()) line << " table=" << e.table;
+      if (!e.region.empty()) line << " region=" << e.region;
       line << " " << std::fixed << std::setprecision(1) << e.latency.count() / 1000.0 << " ms"
            << " sent=" << e.bytes_sent << "B received=" << e.bytes_received << "B";
       if (e.consumed_capacity > 0) line << " capacity=" << std::setprecision(2) << e.consumed_capacity;

@@ -83,8 +83,21 @@ int report_error(const std::exception& error, bool json = false);
 /// A usage error found by the parser, reported as report_error does.
 int report_usage_error(const std::string& message, bool json);
 
-int run_table_create(Context& ctx, const std::string& global_regions);
+/// `table create`: the options of the command itself (docs/global-tables.md).
+struct TableCreateOptions {
+  std::string global_regions;            ///< "us-east-2,us-west-2"; the home Region may be listed too
+  std::string consistency = "eventual";  ///< eventual (MREC) or strong (MRSC)
+  std::string witness;                   ///< strong only: the witness Region
+};
+int run_table_create(Context& ctx, const TableCreateOptions& options);
 int run_table_describe(Context& ctx);
+/// `table sweep`: the options of the command itself.
+struct SweepCommandOptions {
+  int segments = 4;
+  double max_capacity = 0;  ///< capacity units per second; 0: no limit
+  std::string grace;        ///< "10m", ...; empty: 0
+};
+int run_table_sweep(Context& ctx, const SweepCommandOptions& options);
 /// `table metrics`: the options of the command itself.
 struct MetricsOptions {
   std::string since = "24h";

@@ -75,6 +75,7 @@ int run_doctor(Context& ctx) {
   checks.push_back({"region", "ok", client->region(), ""});
 
   auto described = client->describe_table(table);
+  bool strong = false;   // MRSC: no TTL to check; the sweeper replaces it
   bool foreign = false;  // keyed otherwise: another application's table, never to be changed
   if (!dynamodb_answered(described.status())) {
     const Status& s = described.status();
@@ -108,6 +109,23 @@ int run_doctor(Context& ctx) {
         checks.push_back({"billing", "warn", described->billing_mode,
                           "provisioned tables throttle bursts; on-demand suits agents (see docs/costs.md)"});
       }
+      // Which guarantee holds across Regions (docs/global-tables.md), with the Regions' state.
+      std::string regions;
+      bool all_active = true;
+      for (const auto& r : described->replicas) {
+        regions += (regions.empty() ? "" : ", ") + r.region + " " + r.status;
+        all_active = all_active && r.status == "ACTIVE";
+      }
+      for (const auto& w : described->witnesses) {
+        regions += (regions.empty() ? "" : ", ") + w.region + " " + w.status + " (witness)";
+        all_active = all_active && w.status == "ACTIVE";
+      }
+      const auto mode = described->consistency();
+      checks.push_back({"consistency", all_active ? "ok" : "warn",
+                        std::string(consistency_label(mode)) + (regions.empty() ? "" : ": " + regions) +
+                            ". " + std::string(consistency_guarantee(mode)),
+                        all_active ? "" : "wait until every Region is ACTIVE (`agents table describe`)"});
+      strong = mode == dynamodb::TableConsistency::kStrong;
     } else if (described.status().code() == ErrorCode::kNotFound) {
       checks.push_back({"table", "FAIL", "table " + table + " does not exist in " + client->region(),
                         agents_command(ctx.options(), table, "table create")});
@@ -119,7 +137,12 @@ int run_doctor(Context& ctx) {
     }
 
     auto ttl = client->describe_time_to_live(table);
-    if (ttl.ok() && ttl->status == "ENABLED" && ttl->attribute == "ttl") {
+    if (strong) {
+      checks.push_back({"ttl", "ok",
+                        "not supported on strongly consistent global tables: expired threads are hidden on "
+                        "load; delete them with `agents table sweep` (docs/ttl.md)",
+                        ""});
+    } else if (ttl.ok() && ttl->status == "ENABLED" && ttl->attribute == "ttl") {
       checks.push_back({"ttl", "ok", "ENABLED on attribute ttl", ""});
     } else if (ttl.ok()) {
       // TTL on another attribute is the table owner's: agents never moves it.

@@ -48,12 +48,31 @@ int main(int argc, char** argv) {
 
   auto* table =
       app.add_subcommand("table", "create, describe or measure the checkpoint table")->require_subcommand(1);
-  std::string global_regions;
+  TableCreateOptions create_options;
   auto* table_create =
       table->add_subcommand("create", "create the table with TTL and wait until it is ACTIVE");
-  table_create->add_option("--global-regions", global_regions,
+  table_create->add_option("--global-regions", create_options.global_regions,
                            "add replicas (global tables), e.g. us-east-1,eu-west-1");
-  auto* table_describe = table->add_subcommand("describe", "show the table, its key, billing and TTL");
+  table_create
+      ->add_option("--consistency", create_options.consistency,
+                   "global table mode: eventual (MREC) or strong (MRSC: exactly three Regions of one Region "
+                   "set, counting --region and --witness; no TTL, use `table sweep`)")
+      ->capture_default_str();
+  table_create->add_option("--witness", create_options.witness,
+                           "with --consistency strong: a witness Region instead of a third replica");
+  auto* table_describe = table->add_subcommand(
+      "describe", "show the table, its key, billing, TTL and global table mode, replicas and witness");
+  SweepCommandOptions sweep_options;
+  auto* table_sweep = table->add_subcommand(
+      "sweep", "delete expired items (for tables without TTL, such as strongly consistent global tables)");
+  table_sweep->add_option("--segments", sweep_options.segments, "parallel Scan segments (1-64)")
+      ->capture_default_str();
+  table_sweep
+      ->add_option("--max-capacity", sweep_options.max_capacity,
+                   "read + write capacity units per second at most; 0: no limit")
+      ->capture_default_str();
+  table_sweep->add_option("--grace", sweep_options.grace,
+                          "leave items expired less than this long ago (e.g. 10m); default 0");
   MetricsOptions metrics_options;
   auto* table_metrics = table->add_subcommand(
       "metrics", "consumed capacity, throttling, replication latency and on-demand cost from CloudWatch");
@@ -146,8 +165,9 @@ int main(int argc, char** argv) {
 
   try {
     Context ctx(g);
-    if (table_create->parsed()) return run_table_create(ctx, global_regions);
+    if (table_create->parsed()) return run_table_create(ctx, create_options);
     if (table_describe->parsed()) return run_table_describe(ctx);
+    if (table_sweep->parsed()) return run_table_sweep(ctx, sweep_options);
     if (table_metrics->parsed()) return run_table_metrics(ctx, metrics_options);
     if (state_save->parsed()) {
       if (if_version_option->count() > 0) save_mode.if_version = if_version;

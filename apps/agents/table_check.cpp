@@ -2,6 +2,33 @@
 
 namespace agents::cli {
 
+std::string_view consistency_label(dynamodb::TableConsistency mode) {
+  switch (mode) {
+    case dynamodb::TableConsistency::kStrong:
+      return "strong (MRSC global table)";
+    case dynamodb::TableConsistency::kEventual:
+      return "eventual (MREC global table)";
+    case dynamodb::TableConsistency::kSingleRegion:
+      break;
+  }
+  return "single Region (no replicas)";
+}
+
+std::string_view consistency_guarantee(dynamodb::TableConsistency mode) {
+  switch (mode) {
+    case dynamodb::TableConsistency::kStrong:
+      return "conditional saves and consistent loads see every Region's writes: any Region may save any "
+             "thread (a checkpointer with_regions moves saves too when home fails)";
+    case dynamodb::TableConsistency::kEventual:
+      return "conditional saves and consistent loads are consistent within one Region only; across Regions "
+             "the last writer wins, so pin each thread's writers to one Region (with_regions moves only "
+             "loads)";
+    case dynamodb::TableConsistency::kSingleRegion:
+      break;
+  }
+  return "conditional saves and consistent loads: no lost update, every load sees the last save";
+}
+
 namespace {
 
 // Single-quotes a value for a POSIX shell unless it is plainly safe, so a printed fix pastes as is.

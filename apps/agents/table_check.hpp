@@ -4,11 +4,17 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli_context.hpp"
 
 namespace agents::cli {
+
+/// "strong (MRSC)", "eventual (MREC)", "single Region".
+std::string_view consistency_label(dynamodb::TableConsistency mode);
+/// What holds for saves and loads across Regions in `mode` (docs/global-tables.md), one sentence.
+std::string_view consistency_guarantee(dynamodb::TableConsistency mode);
 
 /// "id (S, HASH)", "thread_id (S, HASH), sk (S, RANGE)".
 std::string describe_key_schema(const dynamodb::TableDescription& table);

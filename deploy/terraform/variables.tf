@@ -10,9 +10,26 @@ variable "table_name" {
 }
 
 variable "replica_regions" {
-  description = "Extra regions holding replicas of the table (global tables 2019.11.21). Writers of one thread should stay in one region: see docs/global-tables.md."
+  description = "Extra regions holding replicas of the table (global tables 2019.11.21). Writers of one thread should stay in one region: see docs/global-tables.md. With consistency_mode STRONG: two regions, or one plus witness_region."
   type        = list(string)
   default     = []
+}
+
+variable "consistency_mode" {
+  description = "EVENTUAL (MREC, the default) or STRONG (MRSC: exactly three regions of one MRSC Region set counting var.region, and no TTL, so expired threads stay stored). Fixed when the replicas are created: see docs/global-tables.md."
+  type        = string
+  default     = "EVENTUAL"
+  validation {
+    condition     = contains(["EVENTUAL", "STRONG"], var.consistency_mode)
+    error_message = "consistency_mode is \"EVENTUAL\" or \"STRONG\"."
+  }
+}
+
+variable "witness_region" {
+  description = "STRONG only: a region that holds a witness (quorum, no data access) instead of a third replica, with exactly one replica_regions entry. Empty: no witness."
+  type        = string
+  default     = ""
+  nullable    = false
 }
 
 variable "deletion_protection" {

@@ -18,6 +18,7 @@
 #include "agents/core/status.hpp"
 #include "agents/dynamodb/attribute_value.hpp"
 #include "agents/dynamodb/client.hpp"
+#include "agents/dynamodb/global_tables.hpp"
 #include "agents/http/http_client.hpp"
 #include "agents/lambda/api_gateway.hpp"
 #include "agents/lambda/runtime.hpp"

@@ -3,8 +3,10 @@
 #include <cctype>
 
 #include "agents/dynamodb/client.hpp"
+#include "agents/dynamodb/region_failover.hpp"
 #include "checkpoint/cleanup.hpp"
 #include "checkpoint/dynamodb_context.hpp"
+#include "checkpoint/expiry_sweep.hpp"
 #include "checkpoint/save_protocol.hpp"
 #include "checkpoint/segment_cache.hpp"
 #include "checkpoint/state_loader.hpp"
@@ -74,6 +76,17 @@ DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_clock(WallClock v
 }
 DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_history(std::size_t keep_last) {
   history.keep_last = keep_last;
+  return *this;
+}
+
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_regions(std::vector<std::string> regions) {
+  failover.regions = std::move(regions);
+  return *this;
+}
+
+DynamoDbCheckpointerOptions& DynamoDbCheckpointerOptions::with_failover(
+    dynamodb::RegionFailoverOptions value) {
+  failover = std::move(value);
   return *this;
 }
 
@@ -198,11 +211,32 @@ DynamoDbCheckpointer& DynamoDbCheckpointer::with_history(std::size_t keep_last) 
   return *this;
 }
 
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_regions(std::vector<std::string> regions) {
+  configurable("with_regions").failover.regions = std::move(regions);
+  return *this;
+}
+
+DynamoDbCheckpointer& DynamoDbCheckpointer::with_failover(dynamodb::RegionFailoverOptions failover) {
+  configurable("with_failover").failover = std::move(failover);
+  return *this;
+}
+
 DynamoDbCheckpointer::Engine& DynamoDbCheckpointer::engine() {
   std::call_once(engine_once_, [this] {
     in_use_.store(true);
     const DynamoDbCheckpointerOptions& o = *options_;
     check_history(o.history);
+    if (!o.failover.regions.empty()) {
+      if (o.client)
+        throw InvalidArgumentError(
+            "DynamoDbCheckpointer: with_client and with_regions/with_failover together: "
+            "a given client is used as it is; make it with make_region_failover_client");
+      if (!o.region.empty() && o.region != o.failover.regions.front())
+        throw InvalidArgumentError("DynamoDbCheckpointer: region " + o.region +
+                                   " is not the first of the failover "
+                                   "Regions (" +
+                                   o.failover.regions.front() + "), which is the home Region");
+    }
     auto e = std::make_unique<Engine>();
     e->table = table_;
     e->options = o;
@@ -217,7 +251,9 @@ DynamoDbCheckpointer::Engine& DynamoDbCheckpointer::engine() {
       client.http = o.http;
       client.retry = o.retry;
       client.observer = o.observer;
-      auto created = dynamodb::DynamoDbClient::create(std::move(client));
+      auto created = o.failover.regions.empty()
+                         ? dynamodb::DynamoDbClient::create(std::move(client))
+                         : dynamodb::make_region_failover_client(std::move(client), o.failover);
       if (!created.ok()) created.status().throw_if_error();
       e->client = std::move(*created);
     }
@@ -277,6 +313,10 @@ std::size_t DynamoDbCheckpointer::remove_orphaned_chunks_and_segments(std::strin
                                "of a save in flight");
   }
   return detail::remove_orphans(engine(), std::string(thread_id), grace);
+}
+
+SweepReport DynamoDbCheckpointer::sweep_expired(const SweepOptions& options) {
+  return detail::sweep_expired(engine(), options);
 }
 
 }  // namespace agents

@@ -36,6 +36,8 @@ std::string_view error_code_name(ErrorCode code) noexcept {
       return "unsupported";
     case ErrorCode::kOutcomeUnknown:
       return "outcome_unknown";
+    case ErrorCode::kRegionUnavailable:
+      return "region_unavailable";
   }
   return "unknown";
 }
@@ -79,6 +81,8 @@ void Status::throw_if_error() const {
       throw MaxIterationsError(message_, d);
     case ErrorCode::kUnsupported:
       throw UnsupportedError(message_, d);
+    case ErrorCode::kRegionUnavailable:
+      throw RegionUnavailableError(message_, d);
   }
   throw Error(code_, message_, d);
 }

@@ -248,13 +248,8 @@ class DynamoDbClientImpl final : public DynamoDbClient {
     return d;
   }
 
-  Status add_replicas(const std::string& table, const std::vector<std::string>& regions) override {
-    std::string body = "{\"TableName\":" + json_string(table) + ",\"ReplicaUpdates\":[";
-    for (std::size_t i = 0; i < regions.size(); ++i) {
-      body += (i ? "," : "") + std::string("{\"Create\":{\"RegionName\":") + json_string(regions[i]) + "}}";
-    }
-    body += "]}";
-    return execute("UpdateTable", table, std::move(body)).status;
+  Status add_replicas(const AddReplicasRequest& r) override {
+    return execute("UpdateTable", r.table, detail::encode_add_replicas(r)).status;
   }
 
   StatusOr<std::string> call(const std::string& operation, std::string body,
@@ -421,6 +416,7 @@ class DynamoDbClientImpl final : public DynamoDbClient {
       CallEvent event;
       event.operation = std::string(operation);
       event.table = std::string(table);
+      event.region = region_;
       event.latency =
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
       event.bytes_sent = body_size * static_cast<std::size_t>(out.stats.attempts);

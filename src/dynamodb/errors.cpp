@@ -108,7 +108,10 @@ Status classify_error_response(std::string_view operation, std::string_view tabl
   details.throttling = is_throttling_code(code) || response.status == 429;
   details.transient = details.throttling || response.status >= 500 || code == "InternalServerError" ||
                       code == "ServiceUnavailable" || code == "RequestTimeout" ||
-                      code == "RequestTimeoutException";
+                      code == "RequestTimeoutException" ||
+                      // MRSC: another Region is writing the item; rejected, so a retry is safe and
+                      // succeeds once that write is done (docs/global-tables.md).
+                      code == "ReplicatedWriteConflictException";
   // A 5xx on a write may still have been applied.
   details.outcome_unknown = response.status >= 500;
 

@@ -282,6 +282,38 @@ std::string encode_query(const QueryRequest& r, bool is_scan) {
   return finish(buffer);
 }
 
+std::string encode_add_replicas(const AddReplicasRequest& r) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  // Fields in the order of the JavaScript SDK's model, which tests/cli/global_tables_test.py
+  // compares this request with.
+  auto creates = [&](const char* field, const std::vector<std::string>& regions) {
+    key(w, field);
+    w.StartArray();
+    for (const auto& region : regions) {
+      w.StartObject();
+      key(w, "Create");
+      w.StartObject();
+      key(w, "RegionName");
+      write_string(w, region);
+      w.EndObject();
+      w.EndObject();
+    }
+    w.EndArray();
+  };
+  w.StartObject();
+  key(w, "TableName");
+  write_string(w, r.table);
+  creates("ReplicaUpdates", r.regions);
+  if (!r.multi_region_consistency.empty()) {
+    key(w, "MultiRegionConsistency");
+    write_string(w, r.multi_region_consistency);
+  }
+  if (!r.witness.empty()) creates("GlobalTableWitnessUpdates", {r.witness});
+  w.EndObject();
+  return finish(buffer);
+}
+
 std::string encode_create_table(const CreateTableRequest& r) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
@@ -498,9 +530,22 @@ bool parse_table_description(simdjson::dom::element e, TableDescription& out) {
   }
   if (!e["Replicas"].get_array().get(array)) {
     for (auto r : array) {
-      if (!r["RegionName"].get_string().get(s)) out.replica_regions.emplace_back(s);
+      if (r["RegionName"].get_string().get(s)) continue;
+      out.replica_regions.emplace_back(s);
+      TableDescription::RegionStatus replica{.region = std::string(s)};
+      if (!r["ReplicaStatus"].get_string().get(s)) replica.status = std::string(s);
+      out.replicas.push_back(std::move(replica));
     }
   }
+  if (!e["GlobalTableWitnesses"].get_array().get(array)) {
+    for (auto w : array) {
+      if (w["RegionName"].get_string().get(s)) continue;
+      TableDescription::RegionStatus witness{.region = std::string(s)};
+      if (!w["WitnessStatus"].get_string().get(s)) witness.status = std::string(s);
+      out.witnesses.push_back(std::move(witness));
+    }
+  }
+  if (!e["MultiRegionConsistency"].get_string().get(s)) out.multi_region_consistency = std::string(s);
   return true;
 }
 

@@ -27,6 +27,7 @@ std::string encode_transact_write(const TransactWriteRequest& r);
 std::string encode_batch_get(const BatchGetRequest& r, std::size_t first, std::size_t count);
 std::string encode_query(const QueryRequest& r, bool is_scan);
 std::string encode_create_table(const CreateTableRequest& r);
+std::string encode_add_replicas(const AddReplicasRequest& r);
 
 /// The calling thread's parser (parsers are not thread-safe; reuse keeps their buffers).
 simdjson::dom::parser& thread_parser();

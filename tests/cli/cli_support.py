@@ -1,5 +1,6 @@
-"""What the CLI test modules share (cli_test, transport_test, metrics_test): the environment the
-`agents` process runs with, reading a pseudo-terminal, and a loopback HTTP server for stand-ins."""
+"""What the CLI test modules share (cli_test, transport_test, metrics_test, global_tables_test):
+the environment the `agents` process runs with, reading a pseudo-terminal, and a loopback HTTP
+server for stand-ins."""
 import http.server
 import os
 import select

@@ -184,6 +184,30 @@ class CliTest(unittest.TestCase):
         self.assertIn("replicas", p.stderr)
         self.assertIn("global tables", p.stderr)
 
+    def test_table_sweep_deletes_expired_threads_and_keeps_the_rest(self):
+        """docs/ttl.md#sweeping-expired-items: what TTL would delete, at once, on either server."""
+        # A checkpoint table without TTL (as an MRSC table is): DynamoDB Local would otherwise
+        # delete the expired item itself before the sweep gets to it.
+        table = new_table("sweep")
+        create_raw_table(table, [("thread_id", "S", "HASH")])
+        for args, thread in ((["--ttl", "1s"], "old"), (["--ttl", "1d"], "live"), ([], "forever")):
+            p = run(*args, "state", "save", thread, stdin="{}", table=table)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        time.sleep(2.5)  # `ttl` is whole seconds: "old" has expired
+        p = run("--json", "table", "sweep", "--segments", "2", table=table)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = json.loads(p.stdout)
+        self.assertEqual(out["deleted"], 1, out)
+        self.assertEqual(out["renewed"], 0, out)
+        self.assertNotIn("Item", ddb("GetItem", {"TableName": table, "Key": {"thread_id": {"S": "old"}},
+                                                 "ConsistentRead": True}))
+        for thread in ("live", "forever"):
+            self.assertEqual(run("state", "load", thread, table=table).returncode, 0, thread)
+        p = run("table", "sweep", "--grace", "10", table=table)  # a grace needs a unit
+        self.assertEqual(p.returncode, 2, p.stderr)
+        p = run("table", "sweep", "--segments", "0", table=table)
+        self.assertEqual(p.returncode, 2, p.stderr)
+
     def test_state_save_load_delete_and_exit_codes(self):
         state = {"todos": [{"content": "Write the report", "status": "pending"}], "files": {"a.md": "# A"},
                  "scratchpad": {"k": [1, 2]}}
@@ -383,6 +407,7 @@ class CliTest(unittest.TestCase):
     def test_verbose_prints_each_storage_call(self):
         p = run("--verbose", "state", "load", "missing-thread", table=self.table)
         self.assertIn("dynamodb: GetItem table=" + self.table, p.stderr)
+        self.assertRegex(p.stderr, r"dynamodb: GetItem table=\S+ region=[a-z0-9-]+ ")  # every call's Region
         self.assertRegex(p.stderr, r"attempts=1 ok")
         # Every call asks for ReturnConsumedCapacity, so --verbose shows what the server counted.
         p = run("--verbose", "state", "save", "verbose-%d" % random.randrange(10**9), stdin="{}", table=self.table)

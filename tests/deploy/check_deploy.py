@@ -4,18 +4,33 @@ package @cdktf/hcl2json that scripts/setup installs in deploy/node_modules) and
 deploy/sam/template.yaml (YAML with CloudFormation's !Ref/!GetAtt/... tags).
 
 Checked in both: the table's key schema is thread_id S HASH with no sort key, billing is
-PAY_PER_REQUEST, TTL is enabled on `ttl` (docs/table-setup.md), point-in-time recovery is on (every
-replica too), replicas are optional; the only DynamoDB permissions are exactly the runtime
-policy's actions listed in docs/iam-policy.md, on the table's ARN and nothing else; no wildcard
-actions, no managed policy granting DynamoDB; the function is `bootstrap` on provided.al2023
-behind an HTTP API route POST /chat. The checks are also run against broken copies to show they
-fail. Prints 'N passed, N failed'."""
+PAY_PER_REQUEST, TTL is enabled on `ttl` in the default EVENTUAL mode (docs/table-setup.md),
+point-in-time recovery is on (every replica too), replicas are optional; the only DynamoDB
+permissions are exactly the runtime policy's actions listed in docs/iam-policy.md, on the table's
+ARN and nothing else; no wildcard actions, no managed policy granting DynamoDB; the function is
+`bootstrap` on provided.al2023 behind an HTTP API route POST /chat.
+
+Consistency modes (docs/global-tables.md, MRSC): both files take the mode (EVENTUAL by default, or
+STRONG) and an optional witness Region. For a list of valid Region sets, the settings that follow
+from them are computed and compared: in STRONG mode no TTL and no stream, every replica STRONG, the
+witness only when one is given; in EVENTUAL mode TTL on `ttl` and the stream when there are
+replicas. A list of invalid sets (not exactly three Regions counting the table's own, Regions
+repeated or from two MRSC Region sets, a witness without STRONG, an unknown mode) must be refused
+before anything is created. SAM: the template's Conditions, Fn::If and Rules are evaluated here.
+Terraform: the table's mode-dependent arguments, its preconditions and the variables are copied
+from the parsed files into a module of `terraform_data` and outputs that `terraform plan` evaluates
+without the AWS provider (skipped when `terraform` is not installed; the static checks still run).
+
+The checks are also run against broken copies to show they fail. Prints 'N passed, N failed'."""
 import copy
 import json
+import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import yaml
 
@@ -38,6 +53,10 @@ def check(name, fn, *args):
     else:
         passed += 1
         print(f"ok   {name}")
+
+
+def skip(name, reason):
+    print(f"skip {name}: {reason}")
 
 
 def must_fail(name, fn, *args):
@@ -88,6 +107,55 @@ def all_strings(node):
     elif isinstance(node, list):
         for v in node:
             yield from all_strings(v)
+
+
+# --- consistency modes: Region sets both templates must accept or refuse --------------------------
+
+# A case: the table's own Region, the mode (omitted: the template's default), replica Regions and a
+# witness Region. Valid MRSC: exactly three different Regions of one set (docs/global-tables.md).
+MODE_VALID = [
+    dict(region="us-east-1"),
+    dict(region="us-east-1", replicas=["eu-west-1"]),
+    dict(region="us-east-1", mode="EVENTUAL", replicas=["eu-west-1", "ap-southeast-2"]),
+    dict(region="us-east-1", mode="STRONG", replicas=["us-east-2", "us-west-2"]),
+    dict(region="eu-west-1", mode="STRONG", replicas=["eu-central-1"], witness="eu-west-3"),
+    dict(region="ap-northeast-2", mode="STRONG", replicas=["ap-northeast-1", "ap-northeast-3"]),
+]
+MODE_INVALID = {
+    "an unknown mode": dict(region="us-east-1", mode="strong", replicas=["us-east-2", "us-west-2"]),
+    "a witness without STRONG": dict(region="us-east-1", replicas=["us-east-2"], witness="us-west-2"),
+    "STRONG without replicas": dict(region="us-east-1", mode="STRONG"),
+    "STRONG in two Regions": dict(region="us-east-1", mode="STRONG", replicas=["us-east-2"]),
+    "STRONG in four Regions": dict(region="eu-west-1", mode="STRONG", replicas=["eu-west-2", "eu-west-3"],
+                                   witness="eu-central-1"),
+    "STRONG with a replica in the table's Region": dict(region="us-east-1", mode="STRONG",
+                                                        replicas=["us-east-1", "us-east-2"]),
+    "STRONG with the witness on a replica": dict(region="us-east-1", mode="STRONG", replicas=["us-east-2"],
+                                                 witness="us-east-2"),
+    "STRONG across two Region sets": dict(region="us-east-1", mode="STRONG", replicas=["us-east-2"],
+                                          witness="eu-west-1"),
+    "STRONG outside the Region sets": dict(region="us-west-1", mode="STRONG", replicas=["us-east-2", "us-west-2"]),
+}
+
+
+def expect_mode_settings(case, ttl, stream, replica_modes, witnesses, where):
+    """The settings a valid case must produce. ttl: [(attribute, enabled)]; stream: (enabled, view
+    type); replica_modes: {region: mode or None}; witnesses: [region]."""
+    strong = case.get("mode") == "STRONG"
+    replicas = case.get("replicas", [])
+    if strong:  # MRSC: no TTL (not supported), no stream (not used for replication)
+        assert all(not enabled for _, enabled in ttl), f"{where}: TTL enabled in STRONG mode: {ttl}"
+        assert not stream[0], f"{where}: stream enabled in STRONG mode"
+    else:
+        assert ttl == [("ttl", True)], f"{where}: TTL on `ttl` expected in EVENTUAL mode, got {ttl}"
+        want = (True, "NEW_AND_OLD_IMAGES") if replicas else (False, None)
+        assert (bool(stream[0]), stream[1] if stream[0] else None) == want, f"{where}: stream {stream} != {want}"
+    assert sorted(replica_modes) == sorted(replicas), f"{where}: replicas {sorted(replica_modes)} != {replicas}"
+    for region, mode in replica_modes.items():
+        ok = mode == "STRONG" if strong else mode in (None, "EVENTUAL")
+        assert ok, f"{where}: replica {region} has consistency mode {mode!r}"
+    want_witness = [case["witness"]] if case.get("witness") else []
+    assert witnesses == want_witness, f"{where}: witness {witnesses} != {want_witness}"
 
 
 # --- Terraform ---------------------------------------------------------------------------------
@@ -145,7 +213,10 @@ def check_tf_table(tf):
     assert "range_key" not in t, "the table has no sort key (docs/table-setup.md)"
     assert t.get("attribute") == [{"name": "thread_id", "type": "S"}], f"attributes: {t.get('attribute')}"
     assert t.get("billing_mode") == "PAY_PER_REQUEST", f"billing_mode is {t.get('billing_mode')!r}"
-    assert t.get("ttl") == [{"attribute_name": "ttl", "enabled": True}], f"ttl: {t.get('ttl')}"
+    # TTL on `ttl`; `enabled` may follow the mode (off in STRONG): tf_mode_settings evaluates it.
+    ttl = one(t.get("ttl"), "ttl")
+    assert ttl.get("attribute_name") == "ttl" and (ttl.get("enabled") is True or isinstance(ttl.get("enabled"), str)), (
+        f"ttl: {t.get('ttl')}")
     assert t.get("point_in_time_recovery") == [{"enabled": True}], f"PITR: {t.get('point_in_time_recovery')}"
 
 
@@ -162,6 +233,144 @@ def check_tf_replicas(tf):
     variables = tf.get("variable", {})
     assert "replica_regions" in variables, "variable replica_regions missing"
     assert one(variables["replica_regions"], "variable").get("default") == [], "replicas must be optional"
+
+
+def tf_min_version(constraint):
+    m = re.fullmatch(r"\s*>=?\s*(\d+)(?:\.(\d+))?(?:\.\d+)?\s*", constraint or "")
+    assert m, f"expected a '>= X.Y' provider constraint, got {constraint!r}"
+    return int(m.group(1)), int(m.group(2) or 0)
+
+
+def check_tf_consistency(tf):
+    """The variables and blocks of the two modes exist; what they evaluate to is tf_mode_settings'."""
+    variables = tf.get("variable", {})
+    assert "consistency_mode" in variables, "variable consistency_mode missing"
+    mode = one(variables["consistency_mode"], "variable consistency_mode")
+    assert mode.get("type") == "${string}" and mode.get("default") == "EVENTUAL", mode
+    cond = one(mode.get("validation"), "consistency_mode validation")["condition"]
+    assert '"EVENTUAL"' in cond and '"STRONG"' in cond and "var.consistency_mode" in cond, cond
+    assert "witness_region" in variables, "variable witness_region missing"
+    witness = one(variables["witness_region"], "variable witness_region")
+    assert witness.get("type") == "${string}" and witness.get("default") in ("", None), witness
+    _, t = tf_table(tf)
+    enabled = one(t.get("ttl"), "ttl").get("enabled")
+    assert isinstance(enabled, str), f"TTL must follow the mode (MRSC tables do not support TTL): enabled = {enabled!r}"
+    replica = one(one(t["dynamic"]["replica"], "dynamic replica")["content"], "replica content")
+    assert "consistency_mode" in replica, "replicas need consistency_mode (STRONG in MRSC)"
+    dyn = t.get("dynamic", {}).get("global_table_witness")
+    assert dyn, "no dynamic global_table_witness block"
+    block = one(dyn, "dynamic global_table_witness")
+    assert "var.witness_region" in block["for_each"], f"the witness must be optional: {block['for_each']}"
+    assert "region_name" in one(block["content"], "witness content")
+    preconditions = [p for lc in t.get("lifecycle", []) for p in lc.get("precondition", [])]
+    assert preconditions, "no lifecycle preconditions: invalid MRSC Region sets would fail only half-way through apply"
+    # The provider needs 6.3 for replica.consistency_mode and 6.22 for global_table_witness.
+    versions = [p["aws"]["version"] for b in tf.get("terraform", []) for p in b.get("required_providers", [])
+                if "aws" in p]
+    assert len(versions) == 1, f"one required_providers aws entry expected, found {versions}"
+    assert tf_min_version(versions[0]) >= (6, 22), f"aws provider {versions[0]}: global_table_witness needs >= 6.22"
+
+
+def hcl_literal(value):
+    """hcl2json's JSON back to an HCL expression (its "${expr}" strings are expressions)."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\$\{(.*)\}", value, re.S)
+        if m and "${" not in m.group(1):
+            return f"({m.group(1)})"
+        return json.dumps(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(hcl_literal(v) for v in value) + "]"
+    return "{" + ", ".join(f"{k} = {hcl_literal(v)}" for k, v in value.items()) + "}"
+
+
+def tf_mode_module(tf):
+    """The table's mode-dependent arguments and blocks, its preconditions, the variables and locals,
+    as a module (JSON syntax) that plans without any provider: outputs and one terraform_data."""
+    _, t = tf_table(tf)
+    variables = {}
+    for name, blocks in tf.get("variable", {}).items():
+        var = dict(one(blocks, f"variable {name}"))
+        if isinstance(var.get("type"), str):  # hcl2json writes the type as "${string}"
+            var["type"] = re.fullmatch(r"\$\{(.*)\}", var["type"], re.S).group(1)
+        variables[name] = var
+    outputs = {attr: {"value": t.get(attr)} for attr in ("stream_enabled", "stream_view_type")}
+    for block in ("ttl", "replica", "global_table_witness"):
+        outputs[f"{block}_static"] = {"value": t.get(block, [])}
+        dyn = t.get("dynamic", {}).get(block)
+        expr = "[]"
+        if dyn:  # the dynamic block's iterator is named after the block, with .key and .value
+            d = one(dyn, f"dynamic {block}")
+            content = hcl_literal(one(d["content"], f"{block} content"))
+            expr = f"[for {block} in [for k, v in {hcl_literal(d['for_each'])} : {{key = k, value = v}}] : {content}]"
+        outputs[f"{block}_dynamic"] = {"value": "${" + expr + "}"}
+    table = {"lifecycle": t["lifecycle"]} if "lifecycle" in t else {}
+    return {"variable": variables, "locals": tf.get("locals", []), "output": outputs,
+            "resource": {"terraform_data": {"table": [table]}}}
+
+
+def tf_plan_cases(tf, cases):
+    """{name: outputs, or an Exception whose text is Terraform's refusal} for each case."""
+    module = tf_mode_module(tf)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="check_deploy_tf_") as d:
+        (pathlib.Path(d) / "main.tf.json").write_text(json.dumps(module, indent=1))
+        (pathlib.Path(d) / "cli.tfrc").write_text("")
+        env = {**os.environ, "TF_CLI_CONFIG_FILE": str(pathlib.Path(d) / "cli.tfrc"), "CHECKPOINT_DISABLE": "1",
+               "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
+
+        def tf_run(*args):
+            return subprocess.run(["terraform", *args, "-no-color"], cwd=d, env=env, capture_output=True, text=True,
+                                  timeout=120)
+
+        init = tf_run("init", "-input=false", "-backend=false")
+        assert init.returncode == 0, f"terraform init: {init.stderr.strip()}"
+        for name, case in cases.items():
+            args = ["-var", f"region={case['region']}", "-var", f"replica_regions={json.dumps(case.get('replicas', []))}"]
+            if "mode" in case:
+                args += ["-var", f"consistency_mode={case['mode']}"]
+            if "witness" in case:
+                args += ["-var", f"witness_region={case['witness']}"]
+            plan = tf_run("plan", "-input=false", "-lock=false", "-refresh=false", "-out=plan.bin", *args)
+            if plan.returncode != 0:
+                results[name] = Exception(" ".join((plan.stderr or plan.stdout).split()))
+                continue
+            show = tf_run("show", "-json", "plan.bin")
+            assert show.returncode == 0, f"terraform show: {show.stderr.strip()}"
+            outputs = json.loads(show.stdout).get("planned_values", {}).get("outputs", {})
+            results[name] = {k: v.get("value") for k, v in outputs.items()}
+    return results
+
+
+def tf_settings(out):
+    """expect_mode_settings' arguments from the planned outputs of tf_mode_module."""
+    def blocks(name):
+        return (out.get(f"{name}_static") or []) + (out.get(f"{name}_dynamic") or [])
+    ttl = [(b.get("attribute_name"), bool(b.get("enabled"))) for b in blocks("ttl")]
+    stream = (out.get("stream_enabled"), out.get("stream_view_type"))
+    replicas = {b["region_name"]: b.get("consistency_mode") for b in blocks("replica")}
+    witnesses = [b["region_name"] for b in blocks("global_table_witness")]
+    return ttl, stream, replicas, witnesses
+
+
+def check_tf_mode_settings(tf):
+    cases = {f"case {i}": case for i, case in enumerate(MODE_VALID)}
+    for name, out in tf_plan_cases(tf, cases).items():
+        assert not isinstance(out, Exception), f"{cases[name]} refused: {out}"
+        expect_mode_settings(cases[name], *tf_settings(out), where=f"terraform {cases[name]}")
+
+
+def check_tf_refuses_invalid_sets(tf):
+    results = tf_plan_cases(tf, MODE_INVALID)
+    accepted = [name for name, out in results.items() if not isinstance(out, Exception)]
+    assert not accepted, f"terraform plan accepts {accepted}"
+    for name, out in results.items():  # refused by the template itself, not by some other error
+        assert "Invalid value for variable" in str(out) or "precondition failed" in str(out), f"{name}: {out}"
 
 
 def tf_statements(tf):
@@ -299,6 +508,81 @@ def check_sam_parses(t):
     walk(t["Resources"])
     walk(t.get("Outputs", {}))
     walk(t.get("Conditions", {}))
+    walk(t.get("Rules", {}))
+
+
+# CloudFormation's condition and rule functions, evaluated for one set of parameter values.
+NO_VALUE = object()
+
+
+def cfn_value(node, params):
+    if isinstance(node, dict) and list(node) == ["Ref"]:
+        assert node["Ref"] in params, f"!Ref {node['Ref']}: no value"
+        return params[node["Ref"]]
+    return node
+
+
+def cfn_true(node, t, params):
+    (fn, arg), = node.items()
+    if fn == "Condition":
+        return cfn_true(t["Conditions"][arg], t, params)
+    if fn == "Fn::Equals":
+        return str(cfn_value(arg[0], params)) == str(cfn_value(arg[1], params))
+    if fn == "Fn::Not":
+        return not cfn_true(arg[0], t, params)
+    if fn == "Fn::And":
+        return all(cfn_true(c, t, params) for c in arg)
+    if fn == "Fn::Or":
+        return any(cfn_true(c, t, params) for c in arg)
+    if fn == "Fn::Contains":
+        return cfn_value(arg[1], params) in [cfn_value(v, params) for v in arg[0]]
+    raise AssertionError(f"cannot evaluate {fn} here")
+
+
+def cfn_resolve(node, t, params):
+    """The node as CloudFormation sees it: Fn::If decided, AWS::NoValue dropped, parameters read."""
+    if isinstance(node, dict):
+        if list(node) == ["Fn::If"]:
+            cond, yes, no = node["Fn::If"]
+            return cfn_resolve(yes if cfn_true({"Condition": cond}, t, params) else no, t, params)
+        if list(node) == ["Ref"]:
+            return NO_VALUE if node["Ref"] == "AWS::NoValue" else params.get(node["Ref"], node)
+        resolved = {k: cfn_resolve(v, t, params) for k, v in node.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
+    if isinstance(node, list):
+        return [v for v in (cfn_resolve(x, t, params) for x in node) if v is not NO_VALUE]
+    return node
+
+
+def sam_params(t, case):
+    """The parameters of a case (see MODE_VALID); ReplicaRegion1/2 carry up to two replicas."""
+    params = {name: spec.get("Default", "") for name, spec in t["Parameters"].items()}
+    replicas = case.get("replicas", [])
+    assert len(replicas) <= 2, "the template has two replica parameters"
+    params.update(ReplicaRegion1=(replicas + ["", ""])[0], ReplicaRegion2=(replicas + ["", ""])[1])
+    if "witness" in case:
+        params["WitnessRegion"] = case["witness"]
+    if "mode" in case:
+        params["ConsistencyMode"] = case["mode"]
+    params["AWS::Region"] = case["region"]
+    return params
+
+
+def sam_refusals(t, params):
+    """Why CloudFormation would refuse these parameters before creating anything (AllowedValues, Rules)."""
+    refusals = [f"{name}={params[name]!r} not in AllowedValues" for name, spec in t["Parameters"].items()
+                if "AllowedValues" in spec and str(params[name]) not in [str(v) for v in spec["AllowedValues"]]]
+    for name, rule in t.get("Rules", {}).items():
+        if "RuleCondition" in rule and not cfn_true(rule["RuleCondition"], t, params):
+            continue
+        refusals += [f"{name}: {a.get('AssertDescription')}" for a in rule["Assertions"]
+                     if not cfn_true(a["Assert"], t, params)]
+    return refusals
+
+
+def sam_table_properties(t, case):
+    _, r = sam_table(t)
+    return cfn_resolve(r["Properties"], t, sam_params(t, case))
 
 
 def check_sam_table(t):
@@ -307,7 +591,9 @@ def check_sam_table(t):
     assert p["KeySchema"] == [{"AttributeName": "thread_id", "KeyType": "HASH"}], p["KeySchema"]
     assert p["AttributeDefinitions"] == [{"AttributeName": "thread_id", "AttributeType": "S"}]
     assert p["BillingMode"] == "PAY_PER_REQUEST"
-    assert p["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}, p["TimeToLiveSpecification"]
+    # TTL may depend on the mode (MRSC tables do not support it); with the defaults it is on.
+    ttl = sam_table_properties(t, MODE_VALID[0]).get("TimeToLiveSpecification")
+    assert ttl == {"AttributeName": "ttl", "Enabled": True}, f"TTL with the default parameters: {ttl}"
     if r["Type"] == "AWS::DynamoDB::Table":
         assert p["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     else:
@@ -319,6 +605,52 @@ def check_sam_table(t):
         for spec in specs:
             assert spec["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, spec
         assert len(specs) >= 2, "at least one optional replica"
+
+
+def check_sam_consistency(t):
+    """The parameters of the two modes; what they produce is check_sam_mode_settings'."""
+    mode = t["Parameters"].get("ConsistencyMode")
+    assert mode, "parameter ConsistencyMode missing"
+    assert mode.get("Default") == "EVENTUAL" and sorted(mode.get("AllowedValues", [])) == ["EVENTUAL", "STRONG"], mode
+    witness = t["Parameters"].get("WitnessRegion")
+    assert witness and witness.get("Default") == "", f"parameter WitnessRegion (default empty): {witness}"
+    _, r = sam_table(t)
+    assert r["Type"] == "AWS::DynamoDB::GlobalTable", "MultiRegionConsistency is a GlobalTable property"
+    p = r["Properties"]
+    # Absent in EVENTUAL mode (existing stacks see no change), STRONG otherwise.
+    assert p.get("MultiRegionConsistency") == {"Fn::If": ["IsEventual", {"Ref": "AWS::NoValue"}, "STRONG"]}, \
+        p.get("MultiRegionConsistency")
+    for prop in ("TimeToLiveSpecification", "StreamSpecification", "GlobalTableWitnesses"):
+        assert list(p.get(prop, {})) == ["Fn::If"], f"{prop} must be conditional (present in one mode only)"
+
+
+def check_sam_mode_settings(t):
+    for case in MODE_VALID:
+        refusals = sam_refusals(t, sam_params(t, case))
+        assert not refusals, f"{case} refused: {refusals}"
+        p = sam_table_properties(t, case)
+        assert p.get("MultiRegionConsistency", "EVENTUAL") == case.get("mode", "EVENTUAL"), p.get("MultiRegionConsistency")
+        spec = p.get("TimeToLiveSpecification")
+        ttl = [(spec.get("AttributeName"), spec.get("Enabled") in (True, "true"))] if spec else []
+        stream = p.get("StreamSpecification")
+        stream = (bool(stream), stream.get("StreamViewType")) if stream else (False, None)
+        assert p["Replicas"][0]["Region"] == case["region"], p["Replicas"][0]
+        mode = p.get("MultiRegionConsistency")  # a GlobalTable has one mode for all its replicas
+        replicas = {rep["Region"]: mode for rep in p["Replicas"][1:]}
+        witnesses = [w["Region"] for w in p.get("GlobalTableWitnesses", [])]
+        expect_mode_settings(case, ttl, stream, replicas, witnesses, where=f"sam {case}")
+
+
+# What only DynamoDB can refuse in SAM: Rules check parameters, and whether they may Ref the
+# stack's Region (a pseudo parameter) is not documented, so the template does not rely on it.
+SAM_LEAVES_TO_DYNAMODB = {"STRONG with a replica in the table's Region", "STRONG across two Region sets",
+                          "STRONG outside the Region sets"}
+
+
+def check_sam_refuses_invalid_sets(t):
+    accepted = [name for name, case in MODE_INVALID.items()
+                if name not in SAM_LEAVES_TO_DYNAMODB and not sam_refusals(t, sam_params(t, case))]
+    assert not accepted, f"the template's parameters and Rules accept {accepted}"
 
 
 def sam_statements(t):
@@ -404,6 +736,56 @@ def broken_tf_ttl(tf):
     return tf
 
 
+def broken_tf_ttl_always_on(tf):
+    tf = copy.deepcopy(tf)
+    _, t = tf_table(tf)
+    t["ttl"] = [{"attribute_name": "ttl", "enabled": True}]
+    return tf
+
+
+def broken_tf_witness_always(tf):
+    tf = copy.deepcopy(tf)
+    _, t = tf_table(tf)
+    one(t["dynamic"]["global_table_witness"], "witness")["for_each"] = "${[var.witness_region]}"
+    return tf
+
+
+def broken_tf_no_preconditions(tf):
+    tf = copy.deepcopy(tf)
+    _, t = tf_table(tf)
+    t.pop("lifecycle", None)
+    return tf
+
+
+def broken_tf_old_provider(tf):
+    tf = copy.deepcopy(tf)
+    for block in tf.get("terraform", []):
+        for providers in block.get("required_providers", []):
+            if "aws" in providers:
+                providers["aws"]["version"] = ">= 6.3"
+    return tf
+
+
+def broken_sam_ttl_always_on(t):
+    t = copy.deepcopy(t)
+    _, r = sam_table(t)
+    r["Properties"]["TimeToLiveSpecification"] = {"AttributeName": "ttl", "Enabled": True}
+    return t
+
+
+def broken_sam_witness_always(t):
+    t = copy.deepcopy(t)
+    _, r = sam_table(t)
+    r["Properties"]["GlobalTableWitnesses"] = [{"Region": {"Ref": "WitnessRegion"}}]
+    return t
+
+
+def broken_sam_no_rules(t):
+    t = copy.deepcopy(t)
+    t.pop("Rules", None)
+    return t
+
+
 def broken_sam_missing_action(t):
     t = copy.deepcopy(t)
     for _, st in sam_statements(t):
@@ -440,6 +822,23 @@ def main():
         must_fail("terraform self-test: an extra action", check_tf_policy, broken_tf_extra_action(tf))
         must_fail("terraform self-test: Resource *", check_tf_policy, broken_tf_wildcard_resource(tf))
         must_fail("terraform self-test: TTL on another attribute", check_tf_table, broken_tf_ttl(tf))
+        check("terraform: consistency_mode and witness_region variables, mode-dependent TTL, witness block, "
+              "preconditions, provider >= 6.22", check_tf_consistency, tf)
+        must_fail("terraform self-test: TTL on whatever the mode", check_tf_consistency, broken_tf_ttl_always_on(tf))
+        must_fail("terraform self-test: aws provider >= 6.3", check_tf_consistency, broken_tf_old_provider(tf))
+        must_fail("terraform self-test: no preconditions", check_tf_consistency, broken_tf_no_preconditions(tf))
+        if shutil.which("terraform"):
+            check("terraform plan: TTL, stream, replica modes and witness for valid Region sets",
+                  check_tf_mode_settings, tf)
+            check("terraform plan: invalid Region sets and modes are refused", check_tf_refuses_invalid_sets, tf)
+            must_fail("terraform plan self-test: TTL on in STRONG mode", check_tf_mode_settings,
+                      broken_tf_ttl_always_on(tf))
+            must_fail("terraform plan self-test: a witness whatever witness_region says", check_tf_mode_settings,
+                      broken_tf_witness_always(tf))
+            must_fail("terraform plan self-test: no preconditions", check_tf_refuses_invalid_sets,
+                      broken_tf_no_preconditions(tf))
+        else:
+            skip("terraform plan: consistency modes", "terraform is not installed")
     check("sam: template.yaml parses (YAML with CloudFormation tags)", lambda: loaded.update(sam=load_sam()))
     sam = loaded.get("sam")
     if sam is not None:
@@ -450,6 +849,15 @@ def main():
         must_fail("sam self-test: a missing action", check_sam_policy, broken_sam_missing_action(sam))
         must_fail("sam self-test: an index ARN added", check_sam_policy, broken_sam_index_resource(sam))
         must_fail("sam self-test: a sort key", check_sam_table, broken_sam_sort_key(sam))
+        check("sam: ConsistencyMode and WitnessRegion parameters, conditional TTL, stream and witness",
+              check_sam_consistency, sam)
+        check("sam: TTL, stream, replicas and witness for valid Region sets", check_sam_mode_settings, sam)
+        check("sam: invalid Region sets and modes are refused (AllowedValues, Rules)", check_sam_refuses_invalid_sets, sam)
+        must_fail("sam self-test: TTL on whatever the mode", check_sam_consistency, broken_sam_ttl_always_on(sam))
+        must_fail("sam self-test: TTL on in STRONG mode", check_sam_mode_settings, broken_sam_ttl_always_on(sam))
+        must_fail("sam self-test: a witness whatever WitnessRegion says", check_sam_mode_settings,
+                  broken_sam_witness_always(sam))
+        must_fail("sam self-test: no Rules", check_sam_refuses_invalid_sets, broken_sam_no_rules(sam))
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or passed == 0 else 0
 

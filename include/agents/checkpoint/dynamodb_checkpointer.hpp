@@ -10,11 +10,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agents/aws/credentials.hpp"
 #include "agents/aws/retry.hpp"
 #include "agents/checkpoint/checkpointer.hpp"
 #include "agents/core/clock.hpp"
+#include "agents/dynamodb/global_tables.hpp"
 #include "agents/export.hpp"
 
 namespace agents::http {
@@ -73,6 +75,9 @@ struct AGENTS_API DynamoDbCheckpointerOptions {
   /// the system clock. For tests and simulations that move time on without waiting. Requests are
   /// signed with the client's clock, not this one, so a clock moved ahead cannot break signing.
   WallClock clock;
+  /// A global table's Regions to fail over between, home first (docs/global-tables.md#region-failover);
+  /// empty: the one Region above. `region` and `endpoint`, when set, are the home Region's.
+  dynamodb::RegionFailoverOptions failover;
 
   DynamoDbCheckpointerOptions& with_region(std::string value);
   DynamoDbCheckpointerOptions& with_endpoint(std::string value);
@@ -95,9 +100,42 @@ struct AGENTS_API DynamoDbCheckpointerOptions {
   DynamoDbCheckpointerOptions& with_clock(WallClock value);
   /// history.keep_last = keep_last: the current version and up to `keep_last` before it.
   DynamoDbCheckpointerOptions& with_history(std::size_t keep_last);
+  /// failover.regions = regions (home first); the rest of `failover` as it is.
+  DynamoDbCheckpointerOptions& with_regions(std::vector<std::string> regions);
+  DynamoDbCheckpointerOptions& with_failover(dynamodb::RegionFailoverOptions value);
 
   /// The most past versions a thread keeps (its head names each one).
   static constexpr std::size_t kMaxKeepLast = 100;
+};
+
+/// What a sweep of expired items (DynamoDbCheckpointer::sweep_expired) did so far.
+struct SweepReport {
+  std::size_t items_scanned = 0;  ///< items the Scan returned (those past the cutoff)
+  std::size_t expired_found = 0;
+  std::size_t deleted = 0;
+  /// Found expired, then saved again (a later `ttl`) before its delete: left in place.
+  std::size_t renewed = 0;
+  double consumed_capacity = 0;            ///< read and write units, as DynamoDB reported them
+  std::chrono::milliseconds paced_for{0};  ///< waited to stay within the capacity budget
+  std::int64_t cutoff_epoch = 0;           ///< items with `ttl` below this were expired
+  std::chrono::milliseconds duration{0};
+};
+struct SweepProgress {
+  SweepReport report;  ///< totals so far
+  int segments_done = 0;
+  int segments = 0;
+};
+/// How sweep_expired scans and how fast it may go.
+struct SweepOptions {
+  int parallel_segments = 4;  ///< Scan segments, each on its own thread (1..64)
+  /// Consumed capacity (read + write units) per second, over all segments; 0: no limit.
+  double max_capacity_units_per_second = 0;
+  /// Items expired less than this long ago are left for a later sweep. 0 deletes exactly what
+  /// loads already treat as absent.
+  std::chrono::seconds grace{0};
+  /// Called after every Scan page and its deletes (one call at a time).
+  std::function<void(const SweepProgress&)> on_progress;
+  Sleeper sleeper;  ///< how pacing waits; empty: this thread sleeps
 };
 
 /// Configuration (docs/adr/0007-configuration.md): options at construction,
@@ -135,6 +173,9 @@ class AGENTS_API DynamoDbCheckpointer final : public Checkpointer {
   DynamoDbCheckpointer& with_client(std::shared_ptr<dynamodb::DynamoDbClient> client);
   DynamoDbCheckpointer& with_clock(WallClock clock);
   DynamoDbCheckpointer& with_history(std::size_t keep_last);
+  /// Loads (and, on a strongly consistent table, saves) move to the next Region when home fails.
+  DynamoDbCheckpointer& with_regions(std::vector<std::string> regions);
+  DynamoDbCheckpointer& with_failover(dynamodb::RegionFailoverOptions failover);
 
   /// The options in force (those given at construction plus every `with_*` since).
   const DynamoDbCheckpointerOptions& options() const { return *options_; }
@@ -156,6 +197,13 @@ class AGENTS_API DynamoDbCheckpointer final : public Checkpointer {
   /// an occasional maintenance call, not part of the common path. Returns how many it removed.
   std::size_t remove_orphaned_chunks_and_segments(std::string_view thread_id,
                                                   std::chrono::seconds grace = kDefaultCleanupGrace);
+
+  /// Deletes every item of the table (heads, chunks, segments, version items) whose `ttl` is
+  /// past, as DynamoDB's TTL would: for tables without TTL, such as multi-Region strongly
+  /// consistent ones, which do not support it (docs/ttl.md). A parallel Scan, then one DeleteItem
+  /// per expired item on the condition that its `ttl` is still past, so that a thread saved
+  /// again meanwhile keeps everything it names. Safe on live tables; costs a full Scan's reads.
+  SweepReport sweep_expired(const SweepOptions& options = {});
 
  protected:
   SavedState do_save(const std::string& thread_id, const AgentStateSnapshot& state,

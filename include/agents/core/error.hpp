@@ -32,6 +32,7 @@ enum class ErrorCode : int {
   kMaxIterations = 13,
   kUnsupported = 14,
   kOutcomeUnknown = 15,
+  kRegionUnavailable = 16,
 };
 
 /// "conflict", "state_too_large", ...: the code as it appears in logs and `--json` output.
@@ -231,6 +232,16 @@ class AGENTS_API ConnectionError : public Error {
  public:
   explicit ConnectionError(const std::string& message, ErrorDetails details = {})
       : Error(ErrorCode::kConnectionFailed, message, std::move(details)) {}
+};
+
+/// A write could not reach its table's home Region and was not moved to another one, because
+/// there it could be lost to last-writer-wins replication (an eventually consistent global
+/// table; docs/global-tables.md#region-failover). No other Region was written. details() are the home
+/// Region's failure (outcome_unknown() when the write may have been applied there).
+class AGENTS_API RegionUnavailableError : public Error {
+ public:
+  explicit RegionUnavailableError(const std::string& message, ErrorDetails details = {})
+      : Error(ErrorCode::kRegionUnavailable, message, std::move(details)) {}
 };
 
 class AGENTS_API ModelError : public ServiceError {

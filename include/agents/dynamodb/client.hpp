@@ -15,6 +15,7 @@
 #include "agents/core/clock.hpp"
 #include "agents/core/status.hpp"
 #include "agents/dynamodb/attribute_value.hpp"
+#include "agents/dynamodb/global_tables.hpp"
 #include "agents/export.hpp"
 #include "agents/http/http_client.hpp"
 
@@ -161,6 +162,28 @@ struct TableDescription {
   std::vector<std::pair<std::string, std::string>> attribute_types;  ///< (name, S|N|B)
   long long item_count = 0;
   std::vector<std::string> replica_regions;
+  /// A global table's Regions and their state (ReplicaStatus / WitnessStatus: CREATING, ACTIVE...).
+  struct RegionStatus {
+    std::string region;
+    std::string status;
+  };
+  std::vector<RegionStatus> replicas;
+  std::vector<RegionStatus> witnesses;  ///< MRSC only: at most one
+  /// "EVENTUAL", "STRONG", or empty when the answer has none (a table without replicas).
+  std::string multi_region_consistency;
+
+  /// The mode, from the fields above.
+  TableConsistency consistency() const;
+};
+
+/// UpdateTable that makes a table global (version 2019.11.21): replicas, and for MRSC the mode
+/// and a witness. Every name is sent as given; check them with plan_global_table first.
+struct AddReplicasRequest {
+  std::string table;
+  std::vector<std::string> regions;
+  std::string witness;  ///< MRSC only; empty: none
+  /// "STRONG" or "EVENTUAL"; empty: not sent (DynamoDB's default, EVENTUAL).
+  std::string multi_region_consistency;
 };
 struct TimeToLiveDescription {
   std::string status;  ///< ENABLED, DISABLED, ENABLING, DISABLING
@@ -171,6 +194,7 @@ struct TimeToLiveDescription {
 struct CallEvent {
   std::string operation;  ///< "GetItem", ...
   std::string table;
+  std::string region;  ///< the Region whose endpoint answered (or failed)
   std::chrono::microseconds latency{0};
   std::size_t bytes_sent = 0;
   std::size_t bytes_received = 0;
@@ -252,8 +276,8 @@ class AGENTS_API DynamoDbClient {
   virtual StatusOr<TimeToLiveDescription> update_time_to_live(const std::string& table,
                                                               const std::string& attribute, bool enabled) = 0;
   virtual StatusOr<TimeToLiveDescription> describe_time_to_live(const std::string& table) = 0;
-  /// Adds replicas (global tables version 2019.11.21) through UpdateTable.
-  virtual Status add_replicas(const std::string& table, const std::vector<std::string>& regions) = 0;
+  /// Adds replicas (global tables version 2019.11.21), and a witness, through UpdateTable.
+  virtual Status add_replicas(const AddReplicasRequest& request) = 0;
 
   /// Any operation with a JSON body; returns the response JSON. For what the typed calls lack.
   virtual StatusOr<std::string> call(const std::string& operation, std::string body,
