@@ -1,6 +1,8 @@
 """What the CLI test modules share (cli_test, transport_test, metrics_test, global_tables_test):
 the environment the `agents` process runs with, reading a pseudo-terminal, and a loopback HTTP
 server for stand-ins."""
+import hashlib
+import hmac
 import http.server
 import os
 import select
@@ -47,6 +49,32 @@ def read_until(fd, marker, outputs, timeout=30.0):
             if marker is not None and data.decode(errors="replace").endswith(marker):
                 break
     return data.decode(errors="replace")
+
+
+def sigv4_problem(method, path, headers, body, secret):
+    """None when the request's SigV4 signature is right for `secret`, else what is wrong. Written
+    from the SigV4 specification, not from any client, so every client is held to the same rule.
+    `headers` are lower-cased names; `body` is bytes."""
+    auth = headers.get("authorization", "")
+    if not auth.startswith("AWS4-HMAC-SHA256 "):
+        return "no SigV4 Authorization header"
+    fields = dict(part.strip().split("=", 1) for part in auth[len("AWS4-HMAC-SHA256 "):].split(","))
+    key_id, day, region, service, terminal = fields["Credential"].split("/")
+    signed = fields["SignedHeaders"].split(";")
+    canonical_headers = "".join("%s:%s\n" % (h, " ".join(headers.get(h, "").split())) for h in signed)
+    payload_hash = hashlib.sha256(body).hexdigest()
+    if headers.get("x-amz-content-sha256", payload_hash) != payload_hash:
+        return "x-amz-content-sha256 is not the body's SHA-256"
+    canonical = "\n".join([method, path, "", canonical_headers, ";".join(signed), payload_hash])
+    scope = "/".join([day, region, service, terminal])
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", headers.get("x-amz-date", ""), scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    key = ("AWS4" + secret).encode()
+    for part in (day, region, service, terminal):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    if hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest() != fields["Signature"]:
+        return "signature mismatch for canonical request:\n" + canonical
+    return None
 
 
 class LoopbackServer:

@@ -12,8 +12,6 @@ requests must agree (operation, protocol headers, body as JSON, credential scope
 round, `table describe --json` must read from a DescribeTable answer what the SDK parses from it.
 Writing the expected bodies out by hand as well keeps the comparison from being vacuous (the SDK
 call could otherwise drift with the CLI)."""
-import hashlib
-import hmac
 import http.server
 import json
 import os
@@ -26,7 +24,7 @@ import urllib.error
 import urllib.request
 import zlib
 
-from cli_support import LoopbackServer, cli_env
+from cli_support import sigv4_problem, LoopbackServer, cli_env
 
 CLI = os.environ.get("AGENTS_CLI", "")
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,28 +62,8 @@ def cli(server, *args, region=HOME, table=TABLE):
 
 
 def signature_problem(method, path, headers, body, secret=FAKE_SECRET):
-    """None when the request's SigV4 signature is right for `secret`, else what is wrong. Written
-    from the SigV4 specification, not from either client, so both are held to the same rule."""
-    auth = headers.get("authorization", "")
-    if not auth.startswith("AWS4-HMAC-SHA256 "):
-        return "no SigV4 Authorization header"
-    fields = dict(part.strip().split("=", 1) for part in auth[len("AWS4-HMAC-SHA256 "):].split(","))
-    key_id, day, region, service, terminal = fields["Credential"].split("/")
-    signed = fields["SignedHeaders"].split(";")
-    canonical_headers = "".join("%s:%s\n" % (h, " ".join(headers.get(h, "").split())) for h in signed)
-    payload_hash = hashlib.sha256(body).hexdigest()
-    if headers.get("x-amz-content-sha256", payload_hash) != payload_hash:
-        return "x-amz-content-sha256 is not the body's SHA-256"
-    canonical = "\n".join([method, path, "", canonical_headers, ";".join(signed), payload_hash])
-    scope = "/".join([day, region, service, terminal])
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", headers.get("x-amz-date", ""), scope,
-                         hashlib.sha256(canonical.encode()).hexdigest()])
-    key = ("AWS4" + secret).encode()
-    for part in (day, region, service, terminal):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    if hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest() != fields["Signature"]:
-        return "signature mismatch for canonical request:\n" + canonical
-    return None
+    """None when the request's SigV4 signature is right, else what is wrong (cli_support.sigv4_problem)."""
+    return sigv4_problem(method, path, headers, body, secret)
 
 
 def auth_fields(request):

@@ -6,8 +6,6 @@ the global-table case, where the stand-in also answers DescribeTable with replic
 server replicates). Then the AWS SDK for JavaScript v3 (@aws-sdk/client-cloudwatch, installed in
 tests/cli/node_modules by scripts/setup) sends the same call to the stand-in, and the two requests
 are compared: operation, protocol headers, body, signed headers, credential scope."""
-import hashlib
-import hmac
 import http.server
 import json
 import os
@@ -18,7 +16,7 @@ import subprocess
 import sys
 import unittest
 
-from cli_support import LoopbackServer, cli_env
+from cli_support import sigv4_problem, LoopbackServer, cli_env
 
 CLI = os.environ.get("AGENTS_CLI", "")
 ENDPOINT = os.environ.get("AGENTS_TEST_DDBLOCAL_ENDPOINT", "")
@@ -43,27 +41,8 @@ def run(*args, env=None, timeout=120):
 
 
 def signature_problem(method, path, headers, body):
-    """None when the request's SigV4 signature is right for FAKE_SECRET, else what is wrong."""
-    auth = headers.get("authorization", "")
-    if not auth.startswith("AWS4-HMAC-SHA256 "):
-        return "no SigV4 Authorization header"
-    fields = dict(part.strip().split("=", 1) for part in auth[len("AWS4-HMAC-SHA256 "):].split(","))
-    key_id, day, region, service, terminal = fields["Credential"].split("/")
-    signed = fields["SignedHeaders"].split(";")
-    canonical_headers = "".join("%s:%s\n" % (h, " ".join(headers.get(h, "").split())) for h in signed)
-    payload_hash = hashlib.sha256(body).hexdigest()
-    if headers.get("x-amz-content-sha256", payload_hash) != payload_hash:
-        return "x-amz-content-sha256 is not the body's SHA-256"
-    canonical = "\n".join([method, path, "", canonical_headers, ";".join(signed), payload_hash])
-    scope = "/".join([day, region, service, terminal])
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", headers.get("x-amz-date", ""), scope,
-                         hashlib.sha256(canonical.encode()).hexdigest()])
-    key = ("AWS4" + FAKE_SECRET).encode()
-    for part in (day, region, service, terminal):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    if hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest() != fields["Signature"]:
-        return "signature mismatch for canonical request:\n" + canonical
-    return None
+    """None when the request's SigV4 signature is right, else what is wrong (cli_support.sigv4_problem)."""
+    return sigv4_problem(method, path, headers, body, FAKE_SECRET)
 
 
 class StandInCloudWatch(LoopbackServer):
