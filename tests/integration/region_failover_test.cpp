@@ -45,6 +45,16 @@ namespace fs = std::filesystem;
 
 const std::vector<std::string> kRegions{"us-east-1", "us-east-2", "us-west-2"};
 
+// A transport that waits: a DynamoDB Local just started answers its first writes slowly (JIT,
+// SQLite), and under the sanitizers on two shared cores slower than the default 10 s, which a
+// conditional create reports as an answer that may have been lost. The test is about failover,
+// not about slow servers.
+std::shared_ptr<http::HttpClient> patient_http() {
+  http::CurlHttpClientOptions options;
+  options.request_timeout = std::chrono::milliseconds(120'000);
+  return http::make_curl_http_client(options);
+}
+
 int free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -85,8 +95,8 @@ class LocalRegion {
     const int spawned = posix_spawnp(&pid_, "java", &files, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&files);
     if (spawned != 0) throw std::runtime_error("could not start java for " + region_);
-    auto client = agents::testing::make_local_client(endpoint());
-    for (int i = 0; i < 300; ++i) {
+    auto client = agents::testing::make_local_client(endpoint(), {.http = patient_http()});
+    for (int i = 0; i < 1200; ++i) {  // two minutes: three JVMs starting on a loaded CI machine
       if (client->list_tables().ok()) return;
       std::this_thread::sleep_for(100ms);
     }
@@ -129,8 +139,16 @@ class RegionFailoverTest : public ::testing::Test {
     // Started one after the other: each opens the shared database file.
     for (auto& r : regions_) r->start();
     table_ = agents::testing::unique_table_name("failover");
-    auto home = agents::testing::make_local_client(regions_[0]->endpoint());
+    auto home = agents::testing::make_local_client(regions_[0]->endpoint(), {.http = patient_http()});
     agents::testing::create_table_and_wait(*home, {.table = table_, .partition_key = {"thread_id", "S"}});
+    // A write and a read through every Region first, so that no measured call meets a cold server.
+    for (auto& r : regions_) {
+      auto client = agents::testing::make_local_client(r->endpoint(), {.http = patient_http()});
+      dynamodb::Item key{{"thread_id", dynamodb::AttributeValue::S("warm-up")}};
+      ASSERT_TRUE(client->put_item({.table = table_, .item = key}).ok()) << r->region();
+      ASSERT_TRUE(client->get_item({.table = table_, .key = key, .consistent_read = true}).ok())
+          << r->region();
+    }
   }
   void TearDown() override {
     regions_.clear();
@@ -191,7 +209,7 @@ class RegionFailoverTest : public ::testing::Test {
 };
 
 TEST_F(RegionFailoverTest, AStrongTableKeepsTheConversationGoingWhenHomeDiesMidSaveAndComesBack) {
-  auto hooks = std::make_shared<HookTransport>();
+  auto hooks = std::make_shared<HookTransport>(patient_http());
   auto cp = checkpointer(dynamodb::TableConsistency::kStrong, false, hooks);
   AgentStateSnapshot state;
   std::vector<AgentStateSnapshot> acknowledged;
@@ -223,7 +241,7 @@ TEST_F(RegionFailoverTest, AStrongTableKeepsTheConversationGoingWhenHomeDiesMidS
 
   // Home comes back: the prober notices and the calls return.
   regions_[0]->start();
-  for (int i = 0; i < 200 && switches().size() < 2; ++i) std::this_thread::sleep_for(50ms);
+  for (int i = 0; i < 1200 && switches().size() < 2; ++i) std::this_thread::sleep_for(50ms);
   moved = switches();
   ASSERT_EQ(moved.size(), 2u) << "no return home reported";
   EXPECT_EQ(moved[1].from, "us-east-2");
@@ -244,7 +262,7 @@ TEST_F(RegionFailoverTest, AStrongTableKeepsTheConversationGoingWhenHomeDiesMidS
 }
 
 TEST_F(RegionFailoverTest, AnEventualTableMovesLoadsButRefusesSavesUnlessAllowed) {
-  auto cp = checkpointer(dynamodb::TableConsistency::kEventual, false, http::make_curl_http_client());
+  auto cp = checkpointer(dynamodb::TableConsistency::kEventual, false, patient_http());
   AgentStateSnapshot first = agents::testing::with_turn({}, 1);
   cp->save_state("chat", first);
   regions_[0]->kill();
@@ -268,7 +286,7 @@ TEST_F(RegionFailoverTest, AnEventualTableMovesLoadsButRefusesSavesUnlessAllowed
   EXPECT_EQ(unchanged->state, first);  // nothing was written elsewhere
 
   // Opting in: the save goes to us-east-2.
-  auto opted_in = checkpointer(dynamodb::TableConsistency::kEventual, true, http::make_curl_http_client());
+  auto opted_in = checkpointer(dynamodb::TableConsistency::kEventual, true, patient_http());
   opted_in->load_state("chat");
   opted_in->save_state("chat", second);
   auto now = reader_in(2)->load_state("chat");
