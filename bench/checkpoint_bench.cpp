@@ -145,14 +145,14 @@ AgentStateSnapshot make_state(const SizeSpec& spec) {
   return state;
 }
 
-const std::vector<std::string> kClients = {"floor", "ours", "js", "boto3"};
+const std::vector<std::string> kClients = {"floor", "ours", "js", "boto3", "go"};
 
 // Load cells share one item per worker (they only read). Save and turn cells write, so every client
 // has its own items; the tags have equal lengths so that the items have equal sizes.
 std::string thread_id(const std::string& workload, const std::string& size, const std::string& client,
                       int worker) {
   static const std::map<std::string, std::string> kTags = {
-      {"floor", "fl"}, {"ours", "cc"}, {"js", "js"}, {"boto3", "py"}};
+      {"floor", "fl"}, {"ours", "cc"}, {"js", "js"}, {"boto3", "py"}, {"go", "go"}};
   std::string tid = workload + "-" + size + "-";
   if (workload != "load") tid += kTags.at(client) + "-";
   return tid + "w" + std::to_string(worker);
