@@ -173,7 +173,7 @@ struct TableDescription {
   std::string multi_region_consistency;
 
   /// The mode, from the fields above.
-  TableConsistency consistency() const;
+  AGENTS_API TableConsistency consistency() const;
 };
 
 /// UpdateTable that makes a table global (version 2019.11.21): replicas, and for MRSC the mode
