@@ -3,11 +3,15 @@
 //   checkpoint_bench prepare  --endpoint URL --table T --dir DIR
 //       creates the table, writes the item every client sends (DIR/item-<size>.json, in the item
 //       layout DynamoDbCheckpointer writes) and stores the items that the cells read or replace.
-//   checkpoint_bench run      --client floor|ours --workload save|load|turn|save_zstd|load_zstd
+//   checkpoint_bench run      --client floor|floor_curl|ours|own
+//                             --workload save|load|turn|save_zstd|load_zstd|save_generic|load_generic
 //                             --size S --workers N
 //                             --seconds S --warmup S --endpoint URL --table T --dir DIR
-//                             --server NAME --server-pid PID --out FILE
+//                             --server NAME --server-pid PID --out FILE [--ca PEM]
 //       runs one cell and appends one JSON record to FILE (fields: docs/benchmarks.md).
+//       own: this library's DynamoDbClient alone (the bare PutItem/GetItem, no checkpointer).
+//       *_generic: the state is a free-form JSON document (in `scratchpad`) instead of messages.
+//       --ca: the PEM bundle that signs an https endpoint's certificate (the TLS cells).
 //   checkpoint_bench capacity --endpoint URL --table T --dir DIR --server NAME --out FILE
 //       write/read units per save/load/turn from ReturnConsumedCapacity, plain and compressed,
 //       and the DynamoDB calls an agent turn makes.
@@ -24,14 +28,21 @@
 //       the plain layout over fewer turns): write units, bytes sent, and the storage the thread
 //       holds at the end. Prints a table, appends one record.
 //
-// The floor signs each request once with RequestSigner and replays the identical bytes over
-// keep-alive libcurl easy handles (one per worker thread): server time + loopback, no client logic.
+// The floor signs each request once with RequestSigner and writes the identical HTTP/1.1 bytes to a
+// keep-alive TCP socket (one per worker thread), reading the answer by its Content-Length: server
+// time + loopback and nothing else. Over https (and as `floor_curl`) it replays the same request
+// through a keep-alive libcurl easy handle instead.
 #include <curl/curl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -145,14 +156,51 @@ AgentStateSnapshot make_state(const SizeSpec& spec) {
   return state;
 }
 
-const std::vector<std::string> kClients = {"floor", "ours", "js", "boto3", "go"};
+// The same size as make_state, shaped as an application's own document rather than a conversation:
+// nested objects, numbers, booleans and text in `scratchpad`, which the library keeps as free-form
+// JSON (the shape issue 20's first measurement used).
+AgentStateSnapshot make_generic_state(const SizeSpec& spec) {
+  static const char* kWords[] = {"agent",   "state", "dynamo", "table",  "retry", "conflict",
+                                 "chunk",   "save",  "load",   "thread", "tool",  "model",
+                                 "réponse", "日本",  "turn",   "value"};
+  const std::size_t target = spec.target_bytes ? spec.target_bytes : spec.turns * kBytesPerTurn * 2;
+  const std::size_t body_bytes = std::min<std::size_t>(400, target / 4);
+  Json notes = Json::array();
+  std::size_t estimate = 0;
+  unsigned seed = 1;
+  AgentStateSnapshot state;
+  for (;;) {
+    while (estimate < target) {
+      std::string body;
+      while (body.size() < body_bytes) body += std::string(kWords[(seed++ * 2654435761u >> 7) % 16]) + " ";
+      Json note = {{"id", notes.size()},
+                   {"title", "note " + std::to_string(notes.size())},
+                   {"body", body},
+                   {"tags", Json::array({kWords[seed % 16], kWords[(seed + 5) % 16]})},
+                   {"score", static_cast<double>(seed % 1000) / 7.0},
+                   {"done", seed % 3 == 0},
+                   {"source", {{"tool", "search"}, {"page", seed % 50}}}};
+      estimate += note.dump().size() + 1;
+      notes.push_back(std::move(note));
+    }
+    state.scratchpad["document"] = Json{{"kind", "research-notes"}, {"notes", notes}};
+    const std::size_t actual = agents::encode_state_json(state).size();
+    if (actual >= target) return state;
+    estimate = actual;  // the estimate ran ahead of the text's escaped length: add more
+  }
+}
+
+bool generic_workload(const std::string& workload) { return workload.ends_with("_generic"); }
+
+const std::vector<std::string> kClients = {"floor", "floor_curl", "ours", "own", "js", "boto3", "go"};
 
 // Load cells share one item per worker (they only read). Save and turn cells write, so every client
 // has its own items; the tags have equal lengths so that the items have equal sizes.
 std::string thread_id(const std::string& workload, const std::string& size, const std::string& client,
                       int worker) {
   static const std::map<std::string, std::string> kTags = {
-      {"floor", "fl"}, {"ours", "cc"}, {"js", "js"}, {"boto3", "py"}, {"go", "go"}};
+      {"floor", "fl"}, {"floor_curl", "fc"}, {"ours", "cc"}, {"own", "ow"},
+      {"js", "js"},    {"boto3", "py"},      {"go", "go"}};
   std::string tid = workload + "-" + size + "-";
   if (workload != "load") tid += kTags.at(client) + "-";
   return tid + "w" + std::to_string(worker);
@@ -316,7 +364,8 @@ size_t discard_body(char* data, size_t size, size_t count, void* user) {
 // One keep-alive connection replaying fixed requests.
 class RawConnection {
  public:
-  RawConnection() : handle_(curl_easy_init()) {
+  explicit RawConnection(const std::string& ca_file = "") : handle_(curl_easy_init()) {
+    if (!ca_file.empty()) curl_easy_setopt(handle_, CURLOPT_CAINFO, ca_file.c_str());
     curl_easy_setopt(handle_, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(handle_, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);
@@ -370,17 +419,22 @@ std::string put_item_body(const std::string& table, Item item) {
 // The save every client sends: the item, conditional on the version it replaces (as
 // DynamoDbCheckpointer's saves are). The item keeps that version, so that the identical request
 // succeeds every time it is replayed.
-std::string conditional_put_item_body(const std::string& table, Item item) {
+agents::dynamodb::PutItemRequest conditional_put(const std::string& table, Item item) {
   agents::dynamodb::PutItemRequest request{.table = table, .item = std::move(item)};
   request.conditions.condition = "#v = :v";
   request.conditions.attributes.names = {{"#v", "version"}};
   request.conditions.attributes.values = {{":v", request.item.at("version")}};
-  return agents::dynamodb::detail::encode_put_item(request);
+  return request;
 }
 
-class FloorOp final : public Op {
+std::string conditional_put_item_body(const std::string& table, Item item) {
+  return agents::dynamodb::detail::encode_put_item(conditional_put(table, std::move(item)));
+}
+
+class CurlFloorOp final : public Op {
  public:
-  explicit FloorOp(std::vector<SignedRequest> requests) : requests_(std::move(requests)) {}
+  CurlFloorOp(std::vector<SignedRequest> requests, const std::string& ca_file)
+      : requests_(std::move(requests)), connection_(ca_file) {}
   void once() override {
     for (const auto& r : requests_) connection_.send(r);
   }
@@ -390,11 +444,141 @@ class FloorOp final : public Op {
   RawConnection connection_;
 };
 
+// The whole HTTP/1.1 request as it goes on the wire.
+std::string request_bytes(const SignedRequest& r) {
+  const auto authority = r.url.find("://") + 3;
+  const auto path = r.url.find('/', authority);
+  std::string out =
+      "POST " + (path == std::string::npos ? std::string("/") : r.url.substr(path)) + " HTTP/1.1\r\n";
+  bool has_length = false;
+  for (const auto& line : r.header_lines) {
+    if (line == "Expect:") continue;  // libcurl's way of saying "no Expect header"
+    has_length = has_length || line.starts_with("Content-Length:");
+    out += line + "\r\n";
+  }
+  if (!has_length) out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  return out + "\r\n" + r.body;
+}
+
+// One keep-alive TCP connection to an http:// endpoint that writes pre-built request bytes and
+// reads the answer by its Content-Length (or to the end of a chunked body): no HTTP library.
+class SocketConnection {
+ public:
+  explicit SocketConnection(const std::string& endpoint) {
+    const auto authority = endpoint.find("://") + 3;
+    const auto end = endpoint.find('/', authority);
+    const std::string host_port =
+        endpoint.substr(authority, end == std::string::npos ? end : end - authority);
+    const auto colon = host_port.rfind(':');
+    host_ = host_port.substr(0, colon);
+    port_ = colon == std::string::npos ? "80" : host_port.substr(colon + 1);
+    buffer_.reserve(1 << 20);
+  }
+  ~SocketConnection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  SocketConnection(const SocketConnection&) = delete;
+  SocketConnection& operator=(const SocketConnection&) = delete;
+
+  void send(const std::string& bytes) {
+    // A keep-alive connection the server closed while idle answers nothing: reconnect once.
+    for (int attempt = 0;; ++attempt) {
+      if (fd_ < 0) connect_socket();
+      if (write_all(bytes) && read_response()) return;
+      ::close(fd_);
+      fd_ = -1;
+      if (attempt == 1) throw std::runtime_error("socket: no answer from " + host_ + ":" + port_);
+    }
+  }
+
+ private:
+  void connect_socket() {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (getaddrinfo(host_.c_str(), port_.c_str(), &hints, &found) != 0 || found == nullptr)
+      throw std::runtime_error("socket: cannot resolve " + host_);
+    fd_ = ::socket(found->ai_family, found->ai_socktype, found->ai_protocol);
+    const int rc = fd_ < 0 ? -1 : ::connect(fd_, found->ai_addr, found->ai_addrlen);
+    freeaddrinfo(found);
+    if (rc != 0) throw std::runtime_error("socket: cannot connect to " + host_ + ":" + port_);
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  bool write_all(const std::string& bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+  // Reads one answer; false when the connection ended before it began.
+  bool read_response() {
+    buffer_.clear();
+    std::size_t header_end = std::string::npos;
+    std::size_t total = std::string::npos;  // header + body, once known
+    bool chunked = false;
+    char chunk[65536];
+    for (;;) {
+      if (total != std::string::npos && buffer_.size() >= total) break;
+      if (chunked && buffer_.ends_with("\r\n0\r\n\r\n")) break;
+      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) {
+        if (buffer_.empty()) return false;
+        throw std::runtime_error("socket: connection closed mid-answer");
+      }
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+      if (header_end == std::string::npos && (header_end = buffer_.find("\r\n\r\n")) != std::string::npos) {
+        std::string head = buffer_.substr(0, header_end);
+        std::transform(head.begin(), head.end(), head.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
+        if (!head.starts_with("http/1.1 200")) {
+          throw std::runtime_error("HTTP " + buffer_.substr(9, 3) + ": " + buffer_.substr(header_end, 300));
+        }
+        chunked = head.find("\r\ntransfer-encoding: chunked") != std::string::npos;
+        const auto length = head.find("\r\ncontent-length:");
+        if (length != std::string::npos) total = header_end + 4 + std::stoul(head.substr(length + 17));
+        if (!chunked && total == std::string::npos)
+          throw std::runtime_error("socket: answer without a length");
+      }
+    }
+    return true;
+  }
+
+  std::string host_, port_;
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+class SocketFloorOp final : public Op {
+ public:
+  SocketFloorOp(const std::vector<SignedRequest>& requests, const std::string& endpoint)
+      : connection_(endpoint) {
+    for (const auto& r : requests) requests_.push_back(request_bytes(r));
+  }
+  void once() override {
+    for (const auto& bytes : requests_) connection_.send(bytes);
+  }
+
+ private:
+  std::vector<std::string> requests_;
+  SocketConnection connection_;
+};
+
 // --- ours ------------------------------------------------------------------------------------------
 
 std::shared_ptr<agents::aws::CredentialsProvider> bench_credentials() {
   return agents::aws::make_static_credentials_provider(
       {.access_key_id = "AKIDBENCH", .secret_access_key = "bench-secret", .source = "bench"});
+}
+
+// The libcurl transport every client of ours uses, trusting --ca when given (the TLS cells).
+std::shared_ptr<agents::http::HttpClient> bench_transport(const Args& args) {
+  agents::http::CurlHttpClientOptions options;
+  options.ca_file = args.get_or("ca", "");
+  return agents::http::make_curl_http_client(options);
 }
 
 std::shared_ptr<agents::DynamoDbCheckpointer> make_checkpointer(const Args& args,
@@ -403,9 +587,69 @@ std::shared_ptr<agents::DynamoDbCheckpointer> make_checkpointer(const Args& args
   cp->with_endpoint(args.get("endpoint"))
       .with_region("us-east-1")
       .with_credentials(bench_credentials())
+      .with_http_client(bench_transport(args))
       .with_compression(compression);
   return cp;
 }
+
+std::shared_ptr<agents::dynamodb::DynamoDbClient> make_client(const Args& args) {
+  auto client = agents::dynamodb::DynamoDbClient::create({.region = "us-east-1",
+                                                          .endpoint = args.get("endpoint"),
+                                                          .credentials = bench_credentials(),
+                                                          .http = bench_transport(args)});
+  if (!client.ok()) client.status().throw_if_error();
+  return *client;
+}
+
+// The library's own client alone: the conditional PutItem of the item the checkpointer writes.
+class OwnSave final : public Op {
+ public:
+  OwnSave(std::shared_ptr<agents::dynamodb::DynamoDbClient> client, const std::string& table, Item item)
+      : client_(std::move(client)), request_(conditional_put(table, std::move(item))) {}
+  void once() override { client_->put_item(request_).status().throw_if_error(); }
+
+ private:
+  std::shared_ptr<agents::dynamodb::DynamoDbClient> client_;
+  agents::dynamodb::PutItemRequest request_;
+};
+
+// ... and the consistent GetItem, the item decoded into attribute values (no state decoding).
+class OwnLoad final : public Op {
+ public:
+  OwnLoad(std::shared_ptr<agents::dynamodb::DynamoDbClient> client, const std::string& table,
+          const std::string& tid)
+      : client_(std::move(client)),
+        request_{.table = table, .key = {{"thread_id", AttributeValue::S(tid)}}, .consistent_read = true} {}
+  void once() override {
+    auto got = client_->get_item(request_);
+    got.status().throw_if_error();
+    if (!got->item) throw std::runtime_error("item not found");
+  }
+
+ private:
+  std::shared_ptr<agents::dynamodb::DynamoDbClient> client_;
+  agents::dynamodb::GetItemRequest request_;
+};
+
+// ... and a turn as the peers make it: the GetItem, then the item it read put back conditionally.
+class OwnTurn final : public Op {
+ public:
+  OwnTurn(std::shared_ptr<agents::dynamodb::DynamoDbClient> client, std::string table, const std::string& tid)
+      : client_(std::move(client)),
+        table_(std::move(table)),
+        get_{.table = table_, .key = {{"thread_id", AttributeValue::S(tid)}}, .consistent_read = true} {}
+  void once() override {
+    auto got = client_->get_item(get_);
+    got.status().throw_if_error();
+    if (!got->item) throw std::runtime_error("item not found");
+    client_->put_item(conditional_put(table_, std::move(*got->item))).status().throw_if_error();
+  }
+
+ private:
+  std::shared_ptr<agents::dynamodb::DynamoDbClient> client_;
+  std::string table_;
+  agents::dynamodb::GetItemRequest get_;
+};
 
 class OursSave final : public Op {
  public:
@@ -500,13 +744,6 @@ class OursTurn final : public Op {
 
 // --- commands --------------------------------------------------------------------------------------
 
-std::shared_ptr<agents::dynamodb::DynamoDbClient> make_client(const Args& args) {
-  auto client = agents::dynamodb::DynamoDbClient::create(
-      {.region = "us-east-1", .endpoint = args.get("endpoint"), .credentials = bench_credentials()});
-  if (!client.ok()) client.status().throw_if_error();
-  return *client;
-}
-
 void create_table(const Args& args) {
   auto client = make_client(args);
   const std::string table = args.get("table");
@@ -566,6 +803,16 @@ int cmd_prepare(const Args& args) {
       // Ours with Compression::kAlways (the *_zstd workloads).
       compressed->save_state(thread_id("load_zstd", spec.name, "ours", w), state);
     }
+    // The same size as a free-form JSON document (the *_generic workloads of ours and the bare client).
+    const AgentStateSnapshot generic = make_generic_state(spec);
+    meta[spec.name]["generic_state_bytes"] = agents::encode_state_json(generic).size();
+    for (int w = 0; w < 8; ++w) {
+      for (const std::string client : {"ours", "own"}) {
+        for (const std::string workload : {"save_generic", "load_generic"})
+          put("PutItem",
+              put_item_body(table, plain_item(thread_id(workload, spec.name, client, w), generic)));
+      }
+    }
   }
   meta["agent_runtime"] = OursTurn::kHow;
   write_file(dir + "/meta.json", meta.dump(2) + "\n");
@@ -579,32 +826,71 @@ namespace {
 
 std::unique_ptr<Op> make_op(const Args& args, const std::string& client, const std::string& workload,
                             const SizeSpec& spec, int worker, const AgentStateSnapshot& state,
-                            const std::shared_ptr<agents::DynamoDbCheckpointer>& cp) {
+                            const std::shared_ptr<agents::DynamoDbCheckpointer>& cp,
+                            const std::shared_ptr<agents::dynamodb::DynamoDbClient>& own) {
   const std::string table = args.get("table");
   const std::string endpoint = args.get("endpoint");
-  if (client == "floor") {
+  const std::string tid = thread_id(workload, spec.name, client, worker);
+  if (client == "floor" || client == "floor_curl") {
     if (spec.name == "2MB")
       throw std::runtime_error("the floor cannot store a 2 MB state (400 KB item limit)");
     std::vector<SignedRequest> requests;
-    const std::string tid = thread_id(workload, spec.name, client, worker);
-    if (workload == "save") {
+    if (workload == "save" || workload == "save_generic") {
       requests.push_back(
           sign_once(endpoint, "PutItem", conditional_put_item_body(table, plain_item(tid, state))));
-    } else if (workload == "load") {
+    } else if (workload == "load" || workload == "load_generic") {
       requests.push_back(sign_once(endpoint, "GetItem", get_item_body(table, tid)));
-    } else {  // turn: the GetItem and the conditional PutItem a turn makes, of a state of that length
+    } else if (workload == "turn") {  // the GetItem and the conditional PutItem of a turn
       requests.push_back(sign_once(endpoint, "GetItem", get_item_body(table, tid)));
       requests.push_back(
           sign_once(endpoint, "PutItem", conditional_put_item_body(table, plain_item(tid, state))));
+    } else {
+      throw std::runtime_error("the floor has no workload " + workload);
     }
-    return std::make_unique<FloorOp>(std::move(requests));
+    if (client == "floor" && endpoint.starts_with("http://"))
+      return std::make_unique<SocketFloorOp>(requests, endpoint);
+    return std::make_unique<CurlFloorOp>(std::move(requests), args.get_or("ca", ""));
+  }
+  if (client == "own") {
+    if (workload == "save" || workload == "save_generic")
+      return std::make_unique<OwnSave>(own, table, plain_item(tid, state));
+    if (workload == "load" || workload == "load_generic") return std::make_unique<OwnLoad>(own, table, tid);
+    if (workload == "turn") return std::make_unique<OwnTurn>(own, table, tid);
+    throw std::runtime_error("the bare client has no workload " + workload);
   }
   if (client != "ours") throw std::runtime_error("unknown client " + client);
-  const std::string tid = thread_id(workload, spec.name, client, worker);
-  if (workload == "save" || workload == "save_zstd") return std::make_unique<OursSave>(cp, tid, state);
-  if (workload == "load" || workload == "load_zstd") return std::make_unique<OursLoad>(cp, tid);
+  if (workload.starts_with("save")) return std::make_unique<OursSave>(cp, tid, state);
+  if (workload.starts_with("load")) return std::make_unique<OursLoad>(cp, tid);
   if (workload == "turn") return std::make_unique<OursTurn>(cp, tid, state);
   throw std::runtime_error("unknown workload " + workload);
+}
+
+// Warms the clients up until their throughput is stable: at least `min_seconds`, then until the
+// last three windows' ops/s are within 10 % of each other, at most 4 × `min_seconds` (a JIT peer
+// or a cold server takes seconds to settle; a fixed warm-up measured some clients mid-way).
+struct WarmUp {
+  double seconds = 0;
+  std::size_t ops = 0;
+  bool stable = false;
+};
+
+WarmUp warm_up(std::vector<std::unique_ptr<Op>>& ops, double min_seconds) {
+  const double window = std::clamp(min_seconds / 6, 0.1, 0.5);
+  WarmUp result;
+  std::vector<double> rates;
+  const auto start = SteadyClock::now();
+  for (;;) {
+    PhaseResult r = run_phase(ops, window, 1);
+    if (r.errors) throw std::runtime_error("warm-up failed: " + r.first_error);
+    result.ops += r.latencies_us.size();
+    rates.push_back(static_cast<double>(r.latencies_us.size()) / r.wall_s);
+    result.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    if (result.seconds >= min_seconds && rates.size() >= 3) {
+      const auto [lo, hi] = std::minmax({rates.end()[-1], rates.end()[-2], rates.end()[-3]});
+      result.stable = hi <= lo * 1.10;
+    }
+    if (result.stable || result.seconds >= 4 * min_seconds) return result;
+  }
 }
 
 void append_record(const std::string& path, const nlohmann::json& record) {
@@ -620,20 +906,20 @@ int cmd_run(const Args& args) {
   const int workers = static_cast<int>(args.number("workers", 1));
   if (workers < 1 || workers > kMaxWorkers) throw std::runtime_error("--workers must be 1 to 64");
   const long server_pid = static_cast<long>(args.number("server-pid", 0));
-  const AgentStateSnapshot state = make_state(spec);
+  const AgentStateSnapshot state = generic_workload(workload) ? make_generic_state(spec) : make_state(spec);
 
-  // One checkpointer (one client, one connection pool) shared by every worker thread.
-  // *_zstd: the same with Compression::kAlways (the state stored as zstd in a binary attribute).
+  // One checkpointer (one client, one connection pool) shared by every worker thread, or one
+  // bare client (`own`). *_zstd: Compression::kAlways (the state stored as zstd in a binary attribute).
   const bool zstd = workload.ends_with("_zstd");
   auto cp = client == "ours"
                 ? make_checkpointer(args, zstd ? agents::Compression::kAlways : agents::Compression::kAuto)
                 : nullptr;
+  auto own = client == "own" ? make_client(args) : nullptr;
   std::vector<std::unique_ptr<Op>> ops;
-  for (int w = 0; w < workers; ++w) ops.push_back(make_op(args, client, workload, spec, w, state, cp));
+  for (int w = 0; w < workers; ++w) ops.push_back(make_op(args, client, workload, spec, w, state, cp, own));
 
-  // Warm up (connections, caches, the server's JIT), then measure.
-  PhaseResult warm = run_phase(ops, args.number("warmup", 1), 3);
-  if (warm.errors) throw std::runtime_error("warm-up failed: " + warm.first_error);
+  // Warm up (connections, caches, the server's JIT) until steady, then measure.
+  const WarmUp warm = warm_up(ops, args.number("warmup", 1));
   const double cpu0 = process_cpu_ms();
   const double server0 = server_cpu_ms(server_pid);
   PhaseResult r = run_phase(ops, args.number("seconds", 3), 5);
@@ -662,6 +948,9 @@ int cmd_run(const Args& args) {
       {"client_cpu_ms_per_op", cpu / n},
       {"server_cpu_ms_per_op", server < 0 ? Json(nullptr) : Json(server / n)},
       {"errors", r.errors},
+      {"warmup_s", warm.seconds},
+      {"warmup_ops", warm.ops},
+      {"warmup_stable", warm.stable},
   };
   if (!r.first_error.empty()) record["first_error"] = r.first_error;
   if (workload == "turn" && client == "ours") record["turn"] = OursTurn::kHow;

@@ -5,7 +5,8 @@
 //   node js_driver.mjs --workload save|load|turn --size 1KB --workers 8 --seconds 3 --warmup 1 \
 //        --endpoint URL --table T --dir DIR --server NAME --server-pid PID --out FILE
 //
-// Workers: N concurrent async loops sharing one client (the SDK's keep-alive agent).
+// Workers: N concurrent async loops sharing one client (the SDK's keep-alive agent). An https
+// endpoint's certificate is trusted through NODE_EXTRA_CA_CERTS (bench/run sets it for the TLS cells).
 import { readFileSync, appendFileSync } from "node:fs";
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 
@@ -96,12 +97,30 @@ async function phase(ops, seconds, minOps) {
   return { latencies, errors, firstError, wallS: Number(process.hrtime.bigint() - start) / 1e9 };
 }
 
-const ops = Array.from({ length: workers }, (_, w) => makeOp(w));
-const warm = await phase(ops, Number(args.warmup ?? 1), 3);
-if (warm.errors) {
-  console.error(`js_driver: warm-up failed: ${warm.firstError}`);
-  process.exit(1);
+// Warm up until the throughput is stable (as checkpoint_bench's warm_up): at least --warmup
+// seconds, then until the last three windows' ops/s are within 10 % of each other, at most 4×.
+async function warmUp(ops, minSeconds) {
+  const window = Math.min(0.5, Math.max(0.1, minSeconds / 6));
+  const rates = [];
+  const start = process.hrtime.bigint();
+  let warmOps = 0;
+  for (;;) {
+    const r = await phase(ops, window, 1);
+    if (r.errors) {
+      console.error(`js_driver: warm-up failed: ${r.firstError}`);
+      process.exit(1);
+    }
+    warmOps += r.latencies.length;
+    rates.push(r.latencies.length / r.wallS);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const last = rates.slice(-3);
+    const stable = seconds >= minSeconds && last.length === 3 && Math.max(...last) <= Math.min(...last) * 1.1;
+    if (stable || seconds >= 4 * minSeconds) return { seconds, ops: warmOps, stable };
+  }
 }
+
+const ops = Array.from({ length: workers }, (_, w) => makeOp(w));
+const warm = await warmUp(ops, Number(args.warmup ?? 1));
 const serverPid = Number(args["server-pid"] ?? 0);
 const cpu0 = process.cpuUsage();
 const server0 = serverCpuMs(serverPid);
@@ -128,6 +147,9 @@ const record = {
   client_cpu_ms_per_op: (cpu.user + cpu.system) / 1e3 / n,
   server_cpu_ms_per_op: server === null ? null : server / n,
   errors: r.errors,
+  warmup_s: warm.seconds,
+  warmup_ops: warm.ops,
+  warmup_stable: warm.stable,
 };
 if (r.firstError) record.first_error = r.firstError;
 appendFileSync(args.out, JSON.stringify(record) + "\n");

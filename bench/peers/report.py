@@ -3,7 +3,8 @@
   python3 bench/peers/report.py RESULT_DIR
 
 Reads RESULT_DIR/cells.jsonl (one record per cell and round from the drivers; a cell keeps each
-client's median round, with the spread of the rounds), capacity.jsonl, conversation.jsonl (plain vs incremental saves),
+client's median round, with the spread of the rounds), connections.jsonl (the connections stunnel
+accepted during each TLS record), capacity.jsonl, conversation.jsonl (plain vs incremental saves),
 micro.json (Google Benchmark), states-<server>/meta.json and environment.json; writes
   RESULT_DIR/results.json        every cell with its ratios to the floor, capacity, targets
   RESULT_DIR/table.md            the tables of docs/benchmarks.md
@@ -17,8 +18,12 @@ import shutil
 import subprocess
 import sys
 
-CLIENTS = ["floor", "ours", "js", "boto3", "go"]
-LABEL = {"floor": "floor", "ours": "agents-sdk-cpp", "js": "JS SDK v3", "boto3": "boto3", "go": "Go SDK v2"}
+CLIENTS = ["floor", "ours", "own", "js", "boto3", "go"]
+PEERS = ("js", "boto3", "go")
+LABEL = {"floor": "floor", "floor_curl": "floor over libcurl", "ours": "agents-sdk-cpp",
+         "own": "own client (bare)", "js": "JS SDK v3", "boto3": "boto3", "go": "Go SDK v2"}
+# Workloads measured against the floor of the plain workload they vary.
+VARIANT_SUFFIXES = ("_zstd", "_generic")
 SIZES = ["1KB", "64KB", "350KB"]
 TURNS = ["t10", "t100", "t500"]
 
@@ -54,6 +59,9 @@ def median_rounds(records):
         measured.sort(key=lambda r: r["p50_ms"] if one_worker else -r["ops_per_s"])
         median = dict(measured[(len(measured) - 1) // 2])
         median["rounds"] = len(runs)
+        opened = [r["connections_opened"] for r in runs if "connections_opened" in r]
+        if opened:
+            median["connections_opened_max"] = max(opened)
         for field in ("p50_ms", "ops_per_s", "client_cpu_ms_per_op"):
             values = [r[field] for r in measured if r.get(field) is not None]
             if values:
@@ -65,9 +73,13 @@ def median_rounds(records):
 def add_ratios(cells):
     floor = {key(r): r for r in cells if r["client"] == "floor" and r["ops"]}
     for r in cells:
-        # *_zstd (ours with compression) against the floor of the same plain workload
+        # *_zstd (ours with compression), *_generic (a free-form JSON state) against the floor of
+        # the same plain workload
         k = key(r)
-        f = floor.get((k[0], k[1].removesuffix("_zstd"), k[2], k[3]))
+        base = k[1]
+        for suffix in VARIANT_SUFFIXES:
+            base = base.removesuffix(suffix)
+        f = floor.get((k[0], base, k[2], k[3]))
         if f and r["ops"]:
             r["p50_ratio_to_floor"] = r["p50_ms"] / f["p50_ms"]
             r["p99_ratio_to_floor"] = r["p99_ms"] / f["p99_ms"]
@@ -183,6 +195,161 @@ def micro_table(micro):
     return "\n".join(lines)
 
 
+def own_client_table(cells, server):
+    """The checkpointer against the library's own bare client (same item, same transport): what the
+    checkpoint layer costs, per state shape."""
+    lines = ["| workload | state | own client p50 ms; cpu | agents-sdk-cpp p50 ms; cpu | p50 ratio | CPU ratio |",
+             "|---|---|---|---|---|---|"]
+    for shape, suffix in (("messages", ""), ("free-form JSON", "_generic")):
+        for workload in ("save", "load"):
+            for size in SIZES:
+                own = find(cells, server, "own", workload + suffix, size, 1)
+                ours = find(cells, server, "ours", workload + suffix, size, 1)
+                if not own or not ours or not own["ops"] or not ours["ops"]:
+                    continue
+                lines.append(
+                    f"| {workload} {size} | {shape} | {fmt(own['p50_ms'])}; {fmt(own['client_cpu_ms_per_op'], 3)} | "
+                    f"{fmt(ours['p50_ms'])}; {fmt(ours['client_cpu_ms_per_op'], 3)} | "
+                    f"**{ours['p50_ms'] / own['p50_ms']:.2f}×** | "
+                    f"**{ours['client_cpu_ms_per_op'] / own['client_cpu_ms_per_op']:.2f}×** |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def floor_table(cells, server):
+    """The socket floor beside the libcurl floor it replaced (one run, same rounds)."""
+    lines = ["| workload | floor (socket) p50 ms; cpu | floor over libcurl p50 ms; cpu | libcurl ÷ socket p50 |",
+             "|---|---|---|---|"]
+    for workload in ("save", "load"):
+        f = find(cells, server, "floor", workload, "1KB", 1)
+        c = find(cells, server, "floor_curl", workload, "1KB", 1)
+        if f and c and f["ops"] and c["ops"]:
+            lines.append(f"| {workload} 1KB | {fmt(f['p50_ms'])}; {fmt(f['client_cpu_ms_per_op'], 3)} | "
+                         f"{fmt(c['p50_ms'])}; {fmt(c['client_cpu_ms_per_op'], 3)} | {c['p50_ms'] / f['p50_ms']:.2f}× |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def tls_table(cells, server="ddblocal-tls"):
+    """TLS cells: p50 (or ops/s with workers), client CPU, and the connections stunnel accepted."""
+    lines = ["| cell | " + " | ".join(LABEL[c] for c in CLIENTS) + " |", "|---|" + "---|" * len(CLIENTS)]
+    keys = sorted({(r["workload"], r["size"], r["workers"]) for r in cells if r["server"] == server},
+                  key=lambda k: (k[2], k[0] != "save", SIZES.index(k[1]) if k[1] in SIZES else 9))
+    for workload, size, workers in keys:
+        row = []
+        for c in CLIENTS:
+            r = find(cells, server, c, workload, size, workers)
+            if r is None or not r["ops"]:
+                row.append("–")
+                continue
+            if workers == 1:
+                text = f"{fmt(r['p50_ms'])} ms"
+                if c != "floor" and "p50_ratio_to_floor" in r:
+                    text += f" (**{r['p50_ratio_to_floor']:.2f}×**)"
+            else:
+                text = f"{r['ops_per_s']:.0f}/s"
+                if c != "floor" and "ops_per_s_share_of_floor" in r:
+                    text += f" (**{100 * r['ops_per_s_share_of_floor']:.0f}%**)"
+            text += f"; cpu {fmt(r['client_cpu_ms_per_op'], 3)}"
+            if "connections_opened_max" in r:
+                calls = r["ops"] + r.get("warmup_ops", 0)
+                text += f"; {r['connections_opened_max']} conn ({1000 * r['connections_opened_max'] / max(1, calls):.2f}/1000 calls)"
+            row.append(text)
+        lines.append(f"| {workload} {size} x{workers} | " + " | ".join(row) + " |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def warmup_summary(raw_cells):
+    """How long the clients warmed up, and how many records never reached a stable throughput."""
+    by_client = {}
+    for r in raw_cells:
+        if "warmup_s" in r:
+            by_client.setdefault(r["client"], []).append(r)
+    lines = ["| client | records | warm-up s (median, max) | not stable after 4× the least warm-up |", "|---|---|---|---|"]
+    for c in ["floor", "floor_curl"] + CLIENTS[1:]:
+        runs = by_client.get(c)
+        if not runs:
+            continue
+        secs = sorted(r["warmup_s"] for r in runs)
+        lines.append(f"| {LABEL[c]} | {len(runs)} | {secs[(len(secs) - 1) // 2]:.1f}, {secs[-1]:.1f} | "
+                     f"{sum(1 for r in runs if not r.get('warmup_stable'))} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
+def peer_comparisons(cells, server):
+    """Ours against every peer in every cell of `server`: (compared, [cells behind])."""
+    behind, compared = [], 0
+    for r in cells:
+        if r["server"] != server or r["client"] != "ours" or not r["ops"]:
+            continue
+        for peer in PEERS:
+            p = find(cells, server, peer, r["workload"], r["size"], r["workers"])
+            if not p or not p["ops"]:
+                continue
+            compared += 1
+            if r["workers"] == 1 and r["p50_ms"] >= p["p50_ms"]:
+                behind.append(f"{r['workload']} {r['size']} p50 vs {peer}")
+            if r["workers"] > 1 and r["ops_per_s"] <= p["ops_per_s"]:
+                behind.append(f"{r['workload']} {r['size']} x{r['workers']} ops/s vs {peer}")
+    return compared, behind
+
+
+def own_client_targets(cells, server):
+    out = []
+    slow = []
+    compared = 0
+    for suffix in ("", "_generic"):
+        for workload in ("save", "load"):
+            for size in SIZES:
+                own = find(cells, server, "own", workload + suffix, size, 1)
+                ours = find(cells, server, "ours", workload + suffix, size, 1)
+                if not own or not ours or not own["ops"] or not ours["ops"]:
+                    continue
+                compared += 1
+                ratio = ours["p50_ms"] / own["p50_ms"]
+                if ratio > 1.15:
+                    slow.append(f"{workload}{suffix} {size} {ratio:.2f}×")
+    if compared:
+        out.append(("checkpointer p50 ≤ 1.15× its own bare client, every size and shape",
+                    f"{compared - len(slow)}/{compared} cells" + (f"; over: {', '.join(slow)}" if slow else ""),
+                    not slow))
+    for suffix, shape in (("", "messages"), ("_generic", "free-form JSON")):
+        for workload in ("save", "load"):
+            own = find(cells, server, "own", workload + suffix, "350KB", 1)
+            ours = find(cells, server, "ours", workload + suffix, "350KB", 1)
+            if own and ours and own["ops"] and ours["ops"]:
+                ratio = ours["client_cpu_ms_per_op"] / own["client_cpu_ms_per_op"]
+                out.append((f"350 KB {workload}, {shape} state: client CPU ≤ 1.5× the bare client's",
+                            f"{ratio:.2f}× ({ours['client_cpu_ms_per_op']:.3f} vs {own['client_cpu_ms_per_op']:.3f} ms)",
+                            ratio <= 1.5))
+    return out
+
+
+def tls_targets(cells, server="ddblocal-tls"):
+    out = []
+    tls = [r for r in cells if r["server"] == server and r["ops"]]
+    if not tls:
+        return out
+    handshakes = [f"{r['client']} {r['workload']} {r['size']} x{r['workers']}: {r['connections_opened_max']}"
+                  for r in tls if r["client"] in ("ours", "own") and r.get("connections_opened_max", 0) > r["workers"]]
+    counted = [r for r in tls if r["client"] in ("ours", "own") and "connections_opened_max" in r]
+    out.append(("TLS: no handshake per call (connections opened ≤ workers, ours and own client)",
+                f"{len(counted) - len(handshakes)}/{len(counted)} cells" + (f"; over: {'; '.join(handshakes)}" if handshakes else ""),
+                bool(counted) and not handshakes))
+    for workload in ("save", "load"):
+        ours = find(cells, server, "ours", workload, "1KB", 1)
+        floor = find(cells, server, "floor", workload, "1KB", 1)
+        if ours and floor and ours["ops"] and floor["ops"]:
+            ratio = ours["client_cpu_ms_per_op"] / floor["client_cpu_ms_per_op"]
+            out.append((f"TLS 1 KB {workload}: client CPU ≤ 1.5× the TLS floor's",
+                        f"{ratio:.2f}× ({ours['client_cpu_ms_per_op']:.3f} vs {floor['client_cpu_ms_per_op']:.3f} ms)",
+                        ratio <= 1.5))
+    compared, behind = peer_comparisons(cells, server)
+    if compared:
+        out.append(("TLS: ahead of JS SDK v3, boto3 and Go SDK v2 in every cell",
+                    f"{compared - len(behind)}/{compared} comparisons" + (f"; behind: {', '.join(behind)}" if behind else ""),
+                    not behind))
+    return out
+
+
 def targets(cells, capacity, server):
     """The issue's targets, each as (name, measured text, met?)."""
     out = []
@@ -195,32 +362,20 @@ def targets(cells, capacity, server):
         if r and "p50_ratio_to_floor" in r:
             out.append((f"1 KB {workload} p50 ≤ 1.25× floor", f"{r['p50_ratio_to_floor']:.2f}×",
                         r["p50_ratio_to_floor"] <= 1.25))
-            out.append((f"1 KB {workload} client CPU ≤ 0.06 ms", f"{r['client_cpu_ms_per_op']:.3f} ms",
+            out.append((f"1 KB {workload} client CPU ≤ 0.06 ms (issue 9's absolute figure)", f"{r['client_cpu_ms_per_op']:.3f} ms",
                         r["client_cpu_ms_per_op"] <= 0.06))
     r = cell("ours", "load", "350KB")
     if r and "p50_ratio_to_floor" in r:
         out.append(("350 KB load p50 ≤ 1.2× floor", f"{r['p50_ratio_to_floor']:.2f}×", r["p50_ratio_to_floor"] <= 1.2))
-        out.append(("350 KB load client CPU ≤ 0.8 ms", f"{r['client_cpu_ms_per_op']:.3f} ms",
+        out.append(("350 KB load client CPU ≤ 0.8 ms (issue 9's absolute figure)", f"{r['client_cpu_ms_per_op']:.3f} ms",
                     r["client_cpu_ms_per_op"] <= 0.8))
     for workload in ("save", "load"):
         r = cell("ours", workload, "1KB", 8)
         if r and "ops_per_s_share_of_floor" in r:
             share = r["ops_per_s_share_of_floor"]
             out.append((f"8 workers 1 KB {workload} ≥ 80% of floor ops/s", f"{100 * share:.0f}%", share >= 0.8))
-    behind = []
-    compared = 0
-    for r in cells:
-        if r["server"] != server or r["client"] != "ours" or not r["ops"]:
-            continue
-        for peer in ("js", "boto3", "go"):
-            p = cell(peer, r["workload"], r["size"], r["workers"])
-            if not p or not p["ops"]:
-                continue
-            compared += 1
-            if r["workers"] == 1 and r["p50_ms"] >= p["p50_ms"]:
-                behind.append(f"{r['workload']} {r['size']} p50 vs {peer}")
-            if r["workers"] > 1 and r["ops_per_s"] <= p["ops_per_s"]:
-                behind.append(f"{r['workload']} {r['size']} x{r['workers']} ops/s vs {peer}")
+    out += own_client_targets(cells, server)
+    compared, behind = peer_comparisons(cells, server)
     if compared:
         out.append(("ahead of JS SDK v3, boto3 and Go SDK v2 in every cell",
                     f"{compared - len(behind)}/{compared} comparisons" + (f"; behind: {', '.join(behind)}" if behind else ""),
@@ -375,13 +530,17 @@ def dumps_one_record_per_line(result):
 def main():
     out_dir = sys.argv[1]
     raw_cells = load_jsonl(os.path.join(out_dir, "cells.jsonl"))
-    cells = median_rounds(raw_cells)
     capacity = load_jsonl(os.path.join(out_dir, "capacity.jsonl"))
     micro = load_json(os.path.join(out_dir, "micro.json"), {})
     meta = {}
     environment = load_json(os.path.join(out_dir, "environment.json"), {})
     with open("/proc/loadavg", encoding="ascii") as f:
         environment["load_average_at_end"] = " ".join(f.read().split()[:3])
+    connections = load_jsonl(os.path.join(out_dir, "connections.jsonl"))
+    for c in connections:
+        if c["record"] < len(raw_cells):
+            raw_cells[c["record"]]["connections_opened"] = c["connections_opened"]
+    cells = median_rounds(raw_cells)
     add_ratios(cells)
     servers = [s for s in ("ddblocal", "dynalite") if any(r["server"] == s for r in cells)]
     primary = servers[0] if servers else "ddblocal"
@@ -390,7 +549,7 @@ def main():
 
     conversation = load_jsonl(os.path.join(out_dir, "conversation.jsonl"))
     history = load_jsonl(os.path.join(out_dir, "history.jsonl"))
-    checks = (targets(cells, capacity, primary) + conversation_targets(conversation, primary) +
+    checks = (targets(cells, capacity, primary) + tls_targets(cells) + conversation_targets(conversation, primary) +
               history_targets(history, primary))
     md = []
     for server in servers:
@@ -405,6 +564,24 @@ def main():
         if workers8:
             md.append(f"#### {server}{tag}: 8 workers, ops/s (share of the floor's); client CPU + server CPU ms per op\n")
             md += [workers8, ""]
+        own = own_client_table(cells, server)
+        if own:
+            md.append(f"#### {server}{tag}: the checkpointer against its own bare client, one client\n")
+            md += [own, ""]
+        floors = floor_table(cells, server)
+        if floors:
+            md.append(f"#### {server}{tag}: the socket floor beside the libcurl floor, one client\n")
+            md += [floors, ""]
+    tls = tls_table(cells)
+    if tls:
+        md.append("#### ddblocal-tls: DynamoDB Local behind stunnel4 (TLS); p50 (ratio to the TLS floor) or 8-worker ops/s "
+                  "(share); client CPU ms per op; connections stunnel accepted (most of any round; per 1,000 calls "
+                  "including the warm-up)\n")
+        md += [tls, ""]
+    warm = warmup_summary(raw_cells)
+    if warm:
+        md.append("#### Warm-up: until three windows' throughput agreed within 10 % (at least the set warm-up)\n")
+        md += [warm, ""]
     cap_primary = [c for c in capacity if c["server"] == primary]
     if cap_primary:
         md.append(f"#### Capacity units per operation ({primary}, ReturnConsumedCapacity) and on-demand cost\n")

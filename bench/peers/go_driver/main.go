@@ -5,16 +5,19 @@
 // cell to -out, as js_driver.mjs and boto3_driver.py do.
 //
 //	go_driver -workload save|load|turn -size 1KB -workers 8 -seconds 3 -warmup 1 \
-//	    -endpoint URL -table T -dir DIR -server NAME -server-pid PID -out FILE
+//	    -endpoint URL -table T -dir DIR -server NAME -server-pid PID -out FILE [-ca PEM]
 //
 // Workers: N goroutines sharing one client (the SDK's advice: clients are safe for concurrent use).
 package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime"
 	"sort"
@@ -25,6 +28,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -135,6 +139,7 @@ func main() {
 	server := flag.String("server", "unknown", "server name")
 	serverPid := flag.Int("server-pid", 0, "server pid")
 	out := flag.String("out", "", "records file")
+	caFile := flag.String("ca", "", "PEM bundle that signs an https endpoint's certificate")
 	flag.Parse()
 
 	data, err := os.ReadFile(fmt.Sprintf("%s/item-%s.json", *dir, *size))
@@ -148,10 +153,28 @@ func main() {
 	stateBytes := len(raw["state"]["S"].(string))
 
 	ctx := context.Background()
+	httpClient := awshttp.NewBuildableClient()
+	if *caFile != "" {
+		pem, err := os.ReadFile(*caFile)
+		if err != nil {
+			panic(err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			panic("go_driver: no certificate in " + *caFile)
+		}
+		httpClient = httpClient.WithTransportOptions(func(tr *http.Transport) {
+			if tr.TLSClientConfig == nil {
+				tr.TLSClientConfig = &tls.Config{}
+			}
+			tr.TLSClientConfig.RootCAs = pool
+		})
+	}
 	client := dynamodb.New(dynamodb.Options{
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("AKIDBENCH", "bench-secret", ""),
 		EndpointResolver: dynamodb.EndpointResolverFromURL(*endpoint),
+		HTTPClient:       httpClient,
 	})
 
 	threadID := func(w int) string {
@@ -203,10 +226,41 @@ func main() {
 		}
 	}
 
-	if warm := phase(ops, *warmup, 3); warm.errors > 0 {
-		fmt.Fprintln(os.Stderr, "go_driver: warm-up failed:", warm.first)
-		os.Exit(1)
+	// Warm up until the throughput is stable (as checkpoint_bench's warm_up): at least -warmup
+	// seconds, then until the last three windows' ops/s are within 10 % of each other, at most 4×.
+	window := *warmup / 6
+	if window > 0.5 {
+		window = 0.5
+	} else if window < 0.1 {
+		window = 0.1
 	}
+	var rates []float64
+	warmOps, warmStable, warmStart := 0, false, time.Now()
+	for {
+		warm := phase(ops, window, 1)
+		if warm.errors > 0 {
+			fmt.Fprintln(os.Stderr, "go_driver: warm-up failed:", warm.first)
+			os.Exit(1)
+		}
+		warmOps += len(warm.latencies)
+		rates = append(rates, float64(len(warm.latencies))/warm.wall.Seconds())
+		if n := len(rates); time.Since(warmStart).Seconds() >= *warmup && n >= 3 {
+			lo, hi := rates[n-1], rates[n-1]
+			for _, v := range rates[n-3:] {
+				if v < lo {
+					lo = v
+				}
+				if v > hi {
+					hi = v
+				}
+			}
+			warmStable = hi <= lo*1.1
+		}
+		if warmStable || time.Since(warmStart).Seconds() >= 4**warmup {
+			break
+		}
+	}
+	warmSeconds := time.Since(warmStart).Seconds()
 	runtime.GC() // the warm-up's garbage is not the measured phase's
 	cpu0 := ownCPUMs()
 	server0 := serverCPUMs(*serverPid)
@@ -228,6 +282,7 @@ func main() {
 		"p99_ms": percentile(r.latencies, 0.99) / 1e3, "mean_ms": mean / n / 1e3,
 		"ops_per_s": float64(len(r.latencies)) / r.wall.Seconds(), "client_cpu_ms_per_op": cpu / n,
 		"server_cpu_ms_per_op": nil, "errors": r.errors,
+		"warmup_s": warmSeconds, "warmup_ops": warmOps, "warmup_stable": warmStable,
 	}
 	if *serverPid > 0 {
 		record["server_cpu_ms_per_op"] = (serverCPUMs(*serverPid) - server0) / n
