@@ -156,38 +156,11 @@ AgentStateSnapshot make_state(const SizeSpec& spec) {
   return state;
 }
 
-// The same size as make_state, shaped as an application's own document rather than a conversation:
-// nested objects, numbers, booleans and text in `scratchpad`, which the library keeps as free-form
-// JSON (the shape issue 20's first measurement used).
+// The same size as make_state, shaped as an application's own document (free-form JSON in
+// `scratchpad`, the shape issue 20's first measurement used) rather than a conversation.
 AgentStateSnapshot make_generic_state(const SizeSpec& spec) {
-  static const char* kWords[] = {"agent",   "state", "dynamo", "table",  "retry", "conflict",
-                                 "chunk",   "save",  "load",   "thread", "tool",  "model",
-                                 "réponse", "日本",  "turn",   "value"};
-  const std::size_t target = spec.target_bytes ? spec.target_bytes : spec.turns * kBytesPerTurn * 2;
-  const std::size_t body_bytes = std::min<std::size_t>(400, target / 4);
-  Json notes = Json::array();
-  std::size_t estimate = 0;
-  unsigned seed = 1;
-  AgentStateSnapshot state;
-  for (;;) {
-    while (estimate < target) {
-      std::string body;
-      while (body.size() < body_bytes) body += std::string(kWords[(seed++ * 2654435761u >> 7) % 16]) + " ";
-      Json note = {{"id", notes.size()},
-                   {"title", "note " + std::to_string(notes.size())},
-                   {"body", body},
-                   {"tags", Json::array({kWords[seed % 16], kWords[(seed + 5) % 16]})},
-                   {"score", static_cast<double>(seed % 1000) / 7.0},
-                   {"done", seed % 3 == 0},
-                   {"source", {{"tool", "search"}, {"page", seed % 50}}}};
-      estimate += note.dump().size() + 1;
-      notes.push_back(std::move(note));
-    }
-    state.scratchpad["document"] = Json{{"kind", "research-notes"}, {"notes", notes}};
-    const std::size_t actual = agents::encode_state_json(state).size();
-    if (actual >= target) return state;
-    estimate = actual;  // the estimate ran ahead of the text's escaped length: add more
-  }
+  return agents::testing::free_form_document(spec.target_bytes ? spec.target_bytes
+                                                               : spec.turns * kBytesPerTurn * 2);
 }
 
 bool generic_workload(const std::string& workload) { return workload.ends_with("_generic"); }

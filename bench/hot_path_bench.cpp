@@ -45,6 +45,13 @@ const AgentStateSnapshot& state_for(int64_t kib) {
   return kib == 1 ? s1 : kib == 64 ? s64 : s350;
 }
 
+// The same sizes as a free-form JSON document in `scratchpad` instead of messages.
+const AgentStateSnapshot& free_form_state_for(int64_t kib) {
+  static const AgentStateSnapshot s1 = agents::testing::free_form_document(1024);
+  static const AgentStateSnapshot s350 = agents::testing::free_form_document(350 * 1024);
+  return kib == 1 ? s1 : s350;
+}
+
 Item stored_item(const AgentStateSnapshot& state) {
   auto prepared = agents::detail::prepare_state(kThread, agents::encode_state_json(state),
                                                 agents::Compression::kAuto, std::size_t{64} << 20);
@@ -212,6 +219,15 @@ void BM_checkpointer_load_no_network(benchmark::State& st) {
 }
 BENCHMARK(BM_checkpointer_load_no_network)->Arg(1)->Arg(64)->Arg(350)->Unit(benchmark::kMicrosecond);
 
+void BM_checkpointer_load_free_form_no_network(benchmark::State& st) {
+  auto cp = checkpointer_over(get_item_response(free_form_state_for(st.range(0))));
+  for (auto _ : st) {
+    auto loaded = cp->load_state(kThread);
+    benchmark::DoNotOptimize(loaded->state.scratchpad.size());
+  }
+}
+BENCHMARK(BM_checkpointer_load_free_form_no_network)->Arg(1)->Arg(350)->Unit(benchmark::kMicrosecond);
+
 void BM_checkpointer_save_no_network(benchmark::State& st) {
   auto cp = checkpointer_over("{}");
   const AgentStateSnapshot& state = state_for(st.range(0));
@@ -224,6 +240,17 @@ void BM_checkpointer_save_no_network(benchmark::State& st) {
   }
 }
 BENCHMARK(BM_checkpointer_save_no_network)->Arg(1)->Arg(64)->Arg(350)->Unit(benchmark::kMicrosecond);
+
+void BM_checkpointer_save_free_form_no_network(benchmark::State& st) {
+  auto cp = checkpointer_over("{}");
+  const AgentStateSnapshot& state = free_form_state_for(st.range(0));
+  const auto after_load = agents::SavePrecondition::version_is(
+      7, agents::detail::make_storage_hint({"0123456789abcdef0123456789abcdef", ""}, 7, ""));
+  for (auto _ : st) {
+    benchmark::DoNotOptimize(cp->save_state(kThread, state, after_load));
+  }
+}
+BENCHMARK(BM_checkpointer_save_free_form_no_network)->Arg(1)->Arg(350)->Unit(benchmark::kMicrosecond);
 
 // One turn's incremental save at turn N (issue 20: a turn's client CPU must not grow with the
 // conversation): the thread holds N - 1 turns saved by this checkpointer, and the timed save

@@ -86,7 +86,8 @@ void sweep_segment(const DynamoDbContext& db, const SweepOptions& options, int s
                               .projection = "thread_id, #ttl",
                               .attributes = {{{"#ttl", attr::kTtl}}, {{":cutoff", V::N(cutoff)}}},
                               .segment = segment,
-                              .total_segments = segments > 1 ? segments : 0};
+                              .total_segments = segments > 1 ? segments : 0,
+                              .return_consumed_capacity = true};  // the budget counts it
   auto pace = [&](double reported, SweepReport& part) {
     auto wait = budget.spend(units_of(reported));
     if (wait.count() > 0) {
@@ -112,6 +113,7 @@ void sweep_segment(const DynamoDbContext& db, const SweepOptions& options, int s
       dynamodb::WriteConditions c;
       c.condition = "#ttl < :cutoff";
       c.attributes = {{{"#ttl", attr::kTtl}}, {{":cutoff", V::N(cutoff)}}};
+      c.return_consumed_capacity = true;
       auto deleted = value_or_throw(
           db.client->delete_item({.table = db.table, .key = key_of(key->second.scalar()), .conditions = c}));
       part.consumed_capacity += deleted.consumed_capacity;

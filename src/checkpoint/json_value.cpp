@@ -35,7 +35,7 @@ void write_json(JsonWriter& w, const nlohmann::json& v) {
       break;
     case T::object:
       w.StartObject();
-      for (const auto& [key, value] : v.items()) {
+      for (const auto& [key, value] : v.get_ref<const nlohmann::json::object_t&>()) {
         w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
         write_json(w, value);
       }
@@ -69,24 +69,36 @@ bool to_json(simdjson::dom::element e, nlohmann::json& out, std::string& error, 
     case T::DOUBLE:
       out = double(e.get_double());
       return true;
-    case T::STRING:
-      out = std::string(std::string_view(e.get_string()));
+    case T::STRING: {
+      const std::string_view text = e.get_string();
+      out = nlohmann::json::string_t(text.data(), text.size());
       return true;
+    }
     case T::ARRAY: {
+      // Built in place: a value per member, no temporaries to move and destroy.
+      simdjson::dom::array array;
+      if (e.get_array().get(array)) break;
       out = nlohmann::json::array();
-      for (auto member : e.get_array()) {
-        nlohmann::json v;
-        if (!to_json(member, v, error, max_depth - 1)) return false;
-        out.push_back(std::move(v));
+      auto& members = out.get_ref<nlohmann::json::array_t&>();
+      members.reserve(array.size());
+      for (auto member : array) {
+        if (!to_json(member, members.emplace_back(), error, max_depth - 1)) return false;
       }
       return true;
     }
     case T::OBJECT: {
+      // Stored objects come with sorted keys (write_json writes nlohmann's sorted map), so each
+      // field goes at the end of the map: a hinted insert instead of a search. A repeated key
+      // keeps its last value, as nlohmann's own parser does.
+      simdjson::dom::object object;
+      if (e.get_object().get(object)) break;
       out = nlohmann::json::object();
-      for (auto field : e.get_object()) {
-        nlohmann::json v;
-        if (!to_json(field.value, v, error, max_depth - 1)) return false;
-        out[std::string(field.key)] = std::move(v);
+      auto& fields = out.get_ref<nlohmann::json::object_t&>();
+      for (auto field : object) {
+        const std::size_t before = fields.size();
+        auto it = fields.emplace_hint(fields.end(), field.key, nullptr);
+        if (fields.size() == before) it->second = nullptr;
+        if (!to_json(field.value, it->second, error, max_depth - 1)) return false;
       }
       return true;
     }

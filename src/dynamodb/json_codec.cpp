@@ -34,7 +34,7 @@ void write_names(JsonWriter& w, const std::map<std::string, std::string>& names)
   w.EndObject();
 }
 
-void write_conditions(JsonWriter& w, const WriteConditions& c) {
+void write_conditions(JsonWriter& w, const WriteConditions& c, bool observed) {
   if (!c.condition.empty()) {
     key(w, "ConditionExpression");
     write_string(w, c.condition);
@@ -44,7 +44,7 @@ void write_conditions(JsonWriter& w, const WriteConditions& c) {
     key(w, "ReturnValuesOnConditionCheckFailure");
     w.String("ALL_OLD");
   }
-  if (c.return_consumed_capacity) return_consumed_capacity(w);
+  if (c.return_consumed_capacity || observed) return_consumed_capacity(w);
 }
 
 std::string finish(rapidjson::StringBuffer& buffer) {
@@ -114,7 +114,7 @@ void write_expression_attributes(JsonWriter& w, const ExpressionAttributes& a) {
   }
 }
 
-std::string encode_get_item(const GetItemRequest& r) {
+std::string encode_get_item(const GetItemRequest& r, bool observed) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
@@ -128,27 +128,27 @@ std::string encode_get_item(const GetItemRequest& r) {
     write_string(w, r.projection);
   }
   write_names(w, r.names);
-  if (r.return_consumed_capacity) return_consumed_capacity(w);
+  if (r.return_consumed_capacity || observed) return_consumed_capacity(w);
   w.EndObject();
   return finish(buffer);
 }
 
-std::string encode_put_item(const PutItemRequest& r) {
+std::string encode_put_item(const PutItemRequest& r, bool observed) {
   rapidjson::StringBuffer buffer(nullptr, item_size(r.item) + 512);
   JsonWriter w(buffer);
   w.StartObject();
   table_and_key(w, r.table, "Item", r.item);
-  write_conditions(w, r.conditions);
+  write_conditions(w, r.conditions, observed);
   w.EndObject();
   return finish(buffer);
 }
 
-std::string encode_delete_item(const DeleteItemRequest& r) {
+std::string encode_delete_item(const DeleteItemRequest& r, bool observed) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
   table_and_key(w, r.table, "Key", r.key);
-  write_conditions(w, r.conditions);
+  write_conditions(w, r.conditions, observed);
   if (r.return_old_item) {
     key(w, "ReturnValues");
     w.String("ALL_OLD");
@@ -157,14 +157,14 @@ std::string encode_delete_item(const DeleteItemRequest& r) {
   return finish(buffer);
 }
 
-std::string encode_update_item(const UpdateItemRequest& r) {
+std::string encode_update_item(const UpdateItemRequest& r, bool observed) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
   table_and_key(w, r.table, "Key", r.key);
   key(w, "UpdateExpression");
   write_string(w, r.update_expression);
-  write_conditions(w, r.conditions);
+  write_conditions(w, r.conditions, observed);
   if (!r.return_values.empty()) {
     key(w, "ReturnValues");
     write_string(w, r.return_values);
@@ -173,7 +173,7 @@ std::string encode_update_item(const UpdateItemRequest& r) {
   return finish(buffer);
 }
 
-std::string encode_transact_write(const TransactWriteRequest& r) {
+std::string encode_transact_write(const TransactWriteRequest& r, bool observed) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
@@ -205,7 +205,7 @@ std::string encode_transact_write(const TransactWriteRequest& r) {
     key(w, "ClientRequestToken");
     write_string(w, r.client_request_token);
   }
-  if (r.return_consumed_capacity) return_consumed_capacity(w);
+  if (r.return_consumed_capacity || observed) return_consumed_capacity(w);
   w.EndObject();
   return finish(buffer);
 }
@@ -239,7 +239,7 @@ std::string encode_batch_get(const BatchGetRequest& r, std::size_t first, std::s
   return finish(buffer);
 }
 
-std::string encode_query(const QueryRequest& r, bool is_scan) {
+std::string encode_query(const QueryRequest& r, bool is_scan, bool observed) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
@@ -277,7 +277,7 @@ std::string encode_query(const QueryRequest& r, bool is_scan) {
     key(w, "ExclusiveStartKey");
     write_item(w, *r.exclusive_start_key);
   }
-  if (r.return_consumed_capacity) return_consumed_capacity(w);
+  if (r.return_consumed_capacity || observed) return_consumed_capacity(w);
   w.EndObject();
   return finish(buffer);
 }

@@ -19,13 +19,15 @@ void write_attribute_value(JsonWriter& w, const AttributeValue& value);
 void write_item(JsonWriter& w, const Item& item);
 void write_expression_attributes(JsonWriter& w, const ExpressionAttributes& attributes);
 
-std::string encode_get_item(const GetItemRequest& r);
-std::string encode_put_item(const PutItemRequest& r);
-std::string encode_delete_item(const DeleteItemRequest& r);
-std::string encode_update_item(const UpdateItemRequest& r);
-std::string encode_transact_write(const TransactWriteRequest& r);
+// `observed`: an observer will read the call's consumed capacity, so ReturnConsumedCapacity=TOTAL
+// is asked for whatever the request's `return_consumed_capacity` says.
+std::string encode_get_item(const GetItemRequest& r, bool observed = false);
+std::string encode_put_item(const PutItemRequest& r, bool observed = false);
+std::string encode_delete_item(const DeleteItemRequest& r, bool observed = false);
+std::string encode_update_item(const UpdateItemRequest& r, bool observed = false);
+std::string encode_transact_write(const TransactWriteRequest& r, bool observed = false);
 std::string encode_batch_get(const BatchGetRequest& r, std::size_t first, std::size_t count);
-std::string encode_query(const QueryRequest& r, bool is_scan);
+std::string encode_query(const QueryRequest& r, bool is_scan, bool observed = false);
 std::string encode_create_table(const CreateTableRequest& r);
 std::string encode_add_replicas(const AddReplicasRequest& r);
 

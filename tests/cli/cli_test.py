@@ -409,7 +409,8 @@ class CliTest(unittest.TestCase):
         self.assertIn("dynamodb: GetItem table=" + self.table, p.stderr)
         self.assertRegex(p.stderr, r"dynamodb: GetItem table=\S+ region=[a-z0-9-]+ ")  # every call's Region
         self.assertRegex(p.stderr, r"attempts=1 ok")
-        # Every call asks for ReturnConsumedCapacity, so --verbose shows what the server counted.
+        # --verbose observes every call, so each asks for ReturnConsumedCapacity: it shows what the
+        # server counted.
         p = run("--verbose", "state", "save", "verbose-%d" % random.randrange(10**9), stdin="{}", table=self.table)
         self.assertRegex(p.stderr, r"dynamodb: PutItem table=%s .* capacity=1\.00 attempts=1 ok" % self.table)
 

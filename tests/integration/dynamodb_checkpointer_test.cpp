@@ -206,7 +206,7 @@ TEST_P(DynamoDbCheckpointerTest, APlainStateCostsOneGetItemPerLoadAndOnePutItemP
 }
 
 // docs/costs.md: the observer (and `agents --verbose`) reports what each call consumed, as the
-// server counted it; every request asks for ReturnConsumedCapacity=TOTAL.
+// server counted it: with an observer every request asks for ReturnConsumedCapacity=TOTAL.
 TEST_P(DynamoDbCheckpointerTest, TheObserverSeesTheCapacityTheServerReturnsForEveryCall) {
   std::vector<std::pair<std::string, double>> events;
   auto cp = local_checkpointer();

@@ -1,6 +1,7 @@
 // States used across the checkpointer tests.
 #pragma once
 
+#include <algorithm>
 #include <random>
 #include <string>
 
@@ -64,6 +65,38 @@ inline std::string incompressible_text(std::size_t bytes, unsigned seed = 7) {
     if (c == '"' || c == '\\') c = 'x';
   }
   return out;
+}
+
+/// A state of at least `target_bytes` of JSON shaped as an application's own document rather than
+/// a conversation: nested objects, numbers, booleans and text in `scratchpad` (free-form JSON).
+inline AgentStateSnapshot free_form_document(std::size_t target_bytes) {
+  static const char* kWords[] = {"agent",   "state", "dynamo", "table",  "retry", "conflict",
+                                 "chunk",   "save",  "load",   "thread", "tool",  "model",
+                                 "réponse", "日本",  "turn",   "value"};
+  const std::size_t body_bytes = std::min<std::size_t>(400, target_bytes / 4);
+  Json notes = Json::array();
+  std::size_t estimate = 0;
+  unsigned seed = 1;
+  AgentStateSnapshot state;
+  for (;;) {
+    while (estimate < target_bytes) {
+      std::string body;
+      while (body.size() < body_bytes) body += std::string(kWords[(seed++ * 2654435761u >> 7) % 16]) + " ";
+      Json note = {{"id", notes.size()},
+                   {"title", "note " + std::to_string(notes.size())},
+                   {"body", body},
+                   {"tags", Json::array({kWords[seed % 16], kWords[(seed + 5) % 16]})},
+                   {"score", static_cast<double>(seed % 1000) / 7.0},
+                   {"done", seed % 3 == 0},
+                   {"source", {{"tool", "search"}, {"page", seed % 50}}}};
+      estimate += note.dump().size() + 1;
+      notes.push_back(std::move(note));
+    }
+    state.scratchpad["document"] = Json{{"kind", "research-notes"}, {"notes", notes}};
+    const std::size_t actual = encode_state_json(state).size();
+    if (actual >= target_bytes) return state;
+    estimate = actual;  // the estimate ran ahead of the escaped text: add more
+  }
 }
 
 }  // namespace agents::testing

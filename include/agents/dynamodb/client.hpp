@@ -33,8 +33,9 @@ struct GetItemRequest {
   bool consistent_read = false;
   std::string projection;  ///< ProjectionExpression; empty: all attributes
   std::map<std::string, std::string> names;
-  bool return_consumed_capacity =
-      true;  ///< ReturnConsumedCapacity=TOTAL: free; the observer and --verbose show it
+  /// ReturnConsumedCapacity=TOTAL even without an observer (the result's `consumed_capacity`).
+  /// With an observer the client always asks, so the observer and --verbose show it.
+  bool return_consumed_capacity = false;
 };
 struct GetItemResult {
   std::optional<Item> item;
@@ -47,8 +48,9 @@ struct WriteConditions {
   ExpressionAttributes attributes;
   /// ReturnValuesOnConditionCheckFailure=ALL_OLD: the stored item comes back with a failed condition.
   bool return_item_on_condition_failure = false;
-  bool return_consumed_capacity =
-      true;  ///< ReturnConsumedCapacity=TOTAL: free; the observer and --verbose show it
+  /// ReturnConsumedCapacity=TOTAL even without an observer (the result's `consumed_capacity`).
+  /// With an observer the client always asks, so the observer and --verbose show it.
+  bool return_consumed_capacity = false;
   /// false: an attempt that may have been applied (its answer was lost) is not sent again; the
   /// call fails with `details().outcome_unknown` and the caller decides (a resent conditional
   /// create can re-apply after someone deleted what the first attempt wrote).
@@ -96,8 +98,9 @@ struct TransactWriteItem {
 struct TransactWriteRequest {
   std::vector<TransactWriteItem> items;
   std::string client_request_token;  ///< makes retries idempotent for 10 minutes
-  bool return_consumed_capacity =
-      true;  ///< ReturnConsumedCapacity=TOTAL: free; the observer and --verbose show it
+  /// ReturnConsumedCapacity=TOTAL even without an observer (the result's `consumed_capacity`).
+  /// With an observer the client always asks, so the observer and --verbose show it.
+  bool return_consumed_capacity = false;
 };
 struct TransactWriteResult {
   bool condition_failed = false;
@@ -132,8 +135,9 @@ struct QueryRequest {
   std::optional<Item> exclusive_start_key;
   int segment = 0;         ///< Scan only: parallel scan segment
   int total_segments = 0;  ///< Scan only: 0 = not segmented
-  bool return_consumed_capacity =
-      true;  ///< ReturnConsumedCapacity=TOTAL: free; the observer and --verbose show it
+  /// ReturnConsumedCapacity=TOTAL even without an observer (the result's `consumed_capacity`).
+  /// With an observer the client always asks, so the observer and --verbose show it.
+  bool return_consumed_capacity = false;
 };
 struct QueryResult {
   std::vector<Item> items;

@@ -100,10 +100,12 @@ TEST(Base64, RoundTripsAllPaddings) {
 
 TEST(JsonCodec, WritesCompactRequestsAndParsesItemsBack) {
   Item item{{"thread_id", V::S("t\"1\n")}, {"n", V::N("1.5")}, {"b", V::B("hi")}, {"ok", V::Bool(false)}};
-  std::string body = detail::encode_put_item(
-      {.table = "tbl",
-       .item = item,
-       .conditions = {.condition = "#v = :v", .attributes = {{{"#v", "version"}}, {{":v", V::N(3)}}}}});
+  std::string body =
+      detail::encode_put_item({.table = "tbl",
+                               .item = item,
+                               .conditions = {.condition = "#v = :v",
+                                              .attributes = {{{"#v", "version"}}, {{":v", V::N(3)}}},
+                                              .return_consumed_capacity = true}});
   EXPECT_EQ(
       body,
       R"({"TableName":"tbl","Item":{"b":{"B":"aGk="},"n":{"N":"1.5"},"ok":{"BOOL":false},"thread_id":{"S":"t\"1\n"}},)"

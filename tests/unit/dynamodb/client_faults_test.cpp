@@ -102,8 +102,34 @@ TEST_F(ClientFaultsTest, SignsEveryRequestForDynamoDb) {
           "SignedHeaders=accept-encoding;content-type;host;x-amz-date;x-amz-security-token;x-amz-target"),
       std::string::npos)
       << auth;
-  // Every call asks for its consumed capacity (free), so observers and --verbose can report it.
-  EXPECT_EQ(req.body, R"({"TableName":"t","Key":{"thread_id":{"S":"x"}},"ReturnConsumedCapacity":"TOTAL"})");
+  // Nobody observes this client: the call does not ask for its consumed capacity.
+  EXPECT_EQ(req.body, R"({"TableName":"t","Key":{"thread_id":{"S":"x"}}})");
+}
+
+// With an observer every call asks for its consumed capacity, so the observer (and --verbose)
+// can report it; without one, only a request that says so asks.
+TEST_F(ClientFaultsTest, AsksForConsumedCapacityWhenObservedOrAsked) {
+  std::vector<double> seen;
+  auto observed =
+      DynamoDbClient::create({.region = "us-west-2",
+                              .endpoint = server_.url(),
+                              .credentials = aws::make_static_credentials_provider(
+                                  {.access_key_id = "AKIDFAULTS", .secret_access_key = kSecret}),
+                              .observer = [&](const CallEvent& e) { seen.push_back(e.consumed_capacity); }});
+  ASSERT_TRUE(observed.ok());
+  ASSERT_TRUE((*observed)->get_item(get()).ok());
+  EXPECT_EQ(server_.request(0).body,
+            R"({"TableName":"t","Key":{"thread_id":{"S":"x"}},"ReturnConsumedCapacity":"TOTAL"})");
+  EXPECT_EQ(seen.size(), 1u);
+
+  auto plain = make();
+  GetItemRequest asked = get();
+  asked.return_consumed_capacity = true;
+  ASSERT_TRUE(plain->get_item(asked).ok());
+  EXPECT_EQ(server_.request(1).body,
+            R"({"TableName":"t","Key":{"thread_id":{"S":"x"}},"ReturnConsumedCapacity":"TOTAL"})");
+  ASSERT_TRUE(plain->put_item({.table = "t", .item = {{"thread_id", AttributeValue::S("x")}}}).ok());
+  EXPECT_EQ(server_.request(2).body, R"({"TableName":"t","Item":{"thread_id":{"S":"x"}}})");
 }
 
 // The signing time is the options' clock (one instant for the credentials' expiry and the
