@@ -195,23 +195,29 @@ def micro_table(micro):
     return "\n".join(lines)
 
 
-def own_client_table(cells, server):
-    """The checkpointer against the library's own bare client (same item, same transport): what the
-    checkpoint layer costs, per state shape."""
-    lines = ["| workload | state | own client p50 ms; cpu | agents-sdk-cpp p50 ms; cpu | p50 ratio | CPU ratio |",
-             "|---|---|---|---|---|---|"]
+def own_client_pairs(cells, server):
+    """(state shape, workload suffix, workload, size, own client cell, checkpointer cell) of every
+    one-client cell both measured."""
     for shape, suffix in (("messages", ""), ("free-form JSON", "_generic")):
         for workload in ("save", "load"):
             for size in SIZES:
                 own = find(cells, server, "own", workload + suffix, size, 1)
                 ours = find(cells, server, "ours", workload + suffix, size, 1)
-                if not own or not ours or not own["ops"] or not ours["ops"]:
-                    continue
-                lines.append(
-                    f"| {workload} {size} | {shape} | {fmt(own['p50_ms'])}; {fmt(own['client_cpu_ms_per_op'], 3)} | "
-                    f"{fmt(ours['p50_ms'])}; {fmt(ours['client_cpu_ms_per_op'], 3)} | "
-                    f"**{ours['p50_ms'] / own['p50_ms']:.2f}×** | "
-                    f"**{ours['client_cpu_ms_per_op'] / own['client_cpu_ms_per_op']:.2f}×** |")
+                if own and ours and own["ops"] and ours["ops"]:
+                    yield shape, suffix, workload, size, own, ours
+
+
+def own_client_table(cells, server):
+    """The checkpointer against the library's own bare client (same item, same transport): what the
+    checkpoint layer costs, per state shape."""
+    lines = ["| workload | state | own client p50 ms; cpu | agents-sdk-cpp p50 ms; cpu | p50 ratio | CPU ratio |",
+             "|---|---|---|---|---|---|"]
+    for shape, _, workload, size, own, ours in own_client_pairs(cells, server):
+        lines.append(
+            f"| {workload} {size} | {shape} | {fmt(own['p50_ms'])}; {fmt(own['client_cpu_ms_per_op'], 3)} | "
+            f"{fmt(ours['p50_ms'])}; {fmt(ours['client_cpu_ms_per_op'], 3)} | "
+            f"**{ours['p50_ms'] / own['p50_ms']:.2f}×** | "
+            f"**{ours['client_cpu_ms_per_op'] / own['client_cpu_ms_per_op']:.2f}×** |")
     return "\n".join(lines) if len(lines) > 2 else ""
 
 
@@ -296,17 +302,11 @@ def own_client_targets(cells, server):
     out = []
     slow = []
     compared = 0
-    for suffix in ("", "_generic"):
-        for workload in ("save", "load"):
-            for size in SIZES:
-                own = find(cells, server, "own", workload + suffix, size, 1)
-                ours = find(cells, server, "ours", workload + suffix, size, 1)
-                if not own or not ours or not own["ops"] or not ours["ops"]:
-                    continue
-                compared += 1
-                ratio = ours["p50_ms"] / own["p50_ms"]
-                if ratio > 1.15:
-                    slow.append(f"{workload}{suffix} {size} {ratio:.2f}×")
+    for _, suffix, workload, size, own, ours in own_client_pairs(cells, server):
+        compared += 1
+        ratio = ours["p50_ms"] / own["p50_ms"]
+        if ratio > 1.15:
+            slow.append(f"{workload}{suffix} {size} {ratio:.2f}×")
     if compared:
         out.append(("checkpointer p50 ≤ 1.15× its own bare client, every size and shape",
                     f"{compared - len(slow)}/{compared} cells" + (f"; over: {', '.join(slow)}" if slow else ""),
