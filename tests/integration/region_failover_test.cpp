@@ -81,6 +81,7 @@ class LocalRegion {
                                   "-jar",
                                   jar_dir + "/DynamoDBLocal.jar",
                                   "-sharedDb",
+                                  "-disableTelemetry",
                                   "-dbPath",
                                   db_dir_.string(),
                                   "-port",
@@ -92,6 +93,9 @@ class LocalRegion {
     posix_spawn_file_actions_init(&files);
     posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&files, 2, "/dev/null", O_WRONLY, 0);
+    // DynamoDB Local writes dynamodb-local-metadata.json into its working directory: the
+    // database directory, not wherever the test runs.
+    posix_spawn_file_actions_addchdir_np(&files, db_dir_.c_str());
     const int spawned = posix_spawnp(&pid_, "java", &files, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&files);
     if (spawned != 0) throw std::runtime_error("could not start java for " + region_);
