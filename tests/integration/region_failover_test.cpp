@@ -76,16 +76,11 @@ class LocalRegion {
   void start() {
     if (port_ == 0) port_ = free_port();
     const std::string jar_dir = AGENTS_DYNAMODB_LOCAL_DIR;
-    std::vector<std::string> args{"java",
-                                  "-Djava.library.path=" + jar_dir + "/DynamoDBLocal_lib",
-                                  "-jar",
-                                  jar_dir + "/DynamoDBLocal.jar",
-                                  "-sharedDb",
-                                  "-disableTelemetry",
-                                  "-dbPath",
-                                  db_dir_.string(),
-                                  "-port",
-                                  std::to_string(port_)};
+    std::vector<std::string> args{"java",      "-Djava.library.path=" + jar_dir + "/DynamoDBLocal_lib",
+                                  "-jar",      jar_dir + "/DynamoDBLocal.jar",
+                                  "-sharedDb", "-disableTelemetry",
+                                  "-dbPath",   db_dir_.string(),
+                                  "-port",     std::to_string(port_)};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
