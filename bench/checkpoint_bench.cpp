@@ -500,6 +500,8 @@ class SocketConnection {
       const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
       if (n <= 0) {
         if (buffer_.empty()) return false;
+        ::close(fd_);
+        fd_ = -1;
         throw std::runtime_error("socket: connection closed mid-answer");
       }
       buffer_.append(chunk, static_cast<std::size_t>(n));
@@ -508,6 +510,8 @@ class SocketConnection {
         std::transform(head.begin(), head.end(), head.begin(),
                        [](unsigned char c) { return std::tolower(c); });
         if (!head.starts_with("http/1.1 200")) {
+          ::close(fd_);  // the rest of this answer is never read: start the next call afresh
+          fd_ = -1;
           throw std::runtime_error("HTTP " + buffer_.substr(9, 3) + ": " + buffer_.substr(header_end, 300));
         }
         chunked = head.find("\r\ntransfer-encoding: chunked") != std::string::npos;
