@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,11 +77,15 @@ class LocalRegion {
   void start() {
     if (port_ == 0) port_ = free_port();
     const std::string jar_dir = AGENTS_DYNAMODB_LOCAL_DIR;
-    std::vector<std::string> args{"java",      "-Djava.library.path=" + jar_dir + "/DynamoDBLocal_lib",
-                                  "-jar",      jar_dir + "/DynamoDBLocal.jar",
-                                  "-sharedDb", "-disableTelemetry",
-                                  "-dbPath",   db_dir_.string(),
-                                  "-port",     std::to_string(port_)};
+    std::vector<std::string> args{"java",
+                                  "-Djava.library.path=" + jar_dir + "/DynamoDBLocal_lib",
+                                  "-jar",
+                                  jar_dir + "/DynamoDBLocal.jar",
+                                  "-sharedDb",
+                                  "-dbPath",
+                                  db_dir_.string(),
+                                  "-port",
+                                  std::to_string(port_)};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -88,9 +93,6 @@ class LocalRegion {
     posix_spawn_file_actions_init(&files);
     posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&files, 2, "/dev/null", O_WRONLY, 0);
-    // DynamoDB Local writes dynamodb-local-metadata.json into its working directory: the
-    // database directory, not wherever the test runs.
-    posix_spawn_file_actions_addchdir_np(&files, db_dir_.c_str());
     const int spawned = posix_spawnp(&pid_, "java", &files, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&files);
     if (spawned != 0) throw std::runtime_error("could not start java for " + region_);
@@ -133,6 +135,11 @@ class RegionFailoverTest : public ::testing::Test {
       if (std::getenv("AGENTS_REQUIRE_SERVERS") != nullptr) FAIL() << "java or DynamoDB Local is missing";
       GTEST_SKIP() << "java or DynamoDB Local (scripts/setup) is missing";
     }
+    // One test's three JVMs at a time, whatever ctest -j says: six starting together on two
+    // shared cores (under the sanitizers) is slow enough to time calls out.
+    lock_fd_ = ::open((fs::temp_directory_path() / "agents-region-failover-test.lock").c_str(),
+                      O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+    if (lock_fd_ >= 0) ::flock(lock_fd_, LOCK_EX);
     db_dir_ = agents::testing::new_temp_dir("regions");
     for (const auto& r : kRegions) regions_.push_back(std::make_unique<LocalRegion>(r, db_dir_));
     // Started one after the other: each opens the shared database file.
@@ -141,18 +148,30 @@ class RegionFailoverTest : public ::testing::Test {
     auto home = agents::testing::make_local_client(regions_[0]->endpoint(), {.http = patient_http()});
     agents::testing::create_table_and_wait(*home, {.table = table_, .partition_key = {"thread_id", "S"}});
     // A write and a read through every Region first, so that no measured call meets a cold server.
+    // Three processes over one SQLite file: while another one still opens it (or a second test's
+    // JVMs start beside this one) a write can meet the file locked and DynamoDB Local answers 500
+    // InternalFailure. Only this warm-up waits that out (up to a minute); the test's own calls do not.
     for (auto& r : regions_) {
       auto client = agents::testing::make_local_client(r->endpoint(), {.http = patient_http()});
       dynamodb::Item key{{"thread_id", dynamodb::AttributeValue::S("warm-up")}};
-      ASSERT_TRUE(client->put_item({.table = table_, .item = key}).ok()) << r->region();
-      ASSERT_TRUE(client->get_item({.table = table_, .key = key, .consistent_read = true}).ok())
-          << r->region();
+      Status last;
+      for (auto deadline = std::chrono::steady_clock::now() + 60s;
+           std::chrono::steady_clock::now() < deadline;) {
+        auto put = client->put_item({.table = table_, .item = key});
+        auto got = put.ok() ? client->get_item({.table = table_, .key = key, .consistent_read = true})
+                            : StatusOr<dynamodb::GetItemResult>(put.status());
+        last = got.status();
+        if (last.ok()) break;
+        std::this_thread::sleep_for(500ms);
+      }
+      ASSERT_TRUE(last.ok()) << r->region() << ": " << last.message();
     }
   }
   void TearDown() override {
     regions_.clear();
     std::error_code ignored;
     fs::remove_all(db_dir_, ignored);
+    if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
   }
 
   // A checkpointer over the three local Regions, home first, as a user configures failover.
@@ -200,6 +219,7 @@ class RegionFailoverTest : public ::testing::Test {
   }
 
   fs::path db_dir_;
+  int lock_fd_ = -1;
   std::vector<std::unique_ptr<LocalRegion>> regions_;
   std::string table_;
   std::mutex mu_;
