@@ -590,6 +590,14 @@ class OwnSave final : public Op {
   agents::dynamodb::PutItemRequest request_;
 };
 
+// The consistent GetItem of the bare client: the item, decoded into attribute values.
+Item get_or_throw(agents::dynamodb::DynamoDbClient& client, const agents::dynamodb::GetItemRequest& request) {
+  auto got = client.get_item(request);
+  got.status().throw_if_error();
+  if (!got->item) throw std::runtime_error("item not found");
+  return std::move(*got->item);
+}
+
 // ... and the consistent GetItem, the item decoded into attribute values (no state decoding).
 class OwnLoad final : public Op {
  public:
@@ -597,11 +605,7 @@ class OwnLoad final : public Op {
           const std::string& tid)
       : client_(std::move(client)),
         request_{.table = table, .key = {{"thread_id", AttributeValue::S(tid)}}, .consistent_read = true} {}
-  void once() override {
-    auto got = client_->get_item(request_);
-    got.status().throw_if_error();
-    if (!got->item) throw std::runtime_error("item not found");
-  }
+  void once() override { get_or_throw(*client_, request_); }
 
  private:
   std::shared_ptr<agents::dynamodb::DynamoDbClient> client_;
@@ -616,10 +620,7 @@ class OwnTurn final : public Op {
         table_(std::move(table)),
         get_{.table = table_, .key = {{"thread_id", AttributeValue::S(tid)}}, .consistent_read = true} {}
   void once() override {
-    auto got = client_->get_item(get_);
-    got.status().throw_if_error();
-    if (!got->item) throw std::runtime_error("item not found");
-    client_->put_item(conditional_put(table_, std::move(*got->item))).status().throw_if_error();
+    client_->put_item(conditional_put(table_, get_or_throw(*client_, get_))).status().throw_if_error();
   }
 
  private:
