@@ -95,9 +95,8 @@ bool to_json(simdjson::dom::element e, nlohmann::json& out, std::string& error, 
       out = nlohmann::json::object();
       auto& fields = out.get_ref<nlohmann::json::object_t&>();
       for (auto field : object) {
-        const std::size_t before = fields.size();
+        // A repeated key finds its first value, which to_json overwrites.
         auto it = fields.emplace_hint(fields.end(), field.key, nullptr);
-        if (fields.size() == before) it->second = nullptr;
         if (!to_json(field.value, it->second, error, max_depth - 1)) return false;
       }
       return true;

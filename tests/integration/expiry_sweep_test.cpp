@@ -230,6 +230,9 @@ TEST_P(ExpirySweepTest, PacesToItsCapacityBudgetAndReportsProgress) {
   // At least 30 deletes and 2 Scans at 10 units/s with one second of burst: about 2 s of waiting.
   EXPECT_GE(report.paced_for, 1500ms);
   EXPECT_EQ(report.paced_for, slept);
+  // The units the server reported (the sweeper asks for them even with no observer set): each of
+  // the 30 deletes costs at least one write unit.
+  EXPECT_GE(report.consumed_capacity, 30.0);
   ASSERT_FALSE(progress.empty());
   EXPECT_EQ(progress.back().segments_done, 2);
   EXPECT_EQ(progress.back().segments, 2);
