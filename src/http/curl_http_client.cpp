@@ -188,36 +188,26 @@ class CurlHttpClient final : public HttpClient {
     Exchange ex;
     ex.handle = handle;
     if (request.on_body) ex.sink = &request.on_body;
+    // Only what changes per request is set here; the rest was set once when the handle was made
+    // (configure_handle), since resetting and re-setting every option was a measurable part of a
+    // small call's CPU (docs/benchmarks.md, "The HTTP client configured once per connection").
     curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(handle, CURLOPT_HTTPHEADER, header_list);
-    curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(handle, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, on_socket_created);
-    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
     auto timeout = request.timeout.value_or(options_.request_timeout);
     curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     if (options_.read_timeout.count() > 0) {
       ex.read_timeout = options_.read_timeout;
-      curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
-      curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
       curl_easy_setopt(handle, CURLOPT_XFERINFODATA, &ex);
     }
     char error_text[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text);
-    curl_easy_setopt(handle, CURLOPT_USERAGENT, options_.user_agent.c_str());
-    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
-    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
-    if (!ca_file_.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, ca_file_.c_str());
     // NO_PROXY still applies: libcurl checks it for a proxy set here as for one from the environment.
-    if (!http_proxy_.empty() && request.url.starts_with("http://"))
-      curl_easy_setopt(handle, CURLOPT_PROXY, http_proxy_.c_str());
-    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+    // nullptr (the default) leaves libcurl to its own environment lookup.
+    const bool use_proxy = !http_proxy_.empty() && request.url.starts_with("http://");
+    curl_easy_setopt(handle, CURLOPT_PROXY, use_proxy ? http_proxy_.c_str() : nullptr);
     curl_easy_setopt(handle, CURLOPT_WRITEDATA, &ex);
-    curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(handle, CURLOPT_HEADERDATA, &ex);
     ex.may_resend = request.transport_may_resend;
-    curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, on_before_send);
     curl_easy_setopt(handle, CURLOPT_PREREQDATA, &ex);
     set_method_and_body(handle, request);
 
@@ -237,24 +227,59 @@ class CurlHttpClient final : public HttpClient {
     long status = 0;
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
     ex.response.status = static_cast<int>(status);
-    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);  // error_text goes out of scope
+    forget_request(handle);
     release(handle);
     return std::move(ex.response);
   }
 
  private:
+  // Every request sets its method in full: a pooled handle still carries the previous one's.
   static void set_method_and_body(CURL* handle, const Request& request) {
     const std::string& m = request.method;
+    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, nullptr);
     if (m == "GET") {
-      curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+      curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);  // also clears NOBODY and upload
     } else if (m == "HEAD") {
       curl_easy_setopt(handle, CURLOPT_NOBODY, 1L);
     } else {
+      curl_easy_setopt(handle, CURLOPT_NOBODY, 0L);
       // POSTFIELDS sends the body without copying it; CUSTOMREQUEST renames the method.
       curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
       curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
       if (m != "POST") curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, m.c_str());
     }
+  }
+
+  // The options every request shares, set once per handle (a handle keeps its options and its
+  // connection across requests).
+  void configure_handle(CURL* handle) const {
+    curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(handle, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, on_socket_created);
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+    if (options_.read_timeout.count() > 0) {
+      curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, on_progress);
+    }
+    curl_easy_setopt(handle, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+    if (!ca_file_.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, ca_file_.c_str());
+    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, on_before_send);
+  }
+
+  // A pooled handle must not point at what the finished request owned (its stack, its body, its
+  // header list); the next request sets them all again.
+  static void forget_request(CURL* handle) {
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
+    curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
+    curl_easy_setopt(handle, CURLOPT_WRITEDATA, nullptr);
+    curl_easy_setopt(handle, CURLOPT_HEADERDATA, nullptr);
+    curl_easy_setopt(handle, CURLOPT_PREREQDATA, nullptr);
+    curl_easy_setopt(handle, CURLOPT_XFERINFODATA, nullptr);
   }
 
   static Status silence_error(const Request& request, std::chrono::milliseconds read_timeout) {
@@ -323,12 +348,12 @@ class CurlHttpClient final : public HttpClient {
       if (!idle_.empty()) {
         CURL* h = idle_.back();
         idle_.pop_back();
-        // reset clears options but keeps the live connection and DNS cache.
-        curl_easy_reset(h);
         return h;
       }
     }
-    return curl_easy_init();
+    CURL* h = curl_easy_init();
+    if (h != nullptr) configure_handle(h);
+    return h;
   }
 
   void release(CURL* handle) {

@@ -88,6 +88,57 @@ TEST(CurlHttpClient, SendsMethodHeadersAndBodyAsGiven) {
   EXPECT_EQ(r->body, "PUT|DynamoDB_20120810.GetItem|application/x-amz-json-1.0|{\"a\":1}");
 }
 
+// A pooled handle keeps the options it was given once and gets the per-request ones again: one
+// connection carries every method in turn, and nothing of one request leaks into the next
+// (method, body, headers, timeout).
+TEST(CurlHttpClient, OnePooledConnectionCarriesEveryMethodInTurn) {
+  LoopbackServer srv;
+  srv.server().set_keep_alive_max_count(100);
+  std::set<int> client_ports;
+  std::mutex mu;
+  auto echo = [&](const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard lock(mu);
+      client_ports.insert(req.remote_port);
+    }
+    if (req.path == "/slow") std::this_thread::sleep_for(600ms);
+    res.set_header("X-Method", req.method);
+    res.set_content(req.method + "|" + req.get_header_value("X-Step") + "|" + req.body, "text/plain");
+  };
+  srv.server().Post(".*", echo);
+  srv.server().Get(".*", echo);
+  srv.server().Put(".*", echo);
+  srv.server().Delete(".*", echo);
+  srv.start();
+  auto client = make_curl_http_client({.max_idle_connections = 1});
+  struct Step {
+    std::string method;
+    std::string body;
+    std::string expected;
+  };
+  const std::vector<Step> steps = {
+      {"POST", "one", "POST|0|one"},   {"GET", "", "GET|1|"}, {"HEAD", "", ""},
+      {"PUT", "three", "PUT|3|three"}, {"GET", "", "GET|4|"}, {"DELETE", "", "DELETE|5|"},
+      {"POST", "six", "POST|6|six"}};
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    Request request{.method = steps[i].method, .url = srv.url("/echo"), .body = steps[i].body};
+    if (i != 2) request.headers.push_back({"X-Step", std::to_string(i)});
+    auto r = client->send(request);
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status().message();
+    EXPECT_EQ(r->body, steps[i].expected) << i;
+    ASSERT_NE(r->header("X-Method"), nullptr) << i;
+    EXPECT_EQ(*r->header("X-Method"), i == 2 ? "HEAD" : steps[i].method) << i;
+  }
+  // A request's own timeout applies to it alone.
+  auto late = client->send({.url = srv.url("/slow"), .timeout = 200ms});
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.status().code(), ErrorCode::kTimeout);
+  auto patient = client->send({.url = srv.url("/slow")});
+  ASSERT_TRUE(patient.ok()) << patient.status().message();
+  EXPECT_EQ(patient->body, "GET||");
+  EXPECT_EQ(client_ports.size(), 2u);  // the timed-out connection is not reused, the rest share one
+}
+
 // The version comes from one place, the CMake project VERSION (agents/version.hpp).
 TEST(CurlHttpClient, TheDefaultUserAgentNamesTheProjectVersion) {
   LoopbackServer srv;
