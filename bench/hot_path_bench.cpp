@@ -16,6 +16,7 @@
 #include "agents/http/http_client.hpp"
 #include "checkpoint/generation.hpp"
 #include "checkpoint/item_layout.hpp"
+#include "checkpoint/message_json.hpp"
 #include "dynamodb/json_codec.hpp"
 
 namespace {
@@ -133,7 +134,7 @@ void BM_parse_get_item(benchmark::State& st) {
     if (doc["Item"].get(element) || !agents::dynamodb::detail::parse_item(element, item, error))
       st.SkipWithError("item");
     auto head = agents::detail::read_head(kThread, item);
-    auto snapshot = agents::decode_state_json(*head.plain_state);
+    auto snapshot = agents::detail::decode_state_json_in_place(*head.plain_state);
     if (!snapshot.ok()) st.SkipWithError("state");
     benchmark::DoNotOptimize(snapshot->messages.data());
   }

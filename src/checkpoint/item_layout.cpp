@@ -139,7 +139,11 @@ std::string zstd_decompress(const std::string& thread_id, const std::string& att
         thread_id, attribute,
         "declares " + std::to_string(size) + " bytes, beyond the limit of " + std::to_string(max_bytes));
   }
-  std::string out(static_cast<std::size_t>(size), '\0');
+  std::string out;
+  // The spare capacity lets the JSON parser read the state in place (it needs 64 readable bytes
+  // past the end).
+  out.reserve(static_cast<std::size_t>(size) + simdjson::SIMDJSON_PADDING);
+  out.resize(static_cast<std::size_t>(size));
   std::size_t n = ZSTD_decompress(out.data(), out.size(), data.data(), data.size());
   if (ZSTD_isError(n) || n != size) {
     throw_corrupt(

@@ -1,5 +1,6 @@
-// One message at a time in the state's JSON form: incremental saves store the history as
-// segments of messages, written exactly as they appear inside a state's "messages" array.
+// The state's JSON form in parts: one message at a time (incremental saves store the history as
+// segments of messages, written exactly as they appear inside a state's "messages" array), the
+// state without its messages, and decoding in place from a string read from DynamoDB.
 #pragma once
 
 #include <string>
@@ -19,7 +20,12 @@ std::string encode_message_json(const Message& message);
 std::string encode_state_json_without_messages(const AgentStateSnapshot& state);
 
 /// Parses a JSON array of messages and appends them to `out`; kInvalidArgument naming the
-/// offending field otherwise.
-Status decode_messages_json(std::string_view json_array, std::vector<Message>& out);
+/// offending field otherwise. Parsed in place when the string's spare capacity holds simdjson's
+/// padding (as strings read from DynamoDB answers do), copied otherwise.
+Status decode_messages_json(const std::string& json_array, std::vector<Message>& out);
+
+/// decode_state_json of a string, parsed in place when its spare capacity holds simdjson's
+/// padding (as the state read from a DynamoDB answer does), copied otherwise.
+StatusOr<AgentStateSnapshot> decode_state_json_in_place(const std::string& json);
 
 }  // namespace agents::detail

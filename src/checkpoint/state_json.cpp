@@ -159,7 +159,9 @@ namespace {
 
 using simdjson::dom::element;
 
-// Decoding helpers: each returns false with `error` naming the field.
+// Decoding helpers: each returns false with `error` naming the field. The name of where a field
+// sits ("messages[12]") is built only when there is an error to report: a large state has
+// thousands of elements and otherwise pays an allocation for each.
 struct Decoder {
   std::string error;
 
@@ -168,15 +170,23 @@ struct Decoder {
     return false;
   }
 
-  bool string_field(element object, const char* name, std::string& out, const std::string& where,
-                    bool required) {
+  template <typename Where>
+  bool string_field(element object, const char* name, std::string& out, const Where& where, bool required) {
     element e;
-    if (object[name].get(e)) return required ? fail(where + "." + name + " is missing") : true;
-    if (e.is_null() && !required) return true;
+    if (object[name].get(e)) return required ? fail(where() + "." + name + " is missing") : true;
+    return string_value(e, name, out, where, required);
+  }
+
+  // A field's value: a string, or (when optional) null.
+  template <typename Where>
+  bool string_value(element e, const char* name, std::string& out, const Where& where, bool required) {
     std::string_view s;
-    if (e.get_string().get(s)) return fail(where + "." + name + " must be a string");
-    out.assign(s);
-    return true;
+    if (!e.get_string().get(s)) {
+      out.assign(s);
+      return true;
+    }
+    if (e.is_null() && !required) return true;
+    return fail(where() + "." + name + " must be a string");
   }
 
   bool todos(element e, std::vector<TodoItem>& out) {
@@ -184,7 +194,8 @@ struct Decoder {
     if (e.get_array().get(array)) return fail("todos must be an array");
     std::size_t i = 0;
     for (auto t : array) {
-      std::string where = "todos[" + std::to_string(i++) + "]";
+      auto where = [i] { return "todos[" + std::to_string(i) + "]"; };
+      ++i;
       TodoItem todo;
       std::string status;
       if (!string_field(t, "content", todo.content, where, true)) return false;
@@ -196,7 +207,7 @@ struct Decoder {
       else if (status == "completed")
         todo.status = TodoStatus::kCompleted;
       else
-        return fail(where + ".status must be pending, in_progress or completed, not '" + status + "'");
+        return fail(where() + ".status must be pending, in_progress or completed, not '" + status + "'");
       out.push_back(std::move(todo));
     }
     return true;
@@ -226,17 +237,17 @@ struct Decoder {
     return true;
   }
 
-  // OpenAI allows content as a list of parts; their text is joined.
-  bool content(element m, std::string& out, const std::string& where) {
-    element e;
-    if (m["content"].get(e) || e.is_null()) return true;
+  // OpenAI allows content as a list of parts; their text is joined. Null is no text.
+  template <typename Where>
+  bool content(element e, std::string& out, const Where& where) {
+    if (e.is_null()) return true;
     std::string_view s;
     if (!e.get_string().get(s)) {
       out.assign(s);
       return true;
     }
     simdjson::dom::array parts;
-    if (e.get_array().get(parts)) return fail(where + ".content must be a string, a list of parts or null");
+    if (e.get_array().get(parts)) return fail(where() + ".content must be a string, a list of parts or null");
     for (auto part : parts) {
       std::string_view text;
       if (!part["text"].get_string().get(text)) out.append(text);
@@ -244,40 +255,75 @@ struct Decoder {
     return true;
   }
 
+  template <typename Where>
+  bool tool_calls(element calls, std::vector<ToolCall>& out, const Where& where) {
+    if (calls.is_null()) return true;
+    simdjson::dom::array list;
+    if (calls.get_array().get(list)) return fail(where() + ".tool_calls must be an array");
+    auto call_where = [&] { return where() + ".tool_calls[]"; };
+    auto function_where = [&] { return where() + ".tool_calls[].function"; };
+    for (auto c : list) {
+      ToolCall call;
+      if (!string_field(c, "id", call.id, call_where, true)) return false;
+      element fn;
+      if (c["function"].get(fn)) return fail(function_where() + " is missing");
+      if (!string_field(fn, "name", call.name, function_where, true)) return false;
+      element args;
+      if (!fn["arguments"].get(args)) {
+        std::string_view s;
+        if (!args.get_string().get(s)) {
+          call.arguments.assign(s);
+        } else {
+          call.arguments = simdjson::minify(args);  // some servers send an object
+        }
+      }
+      out.push_back(std::move(call));
+    }
+    return true;
+  }
+
+  // One pass over the message's fields (a lookup per field would scan them five times). A
+  // repeated field keeps its first value, as a lookup would.
+  bool message(element m, std::size_t index, Message& msg) {
+    auto where = [index] { return "messages[" + std::to_string(index) + "]"; };
+    simdjson::dom::object object;
+    if (m.get_object().get(object)) return fail(where() + " must be an object");
+    enum : unsigned { kRole = 1, kContent = 2, kToolCallId = 4, kName = 8, kToolCalls = 16 };
+    unsigned seen = 0;
+    auto first = [&seen](unsigned bit) {
+      if (seen & bit) return false;
+      seen |= bit;
+      return true;
+    };
+    for (auto field : object) {
+      const std::string_view k = field.key;
+      bool ok = true;
+      if (k == "role") {
+        if (first(kRole)) ok = string_value(field.value, "role", msg.role, where, true);
+      } else if (k == "content") {
+        if (first(kContent)) ok = content(field.value, msg.content, where);
+      } else if (k == "tool_call_id") {
+        if (first(kToolCallId))
+          ok = string_value(field.value, "tool_call_id", msg.tool_call_id, where, false);
+      } else if (k == "name") {
+        if (first(kName)) ok = string_value(field.value, "name", msg.name, where, false);
+      } else if (k == "tool_calls") {
+        if (first(kToolCalls)) ok = tool_calls(field.value, msg.tool_calls, where);
+      }
+      if (!ok) return false;
+    }
+    if (!(seen & kRole)) return fail(where() + ".role is missing");
+    return true;
+  }
+
   bool messages(element e, std::vector<Message>& out) {
     simdjson::dom::array array;
     if (e.get_array().get(array)) return fail("messages must be an array");
-    out.reserve(array.size());
+    out.reserve(out.size() + array.size());
     std::size_t i = 0;
     for (auto m : array) {
-      std::string where = "messages[" + std::to_string(i++) + "]";
       Message msg;
-      if (!string_field(m, "role", msg.role, where, true)) return false;
-      if (!content(m, msg.content, where)) return false;
-      if (!string_field(m, "tool_call_id", msg.tool_call_id, where, false)) return false;
-      if (!string_field(m, "name", msg.name, where, false)) return false;
-      element calls;
-      if (!m["tool_calls"].get(calls) && !calls.is_null()) {
-        simdjson::dom::array list;
-        if (calls.get_array().get(list)) return fail(where + ".tool_calls must be an array");
-        for (auto c : list) {
-          ToolCall call;
-          if (!string_field(c, "id", call.id, where + ".tool_calls[]", true)) return false;
-          element fn;
-          if (c["function"].get(fn)) return fail(where + ".tool_calls[].function is missing");
-          if (!string_field(fn, "name", call.name, where + ".tool_calls[].function", true)) return false;
-          element args;
-          if (!fn["arguments"].get(args)) {
-            std::string_view s;
-            if (!args.get_string().get(s)) {
-              call.arguments.assign(s);
-            } else {
-              call.arguments = simdjson::minify(args);  // some servers send an object
-            }
-          }
-          msg.tool_calls.push_back(std::move(call));
-        }
-      }
+      if (!message(m, i++, msg)) return false;
       out.push_back(std::move(msg));
     }
     return true;
@@ -288,10 +334,11 @@ struct Decoder {
     if (e.get_array().get(array)) return fail("pending_interrupts must be an array");
     std::size_t i = 0;
     for (auto p : array) {
-      std::string where = "pending_interrupts[" + std::to_string(i++) + "]";
+      auto where = [i] { return "pending_interrupts[" + std::to_string(i) + "]"; };
+      ++i;
       std::string type;
       if (!string_field(p, "type", type, where, true)) return false;
-      if (type != "human_in_loop") return fail(where + ".type '" + type + "' is not human_in_loop");
+      if (type != "human_in_loop") return fail(where() + ".type '" + type + "' is not human_in_loop");
       PendingInterrupt pi;
       if (!string_field(p, "tool_name", pi.tool_name, where, true)) return false;
       if (!string_field(p, "created_at", pi.created_at, where, true)) return false;
@@ -304,7 +351,7 @@ struct Decoder {
       }
       element args;
       if (!p["tool_args"].get(args) && !detail::to_json(args, pi.tool_args, error)) {
-        return fail(where + ".tool_args: " + error);
+        return fail(where() + ".tool_args: " + error);
       }
       out.push_back(std::move(pi));
     }
@@ -314,10 +361,16 @@ struct Decoder {
 
 }  // namespace
 
-StatusOr<AgentStateSnapshot> decode_state_json(std::string_view json) {
+namespace {
+
+simdjson::dom::parser& state_parser() {
   thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+StatusOr<AgentStateSnapshot> decode_parsed(simdjson::simdjson_result<element> parsed) {
   element root;
-  if (auto err = parser.parse(json.data(), json.size()).get(root)) {
+  if (auto err = std::move(parsed).get(root)) {
     return Status(ErrorCode::kInvalidArgument,
                   std::string("state is not valid JSON: ") + simdjson::error_message(err));
   }
@@ -342,10 +395,19 @@ StatusOr<AgentStateSnapshot> decode_state_json(std::string_view json) {
   return state;
 }
 
-Status detail::decode_messages_json(std::string_view json_array, std::vector<Message>& out) {
-  thread_local simdjson::dom::parser parser;
+}  // namespace
+
+StatusOr<AgentStateSnapshot> decode_state_json(std::string_view json) {
+  return decode_parsed(state_parser().parse(json.data(), json.size()));
+}
+
+StatusOr<AgentStateSnapshot> detail::decode_state_json_in_place(const std::string& json) {
+  return decode_parsed(state_parser().parse(json));
+}
+
+Status detail::decode_messages_json(const std::string& json_array, std::vector<Message>& out) {
   element root;
-  if (auto err = parser.parse(json_array.data(), json_array.size()).get(root)) {
+  if (auto err = state_parser().parse(json_array).get(root)) {
     return Status(ErrorCode::kInvalidArgument,
                   std::string("messages are not valid JSON: ") + simdjson::error_message(err));
   }

@@ -6,6 +6,7 @@
 #include "checkpoint/head_reader.hpp"
 #include "checkpoint/incremental_layout.hpp"
 #include "checkpoint/item_layout.hpp"
+#include "checkpoint/message_json.hpp"
 #include "checkpoint/version_history.hpp"
 
 namespace agents::detail {
@@ -69,7 +70,7 @@ std::optional<LoadedState> assemble_loaded(const DynamoDbContext& db, const std:
     decompressed = zstd_decompress(thread_id, attr::kData, *assembled, db.options.max_state_bytes);
     json = &decompressed;
   }
-  auto state = decode_state_json(*json);
+  auto state = decode_state_json_in_place(*json);
   if (!state.ok()) {
     std::string attribute = head.layout == StoredHead::Layout::kPlain        ? attr::kState
                             : head.layout == StoredHead::Layout::kCompressed ? attr::kStateZstd

@@ -398,6 +398,16 @@ bool parse_string_set(simdjson::dom::element e, std::vector<std::string>& out, b
   return true;
 }
 
+// A long string attribute (a stored state, a segment of messages) is JSON that the checkpointer
+// parses next; with simdjson's padding in its spare capacity that parse reads it in place
+// instead of copying it first.
+std::string padded_copy(std::string_view s) {
+  std::string out;
+  if (s.size() >= 4096) out.reserve(s.size() + simdjson::SIMDJSON_PADDING);
+  out.assign(s);
+  return out;
+}
+
 }  // namespace
 
 bool parse_attribute_value(simdjson::dom::element element, AttributeValue& out, std::string& error,
@@ -420,7 +430,7 @@ bool parse_attribute_value(simdjson::dom::element element, AttributeValue& out, 
       error = std::string(tag) + " must hold a string";
       return false;
     }
-    out = tag == "S" ? AttributeValue::S(std::string(s)) : AttributeValue::N(std::string(s));
+    out = tag == "S" ? AttributeValue::S(padded_copy(s)) : AttributeValue::N(std::string(s));
   } else if (tag == "B") {
     std::string bytes;
     if (value.get_string().get(s) || !util::base64_decode(s, bytes)) {
