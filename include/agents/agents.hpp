@@ -14,6 +14,7 @@
 #include "agents/core/duration.hpp"
 #include "agents/core/error.hpp"
 #include "agents/core/json.hpp"
+#include "agents/core/json_value.hpp"
 #include "agents/core/retry.hpp"
 #include "agents/core/status.hpp"
 #include "agents/dynamodb/attribute_value.hpp"

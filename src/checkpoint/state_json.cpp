@@ -1,6 +1,9 @@
 #include <simdjson.h>
 
+#include <limits>
+
 #include "agents/checkpoint/state.hpp"
+#include "checkpoint/json_spans.hpp"
 #include "checkpoint/json_value.hpp"
 #include "checkpoint/message_json.hpp"
 
@@ -86,6 +89,9 @@ std::string encode_state(const AgentStateSnapshot& state, bool with_messages) {
     for (const auto& m : state.messages) estimate += m.content.size() + 48;
   }
   for (const auto& [path, content] : state.files) estimate += path.size() + content.size() + 8;
+  for (const auto& [name, value] : state.scratchpad) {
+    if (const std::string* text = value.stored_text()) estimate += name.size() + text->size() + 4;
+  }
   rapidjson::StringBuffer buffer(nullptr, estimate + estimate / 16);
   JsonWriter w(buffer);
   w.StartObject();
@@ -111,7 +117,12 @@ std::string encode_state(const AgentStateSnapshot& state, bool with_messages) {
   w.StartObject();
   for (const auto& [name, value] : state.scratchpad) {
     key(w, name);
-    detail::write_json(w, value);
+    // A value loaded and not changed is written as it was stored: no tree to walk.
+    if (const std::string* text = value.stored_text()) {
+      w.RawValue(text->data(), text->size(), rapidjson::kObjectType);
+    } else {
+      detail::write_json(w, value.json());
+    }
   }
   w.EndObject();
   if (with_messages && !state.messages.empty()) {
@@ -225,14 +236,23 @@ struct Decoder {
     return true;
   }
 
-  bool scratchpad(element e, std::map<std::string, Json>& out) {
+  // Each value is kept as the text it was stored as, found by walking the scratchpad's text in
+  // step with its parse (docs/adr/0008-scratchpad-values-as-text.md); a caller that reads one
+  // parses it then.
+  bool scratchpad(element e, std::string_view object_text, std::map<std::string, JsonValue>& out) {
     simdjson::dom::object object;
     if (e.get_object().get(object)) return fail("scratchpad must be an object");
+    detail::ObjectMembers members(object_text);
     for (auto field : object) {
-      Json value;
-      if (!detail::to_json(field.value, value, error))
-        return fail("scratchpad['" + std::string(field.key) + "']: " + error);
-      out.insert_or_assign(std::string(field.key), std::move(value));
+      std::string_view text;
+      bool too_deep = false;
+      bool has_space = false;
+      if (!members.next(text, detail::kMaxJsonDepth, too_deep, has_space)) {
+        return fail("scratchpad['" + std::string(field.key) +
+                    "']: " + (too_deep ? "JSON nested too deeply" : "its text does not match its parse"));
+      }
+      out.insert_or_assign(std::string(field.key),
+                           detail::adopt_json_text(has_space ? detail::minified(text) : std::string(text)));
     }
     return true;
   }
@@ -368,28 +388,43 @@ simdjson::dom::parser& state_parser() {
   return parser;
 }
 
-StatusOr<AgentStateSnapshot> decode_parsed(simdjson::simdjson_result<element> parsed) {
+StatusOr<AgentStateSnapshot> decode_parsed(simdjson::simdjson_result<element> parsed, std::string_view text) {
   element root;
   if (auto err = std::move(parsed).get(root)) {
     return Status(ErrorCode::kInvalidArgument,
                   std::string("state is not valid JSON: ") + simdjson::error_message(err));
   }
-  if (!root.is_object()) return Status(ErrorCode::kInvalidArgument, "state must be a JSON object");
+  simdjson::dom::object fields;
+  if (root.get_object().get(fields))
+    return Status(ErrorCode::kInvalidArgument, "state must be a JSON object");
+  // The text of the top-level members is walked in step with their parse up to the last
+  // scratchpad (ours and the Rust crate's come before the messages, which are not walked then).
+  std::size_t scratchpads_left = 0;
+  for (auto field : fields) scratchpads_left += field.key == "scratchpad" ? 1 : 0;
+  detail::ObjectMembers members(text);
   AgentStateSnapshot state;
   Decoder d;
   bool ok = true;
-  for (auto field : root.get_object()) {
+  for (auto field : fields) {
     std::string_view k = field.key;
-    if (k == "todos")
+    std::string_view member_text;
+    if (scratchpads_left > 0) {
+      bool too_deep = false;
+      bool has_space = false;
+      members.next(member_text, std::numeric_limits<int>::max(), too_deep, has_space);
+    }
+    if (k == "todos") {
       ok = d.todos(field.value, state.todos);
-    else if (k == "files")
+    } else if (k == "files") {
       ok = d.files(field.value, state.files);
-    else if (k == "scratchpad")
-      ok = d.scratchpad(field.value, state.scratchpad);
-    else if (k == "messages")
+    } else if (k == "scratchpad") {
+      --scratchpads_left;
+      ok = d.scratchpad(field.value, member_text, state.scratchpad);
+    } else if (k == "messages") {
       ok = field.value.is_null() || d.messages(field.value, state.messages);
-    else if (k == "pending_interrupts")
+    } else if (k == "pending_interrupts") {
       ok = field.value.is_null() || d.interrupts(field.value, state.pending_interrupts);
+    }
     if (!ok) return Status(ErrorCode::kInvalidArgument, "state: " + d.error);
   }
   return state;
@@ -398,11 +433,11 @@ StatusOr<AgentStateSnapshot> decode_parsed(simdjson::simdjson_result<element> pa
 }  // namespace
 
 StatusOr<AgentStateSnapshot> decode_state_json(std::string_view json) {
-  return decode_parsed(state_parser().parse(json.data(), json.size()));
+  return decode_parsed(state_parser().parse(json.data(), json.size()), json);
 }
 
 StatusOr<AgentStateSnapshot> detail::decode_state_json_in_place(const std::string& json) {
-  return decode_parsed(state_parser().parse(json));
+  return decode_parsed(state_parser().parse(json), json);
 }
 
 Status detail::decode_messages_json(const std::string& json_array, std::vector<Message>& out) {

@@ -10,6 +10,7 @@
 #include "agents/aws/sigv4.hpp"
 #include "agents/http/http_client.hpp"
 #include "aws/ca_bundle.hpp"
+#include "dynamodb/client_defaults.hpp"
 #include "dynamodb/errors.hpp"
 #include "dynamodb/json_codec.hpp"
 #include "util/redact.hpp"
@@ -468,13 +469,25 @@ class DynamoDbClientImpl final : public DynamoDbClient {
 
 }  // namespace
 
+void detail::use_default_transport(ClientOptions& options) {
+  if (options.http) return;
+  // As the AWS CLI and SDKs: AWS_CA_BUNDLE, else the profile's ca_bundle, unless one was given.
+  if (options.transport.ca_file.empty())
+    options.transport.ca_file = aws::detail::resolve_ca_bundle(options.profile);
+  options.http = http::make_curl_http_client(options.transport);
+}
+
+void detail::use_default_credentials(ClientOptions& options, const std::string& region) {
+  if (options.credentials) return;
+  aws::CredentialsChainOptions chain;
+  chain.http = options.http;
+  chain.profile = options.profile;
+  chain.region = region;
+  options.credentials = aws::make_default_credentials_chain(std::move(chain));
+}
+
 StatusOr<std::shared_ptr<DynamoDbClient>> DynamoDbClient::create(ClientOptions options) {
-  if (!options.http) {
-    // As the AWS CLI and SDKs: AWS_CA_BUNDLE, else the profile's ca_bundle, unless one was given.
-    if (options.transport.ca_file.empty())
-      options.transport.ca_file = aws::detail::resolve_ca_bundle(options.profile);
-    options.http = http::make_curl_http_client(options.transport);
-  }
+  detail::use_default_transport(options);
   aws::EndpointOptions endpoint_options;
   endpoint_options.explicit_endpoint = options.endpoint;
   std::string region = options.region;
@@ -492,13 +505,7 @@ StatusOr<std::shared_ptr<DynamoDbClient>> DynamoDbClient::create(ClientOptions o
   }
   auto endpoint = aws::resolve_dynamodb_endpoint(region, endpoint_options);
   if (!endpoint.ok()) return endpoint.status();
-  if (!options.credentials) {
-    aws::CredentialsChainOptions chain;
-    chain.http = options.http;
-    chain.profile = options.profile;
-    chain.region = region;
-    options.credentials = aws::make_default_credentials_chain(std::move(chain));
-  }
+  detail::use_default_credentials(options, region);
   std::shared_ptr<DynamoDbClient> client =
       std::make_shared<DynamoDbClientImpl>(std::move(options), std::move(region), std::move(*endpoint));
   return client;

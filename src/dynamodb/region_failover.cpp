@@ -7,9 +7,7 @@
 #include <set>
 #include <thread>
 
-#include "agents/aws/credentials.hpp"
-#include "agents/http/http_client.hpp"
-#include "aws/ca_bundle.hpp"
+#include "dynamodb/client_defaults.hpp"
 
 namespace agents::dynamodb {
 
@@ -267,18 +265,8 @@ StatusOr<std::shared_ptr<DynamoDbClient>> make_region_failover_client(ClientOpti
     return Status(ErrorCode::kInvalidArgument, "Region failover: probe_interval must be positive");
   // One transport and one credentials provider for every Region: shared connections and one
   // credentials refresh.
-  if (!options.http) {
-    if (options.transport.ca_file.empty())
-      options.transport.ca_file = aws::detail::resolve_ca_bundle(options.profile);
-    options.http = http::make_curl_http_client(options.transport);
-  }
-  if (!options.credentials) {
-    aws::CredentialsChainOptions chain;
-    chain.http = options.http;
-    chain.profile = options.profile;
-    chain.region = failover.regions.front();
-    options.credentials = aws::make_default_credentials_chain(std::move(chain));
-  }
+  detail::use_default_transport(options);
+  detail::use_default_credentials(options, failover.regions.front());
   std::vector<Regional> regions;
   for (const auto& region : failover.regions) {
     ClientOptions one = options;

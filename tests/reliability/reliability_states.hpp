@@ -60,8 +60,8 @@ inline StateCheck check_state(const std::string& thread_id, const AgentStateSnap
   auto bytes = s.scratchpad.find("bytes");
   auto payload = s.files.find("payload");
   if (seq == s.scratchpad.end() || sha == s.scratchpad.end() || bytes == s.scratchpad.end() ||
-      payload == s.files.end() || !seq->second.is_number_integer() || !sha->second.is_string() ||
-      !bytes->second.is_number_integer()) {
+      payload == s.files.end() || !seq->second.json().is_number_integer() ||
+      !sha->second.json().is_string() || !bytes->second.json().is_number_integer()) {
     out.problem = "state lacks seq/sha/bytes/payload";
     return out;
   }

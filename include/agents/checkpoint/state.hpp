@@ -10,6 +10,7 @@
 
 #include "agents/conversation/message.hpp"
 #include "agents/core/json.hpp"
+#include "agents/core/json_value.hpp"
 #include "agents/core/status.hpp"
 #include "agents/export.hpp"
 
@@ -39,7 +40,8 @@ struct PendingInterrupt {
 struct AgentStateSnapshot {
   std::vector<TodoItem> todos;
   std::map<std::string, std::string> files;  ///< virtual file system: path -> content
-  std::map<std::string, Json> scratchpad;
+  /// Free-form values; a loaded value stays the text it was stored as until it is read.
+  std::map<std::string, JsonValue> scratchpad;
   std::vector<Message> messages;
   std::vector<PendingInterrupt> pending_interrupts;
   friend bool operator==(const AgentStateSnapshot&, const AgentStateSnapshot&) = default;

@@ -98,6 +98,16 @@ TEST(Base64, RoundTripsAllPaddings) {
   EXPECT_FALSE(util::base64_decode("abc", out));
 }
 
+// The item of a PutItem body, read back as a GetItem answer's item would be.
+Item item_of(const std::string& body) {
+  simdjson::dom::element doc;
+  EXPECT_FALSE(detail::thread_parser().parse(body).get(doc));
+  Item parsed;
+  std::string error;
+  EXPECT_TRUE(detail::parse_item(doc["Item"].value(), parsed, error)) << error;
+  return parsed;
+}
+
 TEST(JsonCodec, WritesCompactRequestsAndParsesItemsBack) {
   Item item{{"thread_id", V::S("t\"1\n")}, {"n", V::N("1.5")}, {"b", V::B("hi")}, {"ok", V::Bool(false)}};
   std::string body =
@@ -111,12 +121,7 @@ TEST(JsonCodec, WritesCompactRequestsAndParsesItemsBack) {
       R"({"TableName":"tbl","Item":{"b":{"B":"aGk="},"n":{"N":"1.5"},"ok":{"BOOL":false},"thread_id":{"S":"t\"1\n"}},)"
       R"("ConditionExpression":"#v = :v","ExpressionAttributeNames":{"#v":"version"},)"
       R"("ExpressionAttributeValues":{":v":{"N":"3"}},"ReturnConsumedCapacity":"TOTAL"})");
-  simdjson::dom::element doc;
-  ASSERT_FALSE(detail::thread_parser().parse(body).get(doc));
-  Item parsed;
-  std::string error;
-  ASSERT_TRUE(detail::parse_item(doc["Item"].value(), parsed, error)) << error;
-  EXPECT_EQ(parsed, item);
+  EXPECT_EQ(item_of(body), item);
 }
 
 // A stored state is parsed again by the checkpointer; long strings come back with the parser's
@@ -124,13 +129,8 @@ TEST(JsonCodec, WritesCompactRequestsAndParsesItemsBack) {
 TEST(JsonCodec, LongStringsComeBackWithRoomForTheParsersPadding) {
   const std::string state = R"({"messages":[{"role":"user","content":")" + std::string(8000, 'x') + R"("}]})";
   Item item{{"state", V::S(state)}, {"id", V::S("short")}};
-  const std::string body = detail::encode_put_item({.table = "tbl", .item = item});
-  simdjson::dom::element doc;
-  ASSERT_FALSE(detail::thread_parser().parse(body).get(doc));
-  Item parsed;
-  std::string error;
-  ASSERT_TRUE(detail::parse_item(doc["Item"].value(), parsed, error)) << error;
-  EXPECT_EQ(parsed, item);
+  const Item parsed = item_of(detail::encode_put_item({.table = "tbl", .item = item}));
+  ASSERT_EQ(parsed, item);
   const std::string& text = parsed.at("state").scalar();
   EXPECT_GE(text.capacity(), text.size() + simdjson::SIMDJSON_PADDING);
 }
