@@ -2,13 +2,31 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace agents::detail {
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+// What a byte outside strings means to the walk; kPlain for the bytes of numbers and literals.
+enum Byte : unsigned char { kPlain, kQuote, kOpen, kClose, kComma, kSpace };
+
+constexpr std::array<unsigned char, 256> kBytes = [] {
+  std::array<unsigned char, 256> t{};
+  t['"'] = kQuote;
+  t['{'] = t['['] = kOpen;
+  t['}'] = t[']'] = kClose;
+  t[','] = kComma;
+  t[' '] = t['\n'] = t['\r'] = t['\t'] = kSpace;
+  return t;
+}();
+
+bool is_space(char c) { return kBytes[static_cast<unsigned char>(c)] == kSpace; }
 
 }  // namespace
 
@@ -25,22 +43,36 @@ void ObjectMembers::skip_space() {
   while (pos_ < text_.size() && is_space(text_[pos_])) ++pos_;
 }
 
+// Sixteen bytes at a time where SSE2 is there (every x86-64): a string's bytes are most of a
+// free-form document's.
 std::size_t ObjectMembers::string_end(std::size_t open_quote) const {
-  std::size_t at = open_quote + 1;
-  for (;;) {
-    const void* quote = std::memchr(text_.data() + at, '"', text_.size() - at);
-    if (quote == nullptr) return text_.size();  // cannot happen in validated text
-    std::size_t q = static_cast<const char*>(quote) - text_.data();
-    std::size_t backslashes = 0;
-    while (q - backslashes > open_quote + 1 && text_[q - backslashes - 1] == '\\') ++backslashes;
-    if (backslashes % 2 == 0) return q + 1;  // not escaped
-    at = q + 1;
+  const char* const begin = text_.data();
+  const char* p = begin + open_quote + 1;
+  const char* const end = begin + text_.size();
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  while (end - p >= 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const int hits =
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)));
+    if (hits == 0) {
+      p += 16;
+      continue;
+    }
+    p += __builtin_ctz(static_cast<unsigned>(hits));
+    if (*p == '"') return static_cast<std::size_t>(p + 1 - begin);
+    p += 2;  // a backslash and the byte it escapes, which cannot end the string
   }
+#endif
+  while (p < end) {
+    if (*p == '"') return static_cast<std::size_t>(p + 1 - begin);
+    p += *p == '\\' ? 2 : 1;
+  }
+  return text_.size();  // cannot happen in validated text
 }
 
-bool ObjectMembers::next(std::string_view& value, int max_depth, bool& too_deep, bool& has_space) {
-  too_deep = false;
-  has_space = false;
+bool ObjectMembers::next_key() {
   if (done_) return false;
   skip_space();
   if (pos_ < text_.size() && text_[pos_] == ',') {
@@ -51,41 +83,63 @@ bool ObjectMembers::next(std::string_view& value, int max_depth, bool& too_deep,
     done_ = true;
     return false;
   }
-  pos_ = string_end(pos_);  // the key
+  pos_ = string_end(pos_);
   skip_space();
   ++pos_;  // ':'
   skip_space();
+  return true;
+}
+
+bool ObjectMembers::value(std::string_view& out, int max_depth, bool& has_space) {
+  has_space = false;
   const std::size_t start = pos_;
   int depth = 0;
   while (pos_ < text_.size()) {
-    const char c = text_[pos_];
-    if (c == '"') {
-      pos_ = string_end(pos_);
-      if (depth == 0) break;
-      continue;
-    }
-    if (c == '{' || c == '[') {
-      if (++depth > max_depth) {
-        too_deep = true;
-        done_ = true;
-        return false;
-      }
-    } else if (c == '}' || c == ']') {
-      if (depth == 0) break;  // the end of the enclosing object: a scalar ended before it
-      if (--depth == 0) {
-        ++pos_;
+    switch (kBytes[static_cast<unsigned char>(text_[pos_])]) {
+      case kPlain:
         break;
-      }
-    } else if (c == ',') {
-      if (depth == 0) break;
-    } else if (is_space(c)) {
-      if (depth == 0) break;
-      has_space = true;
+      case kQuote:
+        pos_ = string_end(pos_);
+        if (depth == 0) {
+          out = text_.substr(start, pos_ - start);
+          return true;
+        }
+        continue;
+      case kOpen:
+        if (++depth > max_depth) {
+          done_ = true;
+          return false;
+        }
+        break;
+      case kClose:
+        if (depth == 0) {  // the enclosing object's end: a number or literal ended before it
+          out = text_.substr(start, pos_ - start);
+          return true;
+        }
+        if (--depth == 0) {
+          ++pos_;
+          out = text_.substr(start, pos_ - start);
+          return true;
+        }
+        break;
+      case kComma:
+      case kSpace:
+        if (depth == 0) {
+          out = text_.substr(start, pos_ - start);
+          return true;
+        }
+        has_space = has_space || text_[pos_] != ',';
+        break;
     }
     ++pos_;
   }
-  value = text_.substr(start, pos_ - start);
+  out = text_.substr(start);
   return true;
+}
+
+void ObjectMembers::resume_after(const ObjectMembers& nested) {
+  // The nested walk ended just past its closing brace (done_ after reading it).
+  pos_ += nested.pos_ + 1;
 }
 
 std::string minified(std::string_view value) {

@@ -15,15 +15,19 @@ class ObjectMembers {
   /// `text` from the object's opening brace (leading whitespace allowed) to at least its end.
   explicit ObjectMembers(std::string_view text);
 
-  /// The next member's value, exactly as written (no surrounding whitespace); false after the
-  /// last. `max_depth` bounds how many arrays and objects the value may nest; beyond it, `next`
-  /// sets `too_deep` and returns false. `has_space` tells whether the value holds whitespace
-  /// outside its strings (a pretty-printed value, to minify).
-  bool next(std::string_view& value, int max_depth, bool& too_deep, bool& has_space);
+  /// Moves to the next member's value, past its key; false after the last member.
+  bool next_key();
+  /// The value at hand, exactly as written (no surrounding whitespace), and moves past it.
+  /// `max_depth` bounds how many arrays and objects it may nest: beyond that it returns false.
+  /// `has_space` tells whether it holds whitespace outside its strings (pretty-printed: minify).
+  bool value(std::string_view& out, int max_depth, bool& has_space);
+  /// The object value at hand, to walk its own members; `resume_after` moves past it then.
+  ObjectMembers nested() const { return ObjectMembers(text_.substr(pos_)); }
+  void resume_after(const ObjectMembers& nested);
 
  private:
-  void skip_space();
   std::size_t string_end(std::size_t open_quote) const;  ///< one past the closing quote
+  void skip_space();
 
   std::string_view text_;
   std::size_t pos_ = 0;

@@ -238,22 +238,22 @@ struct Decoder {
 
   // Each value is kept as the text it was stored as, found by walking the scratchpad's text in
   // step with its parse (docs/adr/0008-scratchpad-values-as-text.md); a caller that reads one
-  // parses it then.
-  bool scratchpad(element e, std::string_view object_text, std::map<std::string, JsonValue>& out) {
+  // parses it then. `state_members` stands at the scratchpad's value and is moved past it.
+  bool scratchpad(element e, detail::ObjectMembers& state_members, std::map<std::string, JsonValue>& out) {
     simdjson::dom::object object;
     if (e.get_object().get(object)) return fail("scratchpad must be an object");
-    detail::ObjectMembers members(object_text);
+    detail::ObjectMembers members = state_members.nested();
     for (auto field : object) {
       std::string_view text;
-      bool too_deep = false;
       bool has_space = false;
-      if (!members.next(text, detail::kMaxJsonDepth, too_deep, has_space)) {
-        return fail("scratchpad['" + std::string(field.key) +
-                    "']: " + (too_deep ? "JSON nested too deeply" : "its text does not match its parse"));
-      }
+      if (!members.next_key()) return fail("scratchpad: its text does not match its parse");
+      if (!members.value(text, detail::kMaxJsonDepth, has_space))
+        return fail("scratchpad['" + std::string(field.key) + "']: JSON nested too deeply");
       out.insert_or_assign(std::string(field.key),
                            detail::adopt_json_text(has_space ? detail::minified(text) : std::string(text)));
     }
+    if (members.next_key()) return fail("scratchpad: its text does not match its parse");
+    state_members.resume_after(members);
     return true;
   }
 
@@ -407,19 +407,24 @@ StatusOr<AgentStateSnapshot> decode_parsed(simdjson::simdjson_result<element> pa
   bool ok = true;
   for (auto field : fields) {
     std::string_view k = field.key;
-    std::string_view member_text;
-    if (scratchpads_left > 0) {
-      bool too_deep = false;
+    const bool walking = scratchpads_left > 0 && members.next_key();
+    if (k == "scratchpad" && walking) {
+      --scratchpads_left;
+      ok = d.scratchpad(field.value, members, state.scratchpad);
+      if (!ok) return Status(ErrorCode::kInvalidArgument, "state: " + d.error);
+      continue;
+    }
+    if (walking) {
+      std::string_view skipped;
       bool has_space = false;
-      members.next(member_text, std::numeric_limits<int>::max(), too_deep, has_space);
+      members.value(skipped, std::numeric_limits<int>::max(), has_space);
     }
     if (k == "todos") {
       ok = d.todos(field.value, state.todos);
     } else if (k == "files") {
       ok = d.files(field.value, state.files);
     } else if (k == "scratchpad") {
-      --scratchpads_left;
-      ok = d.scratchpad(field.value, member_text, state.scratchpad);
+      ok = d.fail("scratchpad: its text does not match its parse");  // cannot happen: walked above
     } else if (k == "messages") {
       ok = field.value.is_null() || d.messages(field.value, state.messages);
     } else if (k == "pending_interrupts") {
