@@ -138,7 +138,8 @@ bool ObjectMembers::value(std::string_view& out, int max_depth, bool& has_space)
 }
 
 void ObjectMembers::resume_after(const ObjectMembers& nested) {
-  // The nested walk ended just past its closing brace (done_ after reading it).
+  // A finished nested walk stands on its closing brace (next_key stops there without taking it);
+  // its positions count from where this walk stood.
   pos_ += nested.pos_ + 1;
 }
 

@@ -21,7 +21,8 @@ class ObjectMembers {
   /// `max_depth` bounds how many arrays and objects it may nest: beyond that it returns false.
   /// `has_space` tells whether it holds whitespace outside its strings (pretty-printed: minify).
   bool value(std::string_view& out, int max_depth, bool& has_space);
-  /// The object value at hand, to walk its own members; `resume_after` moves past it then.
+  /// The object value at hand, to walk its own members; once that walk's next_key() has returned
+  /// false, `resume_after` moves this walk past the object.
   ObjectMembers nested() const { return ObjectMembers(text_.substr(pos_)); }
   void resume_after(const ObjectMembers& nested);
 
